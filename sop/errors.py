@@ -1,0 +1,53 @@
+"""Error pages and fragments that say what happened and leak nothing."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Reload the page and try again."),
+    401: ("Sign in needed", "Please sign in to continue."),
+    403: ("Not allowed", "Your account may not do this. Ask an admin if you think it should."),
+    404: ("Not found", "There is nothing here, or it is not visible to your account."),
+    405: ("Not allowed", "That action is not available here."),
+    409: ("Changed meanwhile", "Someone changed this in the meantime. Reload to see it."),
+    413: ("File too large", "That upload is larger than the limit of {limit} MB. Split or shrink "
+          "the file and try again."),
+    422: ("Check your input", "Some values need fixing."),
+    429: ("Too many requests", "You are sending requests faster than allowed. Wait a minute and "
+          "try again."),
+    500: ("Something went wrong", "The error has been logged. Try again; if it keeps happening, "
+          "tell an admin the time it happened."),
+}
+
+
+def render_error(status: int, message: str | None = None):
+    from sop.settings import get_setting
+
+    title, default = MESSAGES.get(status, MESSAGES[500])
+    text = message or default.format(limit=get_setting("max_upload_mb"))
+    if request.path.startswith("/api/"):
+        return {"error": title, "message": text}, status
+    template = "errors/_message.html" if request.headers.get("HX-Request") else "errors/page.html"
+    return render_template(template, status=status, title=title, message=text), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, "This form has expired or did not come from this site. Reload "
+                                 "the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if status == 429:
+            return render_error(429)
+        return render_error(status if status in MESSAGES else 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError.code)

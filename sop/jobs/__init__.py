@@ -1,0 +1,1 @@
+"""RQ job functions: thin, they load what they need and call services."""

@@ -1,0 +1,34 @@
+"""The RQ worker class: jobs run in the app context; a job that fails for good is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from rq import Worker
+from rq.job import Job
+
+
+def audit_final_failure(job: Job, exc_type: type, exc_value: BaseException, traceback: Any
+                        ) -> bool:
+    """RQ exception handler: record `job_failed` once retries are used up."""
+    if job.retries_left:
+        return True
+    from sop.audit import record_audit
+
+    record_audit("job_failed", f"Job {job.description or job.func_name} failed: "
+                 f"{exc_type.__name__}: {str(exc_value)[:300]}", severity="error",
+                 entity_type="job", entity_id=job.id)
+    return True
+
+
+class AppWorker(Worker):
+    app: Flask
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("exception_handlers", [audit_final_failure])
+        super().__init__(*args, **kwargs)
+
+    def perform_job(self, job: Job, queue: Any) -> bool:
+        with self.app.app_context():
+            return super().perform_job(job, queue)

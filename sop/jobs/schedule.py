@@ -1,0 +1,62 @@
+"""Periodic jobs declared as data and registered idempotently with fixed ids.
+
+rq-scheduler keeps one entry per id, so however many processes register the table, each job
+runs once per schedule; its lock lets only one scheduler process enqueue at a time. Cron
+strings are read in SCHEDULER_TIMEZONE (the scheduler process runs in that zone).
+Ids use only letters, digits, `_` and `-` (what rq-scheduler handles with current RQ).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis import Redis
+from rq_scheduler import Scheduler
+
+ID_PREFIX = "schedule-"
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    name: str
+    cron: str
+    function: str
+    description: str
+    queue: str = "default"
+
+    @property
+    def job_id(self) -> str:
+        return ID_PREFIX + self.name
+
+
+SCHEDULE: tuple[ScheduledJob, ...] = (
+    ScheduledJob("audit-archive", "0 3 * * 0", "sop.jobs.maintenance.archive_audit_log",
+                 "Weekly, Sunday 03:00: move audit entries older than audit_retention_days "
+                 "to the archive."),
+)
+
+
+def make_scheduler(connection: Redis, interval: int = 30) -> Scheduler:
+    return Scheduler(queue_name="default", connection=connection, interval=interval)
+
+
+def register_schedule(scheduler: Scheduler) -> list[str]:
+    """Make the scheduler hold exactly SCHEDULE; unchanged entries keep their next run time.
+    Returns the ids (re)registered."""
+    wanted = {entry.job_id: entry for entry in SCHEDULE}
+    for job in scheduler.get_jobs():
+        if not job.id.startswith(ID_PREFIX):
+            continue
+        entry = wanted.get(job.id)
+        if entry is None or (job.meta.get("cron_string"), job.func_name, job.origin) != (
+                entry.cron, entry.function, entry.queue):
+            scheduler.cancel(job)
+            job.delete()
+    registered = []
+    for job_id, entry in wanted.items():
+        if job_id in scheduler:
+            continue
+        scheduler.cron(entry.cron, func=entry.function, id=job_id, queue_name=entry.queue,
+                       description=entry.description, result_ttl=7 * 24 * 3600)
+        registered.append(job_id)
+    return registered

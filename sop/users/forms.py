@@ -1,0 +1,30 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+
+from sop.models.user import ROLE_LABELS
+
+ROLE_CHOICES = list(ROLE_LABELS.items())
+PASSWORD_CHOICES = [("generate", "Generate a password (shown once)"),
+                    ("typed", "Type a password")]
+
+
+class EditUserForm(FlaskForm):
+    full_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("E-mail (sign-in)", validators=[DataRequired(), Length(max=254)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    submit = SubmitField("Save")
+
+
+class NewUserForm(EditUserForm):
+    password_mode = RadioField("Password", choices=PASSWORD_CHOICES, default="generate")
+    password = PasswordField("Typed password", validators=[Optional(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Create user")
+
+
+class SetPasswordForm(FlaskForm):
+    password_mode = RadioField("New password", choices=PASSWORD_CHOICES, default="generate")
+    password = PasswordField("Typed password", validators=[Optional(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Set password")

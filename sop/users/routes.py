@@ -1,0 +1,145 @@
+"""User administration (admins) and everyone's own profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+from jinja2_fragments.flask import render_block
+
+from sop.auth import services as auth_services
+from sop.auth.forms import ChangePasswordForm
+from sop.htmx import wants_fragment
+from sop.models import User
+from sop.security import get_scoped_or_404, role_required
+from sop.users import services
+from sop.users.forms import EditUserForm, NewUserForm, SetPasswordForm
+
+bp = Blueprint("users", __name__)
+
+
+def _filters() -> dict[str, str]:
+    return {key: request.args.get(key, "").strip()[:100] for key in ("q", "role", "active")}
+
+
+def _page_number() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _chosen_password(form: NewUserForm | SetPasswordForm) -> tuple[str, bool]:
+    """(password, generated?) from the form's radio choice."""
+    if form.password_mode.data == "typed":
+        return form.password.data or "", False
+    return auth_services.generate_password(), True
+
+
+@bp.get("/users")
+@role_required("admin")
+def list_users():
+    filters = _filters()
+    page = services.search_users(current_user, filters["q"], filters["role"], filters["active"],
+                                 _page_number())
+    context = {"page": page, "filters": filters}
+    if wants_fragment():
+        return render_block("users/list.html", "results", **context)
+    return render_template("users/list.html", **context)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def new_user():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        password, generated = _chosen_password(form)
+        try:
+            user = services.create_user(current_user, form.email.data, form.full_name.data,
+                                        form.role.data, password)
+        except services.UserError as exc:
+            getattr(form, exc.field or "email").errors.append(str(exc))
+        else:
+            # Shown in this response only: never stored in the session or a flash cookie.
+            return render_template("users/created.html", user=user,
+                                   password=password if generated else None)
+    return render_template("users/form.html", form=form, user=None), 422 if form.errors else 200
+
+
+@bp.route("/users/<user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_user(user_id: str):
+    user = get_scoped_or_404(User, current_user, id=user_id)
+    form = EditUserForm(obj=user)
+    password_form = SetPasswordForm(prefix="pw")
+    if form.submit.data and form.validate_on_submit():
+        try:
+            services.update_user(current_user, user, form.email.data, form.full_name.data,
+                                 form.role.data)
+        except services.UserError as exc:
+            getattr(form, exc.field or "email").errors.append(str(exc))
+        else:
+            flash(f"Saved {user.full_name}.", "success")
+            return redirect(url_for("users.edit_user", user_id=user.pk))
+    status = 422 if form.errors else 200
+    return render_template("users/form.html", form=form, password_form=password_form,
+                           user=user, activity=services.recent_activity(user)), status
+
+
+@bp.post("/users/<user_id>/password")
+@role_required("admin")
+def set_user_password(user_id: str):
+    user = get_scoped_or_404(User, current_user, id=user_id)
+    password_form = SetPasswordForm(prefix="pw")
+    if password_form.validate_on_submit():
+        password, generated = _chosen_password(password_form)
+        try:
+            services.admin_reset_password(current_user, user, password)
+        except services.UserError as exc:
+            password_form.password.errors.append(str(exc))
+        else:
+            return render_template("users/created.html", user=user,
+                                   password=password if generated else None, reset=True)
+    return render_template("users/form.html", form=EditUserForm(obj=user),
+                           password_form=password_form, user=user,
+                           activity=services.recent_activity(user)), 422
+
+
+@bp.post("/users/<user_id>/<action>")
+@role_required("admin")
+def change_user_state(user_id: str, action: str):
+    """Deactivate, reactivate or unlock; htmx swaps the row, plain forms go back to the list."""
+    user = get_scoped_or_404(User, current_user, id=user_id)
+    operations = {
+        "deactivate": lambda: services.set_user_active(current_user, user, False),
+        "reactivate": lambda: services.set_user_active(current_user, user, True),
+        "unlock": lambda: services.unlock_user(current_user, user),
+    }
+    if action not in operations:
+        return render_template("errors/_message.html", status=404, title="Not found",
+                               message="Unknown action."), 404
+    error = None
+    try:
+        operations[action]()
+    except services.UserError as exc:
+        error = str(exc)
+    if wants_fragment():
+        return render_template("users/_row.html", user=user, error=error), 422 if error else 200
+    flash(error or f"{user.full_name}: done.", "error" if error else "success")
+    return redirect(url_for("users.list_users"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            auth_services.change_password(current_user._get_current_object(),
+                                          form.current_password.data, form.password.data)
+        except auth_services.AuthError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            # The password change ended every session; keep this one signed in on a new id.
+            login_user(User.objects.get(id=current_user.pk))
+            flash("Your password is changed. Other devices have been signed out.", "success")
+            return redirect(url_for("users.profile"))
+    return render_template("users/profile.html", form=form,
+                           activity=services.recent_activity(current_user)), (
+        422 if form.errors else 200)

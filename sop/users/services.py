@@ -1,0 +1,212 @@
+"""User administration use cases: create, edit, deactivate/reactivate, unlock, search."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from mongoengine.queryset import QuerySet
+
+from sop.audit import field_changes, record_audit
+from sop.auth.services import AuthError, hash_password, password_problems, set_password
+from sop.clock import now
+from sop.models import ROLES, AuditEntry, User
+from sop.models.user import new_session_token
+from sop.security import scoped
+
+PAGE_SIZE = 25
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class UserError(ValueError):
+    """A refused change; `field` names the form field it belongs to, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(queryset: QuerySet, page: int, per_page: int = PAGE_SIZE) -> Page:
+    total = queryset.count()
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    items = list(queryset.skip((page - 1) * per_page).limit(per_page))
+    return Page(items, total, page, per_page)
+
+
+def search_users(viewer: User, text: str = "", role: str = "", active: str = "",
+                 page: int = 1) -> Page:
+    """Users whose e-mail or name starts with `text` (anchored, escaped: index-friendly)."""
+    queryset = scoped(User, viewer)
+    text = text.strip().lower()
+    if text:
+        prefix = "^" + re.escape(text)
+        queryset = queryset.filter(__raw__={"$or": [
+            {"email": {"$regex": prefix}}, {"full_name_lower": {"$regex": prefix}},
+        ]})
+    if role in ROLES:
+        queryset = queryset.filter(role=role)
+    if active in ("yes", "no"):
+        queryset = queryset.filter(active=(active == "yes"))
+    return paginate(queryset.order_by("full_name_lower"), page)
+
+
+def _normalised_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+        raise UserError("Enter a valid e-mail address.", "email")
+    return email
+
+
+def _check_email_free(email: str, except_user: User | None = None) -> None:
+    clash = User.objects(email=email).first()
+    if clash is not None and (except_user is None or clash.pk != except_user.pk):
+        raise UserError("Another account already uses this e-mail address.", "email")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"Choose a role: {', '.join(ROLES)}.", "role")
+
+
+def _active_admin_count() -> int:
+    return User.objects(role="admin", active=True).count()
+
+
+def create_user(actor: User | None, email: str, full_name: str, role: str, password: str,
+                username: str = "") -> User:
+    email = _normalised_email(email)
+    _check_role(role)
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise UserError("Enter the person's full name.", "full_name")
+    _check_email_free(email)
+    problems = password_problems(password, email)
+    if problems:
+        raise UserError(" ".join(problems), "password")
+    user = User(email=email, full_name=full_name, role=role, username=username.strip() or None,
+                password_hash=hash_password(password), password_changed_at=now())
+    user.save()
+    record_audit("user_created", f"Account {email} created as {user.role_label}.", actor=actor,
+                 entity_type="user", entity_id=user.pk, changes=field_changes(
+                     {}, {"email": email, "full_name": full_name, "role": role}))
+    return user
+
+
+def update_user(actor: User, user: User, email: str, full_name: str, role: str) -> User:
+    """Edit name, e-mail and role; the last active admin keeps the admin role."""
+    email = _normalised_email(email)
+    _check_role(role)
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise UserError("Enter the person's full name.", "full_name")
+    _check_email_free(email, except_user=user)
+    if user.role == "admin" and role != "admin" and user.active and _active_admin_count() <= 1:
+        raise UserError("This is the last active admin: make someone else admin first.", "role")
+    before = {"email": user.email, "full_name": user.full_name, "role": user.role}
+    after = {"email": email, "full_name": full_name, "role": role}
+    changes = field_changes(before, after)
+    if not changes:
+        return user
+    user.email, user.full_name, user.role = email, full_name, role
+    user.updated_at = now()
+    if "role" in changes or "email" in changes:
+        user.session_token = new_session_token()  # new rights or login: sign in again
+    user.save()
+    action = "user_role_changed" if "role" in changes else "user_updated"
+    record_audit(action, f"Account {email} updated ({', '.join(changes)}).", actor=actor,
+                 entity_type="user", entity_id=user.pk, changes=changes,
+                 severity="warning" if "role" in changes else "info")
+    return user
+
+
+def set_user_active(actor: User, user: User, active: bool) -> User:
+    if user.active == active:
+        return user
+    if not active:
+        if user.pk == actor.pk:
+            raise UserError("You cannot deactivate your own account.")
+        if user.role == "admin" and _active_admin_count() <= 1:
+            raise UserError("This is the last active admin: it cannot be deactivated.")
+    user.active = active
+    user.updated_at = now()
+    user.session_token = new_session_token()
+    user.save()
+    action = "user_reactivated" if active else "user_deactivated"
+    record_audit(action, f"Account {user.email} {'reactivated' if active else 'deactivated'}.",
+                 actor=actor, entity_type="user", entity_id=user.pk, severity="warning",
+                 changes=field_changes({"active": not active}, {"active": active}))
+    return user
+
+
+def unlock_user(actor: User, user: User) -> User:
+    if not user.is_locked and not user.failed_login_count:
+        return user
+    User.objects(id=user.pk).update_one(unset__locked_until=True, set__failed_login_count=0)
+    user.reload()
+    record_audit("user_unlocked", f"Account {user.email} unlocked by an admin.", actor=actor,
+                 entity_type="user", entity_id=user.pk)
+    return user
+
+
+def admin_reset_password(actor: User, user: User, password: str) -> User:
+    """An admin sets a new password (typed or generated) for someone else."""
+    _set_password_or_refuse(user, password)
+    record_audit("user_password_reset", f"Password of {user.email} set by an admin.",
+                 actor=actor, entity_type="user", entity_id=user.pk, severity="warning")
+    return user
+
+
+def _set_password_or_refuse(user: User, password: str) -> None:
+    try:
+        set_password(user, password)
+    except AuthError as exc:
+        raise UserError(str(exc), "password") from None
+
+
+def create_or_reset_user(email: str, password: str, role: str, full_name: str = "") -> tuple[
+        User, bool]:
+    """For `flask create-user`: create the account, or reset its password and role and
+    reactivate it. Returns (user, created)."""
+    email = _normalised_email(email)
+    _check_role(role)
+    existing = User.objects(email=email).first()
+    if existing is None:
+        name = full_name or email.split("@")[0].replace(".", " ").title()
+        return create_user(None, email, name, role, password), True
+    before = {"role": existing.role, "active": existing.active, "full_name": existing.full_name}
+    existing.role = role
+    existing.active = True
+    if full_name:
+        existing.full_name = full_name
+    _set_password_or_refuse(existing, password)
+    record_audit("user_password_reset", f"Account {email} reset from the command line.",
+                 entity_type="user", entity_id=existing.pk, severity="warning",
+                 changes=field_changes(before, {"role": role, "active": True,
+                                                "full_name": existing.full_name}))
+    return existing, False
+
+
+def recent_activity(user: User, limit: int = 20) -> list[AuditEntry]:
+    return list(AuditEntry.objects(actor_id=user.pk).order_by("-at").limit(limit))
+

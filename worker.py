@@ -1,0 +1,70 @@
+"""RQ worker and scheduler entry point.
+
+    python worker.py                 # a worker on every queue (default, mail, imports, reports)
+    python worker.py mail reports    # a worker on some queues
+    python worker.py --scheduler     # the one scheduler process (periodic jobs)
+
+The app is built once; jobs run inside its application context.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from sop import create_app
+from sop.config import ConfigError
+from sop.extensions import QUEUE_NAMES, redis_queues
+
+
+def run_worker(queue_names: list[str]) -> None:
+    from sop.jobs.runner import AppWorker
+
+    app = create_app()
+    with app.app_context():
+        queues = [redis_queues.queue(name) for name in queue_names]
+        worker = AppWorker(queues, connection=redis_queues.redis)
+        worker.app = app
+        worker.work(with_scheduler=True)
+
+
+def run_scheduler() -> None:
+    from sop.jobs.schedule import make_scheduler, register_schedule
+
+    app = create_app()
+    # rq-scheduler reads cron strings in the process's local time zone.
+    os.environ["TZ"] = app.config["SCHEDULER_TIMEZONE"]
+    time.tzset()
+    with app.app_context():
+        scheduler = make_scheduler(redis_queues.redis)
+        registered = register_schedule(scheduler)
+        app.logger.info("Scheduler ready (%s); registered now: %s",
+                        app.config["SCHEDULER_TIMEZONE"], ", ".join(registered) or "none new")
+        scheduler.run()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scheduler", action="store_true", help="run the scheduler")
+    parser.add_argument("queues", nargs="*", help=f"queues to work on: {', '.join(QUEUE_NAMES)}"
+                        " (default: all)")
+    args = parser.parse_args()
+    unknown = sorted(set(args.queues) - set(QUEUE_NAMES))
+    if unknown:
+        parser.error(f"unknown queue(s): {', '.join(unknown)}")
+    try:
+        if args.scheduler:
+            run_scheduler()
+        else:
+            run_worker(args.queues or list(QUEUE_NAMES))
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
