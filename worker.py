@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 
 from sop import create_app
 from sop.config import ConfigError
@@ -33,6 +34,8 @@ def run_worker(queue_names: list[str]) -> None:
 def run_scheduler() -> None:
     from sop.jobs.schedule import make_scheduler, register_schedule
 
+    # crontab warns about a future default; rq-scheduler relies on the local-time behaviour.
+    warnings.filterwarnings("ignore", category=FutureWarning, module="rq_scheduler")
     app = create_app()
     # rq-scheduler reads cron strings in the process's local time zone.
     os.environ["TZ"] = app.config["SCHEDULER_TIMEZONE"]

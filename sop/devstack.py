@@ -69,7 +69,7 @@ def start_embedded_mongo(storage_path: str, port: int, output: int | IO | None =
     process = subprocess.Popen(
         [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
          "--storage-path", storage_path, "--log-level", "WARNING"],
-        stdout=output, stderr=subprocess.STDOUT if output is not None else None,
+        stdout=output, stderr=subprocess.STDOUT if output is not None else None, text=True,
     )
     wait_for_port(port, process, "The embedded database")
     return process, f"mongodb://127.0.0.1:{port}/sop?retryWrites=false"
@@ -95,7 +95,7 @@ def start_redis(port: int, data_dir: Path, output: int | IO | None = None
     process = subprocess.Popen(
         [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir),
          "--save", "300 1", "--appendonly", "no", "--protected-mode", "yes"],
-        stdout=output, stderr=subprocess.STDOUT if output is not None else None,
+        stdout=output, stderr=subprocess.STDOUT if output is not None else None, text=True,
     )
     wait_for_port(port, process, "Redis")
     return process, f"redis://127.0.0.1:{port}/0"
@@ -237,7 +237,8 @@ def run_development() -> int:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     group = ProcessGroup()
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stopping.set())
     port = os.environ.get("PORT", "8000")
     try:
         with development_services(group) as resolved:

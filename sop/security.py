@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
-from mongoengine import Document
+from mongoengine import Document, ValidationError
 from mongoengine.queryset import QuerySet
 
 from sop.extensions import login_manager
@@ -74,7 +74,10 @@ def scoped(source: type[Document] | QuerySet, user: Any) -> QuerySet:
 
 def get_scoped_or_404(source: type[Document] | QuerySet, user: Any, **lookup: Any) -> Any:
     """One visible row, or 404: a rep cannot tell another rep's rows from missing ones."""
-    found = scoped(source, user).filter(**lookup).first()
+    try:
+        found = scoped(source, user).filter(**lookup).first()
+    except ValidationError:  # a malformed id in the URL
+        found = None
     if found is None:
         abort(404)
     return found

@@ -66,8 +66,8 @@ class PortalClient(FlaskClient):
         return self.post(path, data=data or {}, headers=headers, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def app(services: dict[str, Any]) -> Flask:
+def build_test_app(services: dict[str, Any]) -> Flask:
+    """An app on the session's real services, as the `app` fixture and special cases use."""
     application = create_app({
         "SOP_ENV": "test",
         "MONGODB_URI": services["mongo_uri"],
@@ -79,6 +79,11 @@ def app(services: dict[str, Any]) -> Flask:
     })
     application.test_client_class = PortalClient
     return application
+
+
+@pytest.fixture(scope="session")
+def app(services: dict[str, Any]) -> Flask:
+    return build_test_app(services)
 
 
 @pytest.fixture(autouse=True)

@@ -1,12 +1,20 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from sop.models.user import ROLE_LABELS
 
-ROLE_CHOICES = list(ROLE_LABELS.items())
-PASSWORD_CHOICES = [("generate", "Generate a password (shown once)"),
-                    ("typed", "Type a password")]
+ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLE_LABELS.items()]
+PASSWORD_CHOICES = [SelectChoice("generate", "Generate a password (shown once)"),
+                    SelectChoice("typed", "Type a password")]
 
 
 class EditUserForm(FlaskForm):

@@ -1,0 +1,76 @@
+"""Every route and every role: who gets in, who is refused, who is sent to sign in.
+
+A new route fails `test_every_route_is_in_the_access_table` until it is listed here, so no
+route ships without a decision about who may use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sop.models import AuditEntry
+
+ROLES = ("admin", "manager", "sales_rep")
+EVERYONE = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
+PUBLIC = None  # no sign-in needed
+
+# endpoint: (method, path template, roles allowed or PUBLIC). {user} is another user's id.
+ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
+    "static": ("GET", "/static/css/app.css", PUBLIC),
+    "health.health": ("GET", "/health", PUBLIC),
+    "api.settings_public": ("GET", "/api/v1/settings/public", PUBLIC),
+    "auth.login": ("GET", "/login", PUBLIC),
+    "auth.forgot_password": ("GET", "/forgot-password", PUBLIC),
+    "auth.reset_password": ("GET", "/reset-password/not-a-token", PUBLIC),
+    "auth.logout": ("POST", "/logout", EVERYONE),
+    "dashboard.index": ("GET", "/", EVERYONE),
+    "users.profile": ("GET", "/profile", EVERYONE),
+    "users.list_users": ("GET", "/users", ADMIN),
+    "users.new_user": ("GET", "/users/new", ADMIN),
+    "users.edit_user": ("GET", "/users/{user}", ADMIN),
+    "users.set_user_password": ("POST", "/users/{user}/password", ADMIN),
+    "users.change_user_state": ("POST", "/users/{user}/unlock", ADMIN),
+    "admin.settings": ("GET", "/admin/settings", ADMIN),
+    "admin.audit_log": ("GET", "/admin/audit", ADMIN),
+    "admin.jobs": ("GET", "/admin/jobs", ADMIN),
+}
+
+
+def test_every_route_is_in_the_access_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(ACCESS) == set(), "add the new routes to ACCESS"
+    assert set(ACCESS) - endpoints == set(), "remove routes that no longer exist"
+
+
+def request_as(client, method: str, path: str):
+    if method == "GET":
+        return client.get(path)
+    return client.post_form(path)
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_route_access_by_role(client, make_user, login_as, endpoint, role):
+    method, template, allowed = ACCESS[endpoint]
+    other = make_user("sales_rep")
+    if role != "anonymous":
+        login_as(role)
+    path = template.format(user=other.pk)
+    response = request_as(client, method, path) if role != "anonymous" else (
+        client.get(path) if method == "GET" else client.post(path))
+
+    if allowed is PUBLIC:  # answered, never refused nor sent to sign in
+        assert response.status_code not in (401, 403), response.status_code
+        assert not (response.location or "").startswith("/login")
+    elif role == "anonymous":
+        if method == "GET":
+            assert response.status_code == 302
+            assert response.location.startswith("/login")
+        else:
+            assert response.status_code in (302, 400)  # no session, no CSRF token
+    elif role in allowed:
+        assert response.status_code in (200, 302), response.status_code
+    else:
+        assert response.status_code == 403
+        assert AuditEntry.objects(action="access_denied").count() == 1
