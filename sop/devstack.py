@@ -19,8 +19,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import IO
 
@@ -134,8 +134,10 @@ class SmtpSink:
     def stop(self) -> None:
         self._controller.stop()
 
-    def messages(self) -> list[Message]:
-        return [message_from_bytes(p.read_bytes()) for p in sorted(self.directory.glob("*.eml"))]
+    def messages(self) -> list[EmailMessage]:
+        """Received messages, oldest first, with headers decoded."""
+        return [message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+                for p in sorted(self.directory.glob("*.eml"))]
 
     def clear(self) -> None:
         for path in self.directory.glob("*.eml"):
