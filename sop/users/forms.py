@@ -25,6 +25,7 @@ class EditUserForm(FlaskForm):
 
 
 class NewUserForm(EditUserForm):
+    role = SelectField("Role", choices=ROLE_CHOICES, default="sales_rep")
     password_mode = RadioField("Password", choices=PASSWORD_CHOICES, default="generate")
     password = PasswordField("Typed password", validators=[Optional(), Length(max=200)],
                              render_kw={"autocomplete": "new-password"})
