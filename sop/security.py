@@ -64,7 +64,7 @@ def scoped(source: type[Document] | QuerySet, user: Any) -> QuerySet:
     if scope is None:
         return queryset.none()
     if scope.startswith("customer:"):
-        from sop.models import Customer  # type: ignore[attr-defined]  # added by master data
+        from sop.models import Customer
 
         field = scope.split(":", 1)[1]
         own_customers = Customer.objects(sales_rep=user.pk).scalar("id")
