@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
-
-from mongoengine.queryset import QuerySet
 
 from sop.audit import field_changes, record_audit
 from sop.auth.services import AuthError, hash_password, password_problems, set_password
 from sop.clock import now
 from sop.models import ROLES, AuditEntry, User
 from sop.models.user import new_session_token
+from sop.pagination import Page, paginate
 from sop.security import scoped
 
-PAGE_SIZE = 25
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -25,33 +21,6 @@ class UserError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def paginate(queryset: QuerySet, page: int, per_page: int = PAGE_SIZE) -> Page:
-    total = queryset.count()
-    page = min(max(1, page), max(1, -(-total // per_page)))
-    items = list(queryset.skip((page - 1) * per_page).limit(per_page))
-    return Page(items, total, page, per_page)
 
 
 def search_users(viewer: User, text: str = "", role: str = "", active: str = "",
