@@ -112,10 +112,12 @@ def register_blueprints(app: Flask) -> None:
     from sop.api.routes import bp as api_bp
     from sop.api.routes import health_bp
     from sop.auth.routes import bp as auth_bp
+    from sop.customers.routes import bp as customers_bp
     from sop.dashboard.routes import bp as dashboard_bp
     from sop.users.routes import bp as users_bp
 
-    for blueprint in (auth_bp, dashboard_bp, users_bp, admin_bp, api_bp, health_bp):
+    for blueprint in (auth_bp, dashboard_bp, users_bp, admin_bp, api_bp, health_bp,
+                      customers_bp):
         app.register_blueprint(blueprint)
 
 

@@ -30,9 +30,12 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(queryset: QuerySet, page: int, per_page: int = PAGE_SIZE) -> Page:
-    """One page; a page number past the end shows the last page."""
+def paginate(queryset: QuerySet, page: int, per_page: int = PAGE_SIZE,
+             with_references: bool = False) -> Page:
+    """One page; a page number past the end shows the last page. `with_references` loads the
+    page's referenced documents in one query per collection instead of one per row."""
     total = queryset.count()
     page = min(max(1, page), max(1, -(-total // per_page)))
-    items = list(queryset.skip((page - 1) * per_page).limit(per_page))
+    window = queryset.skip((page - 1) * per_page).limit(per_page)
+    items = window.select_related(max_depth=1) if with_references else list(window)
     return Page(items, total, page, per_page)

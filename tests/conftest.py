@@ -20,7 +20,7 @@ from sop import create_app
 from sop.devstack import SmtpSink, free_port, start_embedded_mongo, start_redis
 from sop.extensions import QUEUE_NAMES, redis_queues
 from sop.jobs.runner import AppWorker
-from sop.models import User
+from sop.models import Customer, User
 from sop.settings import invalidate_cache
 
 DEFAULT_PASSWORD = "Plan-ahead-2026"
@@ -132,6 +132,24 @@ def make_user(app: Flask) -> Callable[..., User]:
             return create_user(None, email or f"{role}{number}@example.com",
                                full_name or f"{role.replace('_', ' ').title()} {number}",
                                role, password)
+
+    return build
+
+
+@pytest.fixture
+def make_customer(app: Flask) -> Callable[..., Customer]:
+    counter = iter(range(1, 100_000))
+
+    def build(rep: User | None = None, code: str | None = None, sop_name: str | None = None,
+              **fields: Any) -> Customer:
+        number = next(counter)
+        with app.app_context():
+            customer = Customer(code=code or f"PATITO-{number:06d}",
+                                name=fields.pop("name", f"Customer {number} LLC"),
+                                sop_name=sop_name or f"CUSTOMER {number}", sales_rep=rep,
+                                **fields)
+            customer.save()
+            return customer
 
     return build
 

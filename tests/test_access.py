@@ -13,9 +13,12 @@ from sop.models import AuditEntry
 ROLES = ("admin", "manager", "sales_rep")
 EVERYONE = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
+SEES_ALL = frozenset({"admin", "manager"})
 PUBLIC = None  # no sign-in needed
 
-# endpoint: (method, path template, roles allowed or PUBLIC). {user} is another user's id.
+# endpoint: (method, path template, roles allowed or PUBLIC). {user} is another user's id,
+# {customer} a customer of another rep: a rep is told it does not exist (404), not refused.
+NOT_VISIBLE = {"customers.detail"}
 ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "static": ("GET", "/static/css/app.css", PUBLIC),
     "health.health": ("GET", "/health", PUBLIC),
@@ -34,6 +37,14 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "admin.settings": ("GET", "/admin/settings", ADMIN),
     "admin.audit_log": ("GET", "/admin/audit", ADMIN),
     "admin.jobs": ("GET", "/admin/jobs", ADMIN),
+    "customers.list_customers": ("GET", "/customers", EVERYONE),
+    "customers.export_customers": ("GET", "/customers/export", EVERYONE),
+    "customers.check_code": ("GET", "/customers/check-code?code=X", ADMIN),
+    "customers.new_customer": ("GET", "/customers/new", ADMIN),
+    "customers.detail": ("GET", "/customers/{customer}", SEES_ALL),
+    "customers.edit_customer": ("GET", "/customers/{customer}/edit", ADMIN),
+    "customers.change_active": ("POST", "/customers/{customer}/reactivate", ADMIN),
+    "customers.reassign": ("POST", "/customers/reassign", ADMIN),
 }
 
 
@@ -51,12 +62,13 @@ def request_as(client, method: str, path: str):
 
 @pytest.mark.parametrize("endpoint", sorted(ACCESS))
 @pytest.mark.parametrize("role", [*ROLES, "anonymous"])
-def test_route_access_by_role(client, make_user, login_as, endpoint, role):
+def test_route_access_by_role(client, make_user, make_customer, login_as, endpoint, role):
     method, template, allowed = ACCESS[endpoint]
     other = make_user("sales_rep")
+    customer = make_customer(other)
     if role != "anonymous":
         login_as(role)
-    path = template.format(user=other.pk)
+    path = template.format(user=other.pk, customer=customer.pk)
     response = request_as(client, method, path) if role != "anonymous" else (
         client.get(path) if method == "GET" else client.post(path))
 
@@ -71,6 +83,8 @@ def test_route_access_by_role(client, make_user, login_as, endpoint, role):
             assert response.status_code in (302, 400)  # no session, no CSRF token
     elif role in allowed:
         assert response.status_code in (200, 302), response.status_code
+    elif endpoint in NOT_VISIBLE:
+        assert response.status_code == 404
     else:
         assert response.status_code == 403
         assert AuditEntry.objects(action="access_denied").count() == 1

@@ -70,37 +70,41 @@ def header_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
 
 
 def add_table_sheet(workbook: Workbook, title: str, columns: Sequence[Column],
-                    rows: Iterable[Sequence[Any]], heading: Sequence[str] = ()) -> int:
-    """Append one sheet: optional heading lines (title, filters, time), then the table with a
-    frozen, filtered header. Returns the number of data rows written."""
+                    rows: Iterable[Sequence[Any]]) -> int:
+    """Append one sheet holding a table with its header on row 1 (so an exported list can be
+    imported again), frozen and filtered. Returns the number of data rows written."""
     sheet = workbook.create_sheet(title=title[:31])
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    header_row = len(heading) + (2 if heading else 1)
-    sheet.freeze_panes = f"A{header_row + 1}"
-    for number, line in enumerate(heading):
-        cell = text_cell(sheet, line)
-        if number == 0:
-            cell.font = TITLE_FONT
-        sheet.append([cell])
-    if heading:
-        sheet.append([])
+    sheet.freeze_panes = "A2"
     sheet.append([header_cell(sheet, column.header) for column in columns])
     count = 0
     for row in rows:
         sheet.append([value_cell(sheet, value, column) for value, column in zip(row, columns,
                                                                                 strict=False)])
         count += 1
-    last_column = get_column_letter(len(columns))
-    sheet.auto_filter.ref = f"A{header_row}:{last_column}{header_row + max(count, 1)}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     return count
 
 
+def add_about_sheet(workbook: Workbook, lines: Sequence[str]) -> None:
+    """A last sheet saying what the file holds: title, filters, when and by whom."""
+    sheet = workbook.create_sheet(title="About")
+    sheet.column_dimensions["A"].width = 100
+    for number, line in enumerate(lines):
+        cell = text_cell(sheet, line)
+        if number == 0:
+            cell.font = TITLE_FONT
+        sheet.append([cell])
+
+
 def table_workbook(title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]],
-                   heading: Sequence[str] = ()) -> bytes:
-    """A one-sheet workbook as bytes."""
+                   about: Sequence[str] = ()) -> bytes:
+    """A workbook with the table, then an About sheet when `about` is given, as bytes."""
     workbook = Workbook(write_only=True)
-    add_table_sheet(workbook, title, columns, rows, heading)
+    add_table_sheet(workbook, title, columns, rows)
+    if about:
+        add_about_sheet(workbook, about)
     return workbook_bytes(workbook)
 
 

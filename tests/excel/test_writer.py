@@ -30,15 +30,18 @@ def test_text_that_looks_like_a_formula_stays_text(hostile):
 
 def test_numbers_dates_and_layout_are_real():
     when = datetime(2026, 3, 4, 5, 6, tzinfo=UTC)
-    sheet = read_back(table_workbook("List", COLUMNS, [["Garlic & Co <b>", 1234.5,
-                                                        date(2026, 1, 1), when]],
-                                     heading=["Customers", "Filters: none"]))
-    assert sheet["A1"].value == "Customers" and sheet["A1"].font.b
-    assert [c.value for c in sheet[4]] == ["Name", "Amount", "Month", "When"]
-    assert sheet.freeze_panes == "A5"
-    assert sheet.auto_filter.ref == "A4:D5"
-    assert sheet["A5"].value == "Garlic & Co <b>"
-    assert sheet["B5"].value == 1234.5 and sheet["B5"].number_format == MONEY_FORMAT
-    assert sheet["C5"].is_date and sheet["C5"].number_format == "mmm-yy"
-    assert sheet["D5"].value == datetime(2026, 3, 4, 5, 6)
+    data = table_workbook("List", COLUMNS, [["Garlic & Co <b>", 1234.5, date(2026, 1, 1), when]],
+                          about=["Customers", "Filters: none"])
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["List", "About"]
+    sheet = workbook["List"]
+    assert [c.value for c in sheet[1]] == ["Name", "Amount", "Month", "When"]
+    assert sheet["A1"].font.b
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:D2"
+    assert sheet["A2"].value == "Garlic & Co <b>"
+    assert sheet["B2"].value == 1234.5 and sheet["B2"].number_format == MONEY_FORMAT
+    assert sheet["C2"].is_date and sheet["C2"].number_format == "mmm-yy"
+    assert sheet["D2"].value == datetime(2026, 3, 4, 5, 6)
     assert sheet.column_dimensions["A"].width == 20
+    assert workbook["About"]["A1"].value == "Customers"
