@@ -13,7 +13,8 @@ from mongoengine.queryset import QuerySet
 from sop.audit import field_changes, record_audit
 from sop.clock import now
 from sop.excel.writer import MONEY_FORMAT, Column, table_workbook
-from sop.models import BudgetEntry, Customer, PriceEntry, Product, SalesHistory, User, name_key
+from sop.listing import prefix_match, sorted_by
+from sop.models import BudgetEntry, Customer, PriceEntry, Product, SalesHistory, User
 from sop.pagination import Page, paginate
 from sop.security import scoped
 
@@ -50,15 +51,8 @@ class CustomerFilters:
 
 def filtered_customers(viewer: User, filters: CustomerFilters) -> QuerySet:
     """The customers `viewer` may see that match the filters, sorted (scoped, index-backed)."""
-    queryset = scoped(Customer, viewer)
-    text = filters.text.strip().lower()
-    if text:
-        prefix = "^" + re.escape(text)
-        queryset = queryset.filter(__raw__={"$or": [
-            {"code_lower": {"$regex": prefix}}, {"name_lower": {"$regex": prefix}},
-            {"sop_name_key": {"$regex": "^" + re.escape(name_key(text))}},
-            {"aliases": {"$regex": "^" + re.escape(name_key(text))}},
-        ]})
+    queryset = prefix_match(scoped(Customer, viewer), filters.text,
+                            ("code_lower", "name_lower", "sop_name_key", "aliases"))
     if filters.rep and ObjectId.is_valid(filters.rep):
         queryset = queryset.filter(sales_rep=ObjectId(filters.rep))
     if filters.territory:
@@ -67,7 +61,7 @@ def filtered_customers(viewer: User, filters: CustomerFilters) -> QuerySet:
         queryset = queryset.filter(corporate_group=filters.group)
     if filters.active in ("yes", "no"):
         queryset = queryset.filter(active=filters.active == "yes")
-    return queryset.order_by(*SORTS.get(filters.sort, SORTS["sop_name"]))
+    return sorted_by(queryset, filters.sort, SORTS, "sop_name")
 
 
 def search_customers(viewer: User, filters: CustomerFilters, page: int = 1) -> Page:
@@ -109,7 +103,7 @@ def filter_choices(viewer: User) -> dict[str, list[Any]]:
     return {
         "territories": sorted(t for t in visible.distinct("territory") if t),
         "groups": sorted(g for g in visible.distinct("corporate_group") if g),
-        "reps": list(reps.only("id", "full_name")),
+        "rep_options": [(str(r.pk), r.full_name) for r in reps.only("id", "full_name")],
     }
 
 

@@ -7,6 +7,7 @@ import re
 from sop.audit import field_changes, record_audit
 from sop.auth.services import AuthError, hash_password, password_problems, set_password
 from sop.clock import now
+from sop.listing import prefix_match
 from sop.models import ROLES, AuditEntry, User
 from sop.models.user import new_session_token
 from sop.pagination import Page, paginate
@@ -26,13 +27,7 @@ class UserError(ValueError):
 def search_users(viewer: User, text: str = "", role: str = "", active: str = "",
                  page: int = 1) -> Page:
     """Users whose e-mail or name starts with `text` (anchored, escaped: index-friendly)."""
-    queryset = scoped(User, viewer)
-    text = text.strip().lower()
-    if text:
-        prefix = "^" + re.escape(text)
-        queryset = queryset.filter(__raw__={"$or": [
-            {"email": {"$regex": prefix}}, {"full_name_lower": {"$regex": prefix}},
-        ]})
+    queryset = prefix_match(scoped(User, viewer), text, ("email", "full_name_lower"))
     if role in ROLES:
         queryset = queryset.filter(role=role)
     if active in ("yes", "no"):
