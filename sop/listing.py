@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from mongoengine.queryset import QuerySet
+
+from sop.clock import now
 
 
 def prefix_match(queryset: QuerySet, text: str, fields: tuple[str, ...]) -> QuerySet:
@@ -20,3 +23,11 @@ def prefix_match(queryset: QuerySet, text: str, fields: tuple[str, ...]) -> Quer
 def sorted_by(queryset: QuerySet, sort: str, sorts: dict[str, tuple[str, ...]],
               default: str) -> QuerySet:
     return queryset.order_by(*sorts.get(sort, sorts[default]))
+
+
+def export_about(title: str, viewer: Any, filters: dict[str, str]) -> list[str]:
+    """The lines of an export's About sheet: what, when, by whom, with which filters."""
+    used = ", ".join(f"{key}={value}" for key, value in filters.items() if value)
+    return [title, f"Exported {now():%Y-%m-%d %H:%M} UTC by {viewer.email}",
+            f"Filters: {used or 'none'}",
+            "Rows follow the import template's columns, so the file can be imported again."]

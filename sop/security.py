@@ -3,7 +3,8 @@
 Every rep-visible query goes through `scoped()`. A document opts in by declaring
 `rep_scope = "<field>"` (a reference to the owning rep, or `"id"` for the user itself) or
 `rep_scope = "customer:<field>"` (rows hanging off a customer, visible when the customer is the
-rep's). Admins and managers see everything; a document without `rep_scope` is refused for reps.
+rep's), or `rep_scope = "all"` for shared reference data such as the item catalog. Admins and
+managers see everything; a document without `rep_scope` is refused for reps.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def scoped(source: type[Document] | QuerySet, user: Any) -> QuerySet:
     scope = getattr(queryset._document, "rep_scope", None)
     if scope is None:
         return queryset.none()
+    if scope == "all":
+        return queryset
     if scope.startswith("customer:"):
         from sop.models import Customer
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from sop.models import AuditEntry
+from sop.models import AuditEntry, Product
 
 ROLES = ("admin", "manager", "sales_rep")
 EVERYONE = frozenset(ROLES)
@@ -45,6 +45,12 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "customers.edit_customer": ("GET", "/customers/{customer}/edit", ADMIN),
     "customers.change_active": ("POST", "/customers/{customer}/reactivate", ADMIN),
     "customers.reassign": ("POST", "/customers/reassign", ADMIN),
+    "products.list_products": ("GET", "/items", EVERYONE),
+    "products.export_products": ("GET", "/items/export", EVERYONE),
+    "products.new_product": ("GET", "/items/new", ADMIN),
+    "products.detail": ("GET", "/items/{product}", EVERYONE),
+    "products.edit_product": ("GET", "/items/{product}/edit", ADMIN),
+    "products.change_active": ("POST", "/items/{product}/reactivate", ADMIN),
 }
 
 
@@ -66,9 +72,10 @@ def test_route_access_by_role(client, make_user, make_customer, login_as, endpoi
     method, template, allowed = ACCESS[endpoint]
     other = make_user("sales_rep")
     customer = make_customer(other)
+    product = Product(item_code="110001", description="Peeled Garlic").save()
     if role != "anonymous":
         login_as(role)
-    path = template.format(user=other.pk, customer=customer.pk)
+    path = template.format(user=other.pk, customer=customer.pk, product=product.pk)
     response = request_as(client, method, path) if role != "anonymous" else (
         client.get(path) if method == "GET" else client.post(path))
 

@@ -13,7 +13,8 @@ from mongoengine.queryset import QuerySet
 from sop.audit import field_changes, record_audit
 from sop.clock import now
 from sop.excel.writer import MONEY_FORMAT, Column, table_workbook
-from sop.listing import prefix_match, sorted_by
+from sop.listing import export_about, prefix_match, sorted_by
+from sop.masterdata import set_active
 from sop.models import BudgetEntry, Customer, PriceEntry, Product, SalesHistory, User
 from sop.pagination import Page, paginate
 from sop.security import scoped
@@ -88,10 +89,8 @@ def export_customers(viewer: User, filters: CustomerFilters) -> bytes:
          "; ".join(c.aliases or []))
         for c in filtered_customers(viewer, filters).select_related(max_depth=1)
     )
-    about = ["Customers", f"Exported {now():%Y-%m-%d %H:%M} UTC by {viewer.email}",
-               "Filters: " + (", ".join(f"{k}={v}" for k, v in filters.as_args().items() if v)
-                              or "none")]
-    return table_workbook("Customers", EXPORT_COLUMNS, rows, about)
+    return table_workbook("Customers", EXPORT_COLUMNS, rows,
+                          export_about("Customers", viewer, filters.as_args()))
 
 
 def filter_choices(viewer: User) -> dict[str, list[Any]]:
@@ -193,15 +192,7 @@ def update_customer(actor: User, customer: Customer, data: dict[str, Any]) -> Cu
 
 
 def set_customer_active(actor: User, customer: Customer, active: bool) -> Customer:
-    if customer.active != active:
-        customer.active = active
-        customer.updated_at = now()
-        customer.save()
-        record_audit("customer_updated" if active else "customer_deactivated",
-                     f"Customer {customer.code} {'reactivated' if active else 'deactivated'}.",
-                     actor=actor, entity_type="customer", entity_id=customer.pk,
-                     changes=field_changes({"active": not active}, {"active": active}))
-    return customer
+    return set_active(actor, customer, active, "customer", f"Customer {customer.code}")
 
 
 def reassign_customers(actor: User, customer_ids: list[str], rep_id: str) -> int:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import re
+
 from mongoengine import BooleanField, DateTimeField, Document, FloatField, StringField
 
 from sop.clock import now
 
+ITEM_CODE_PATTERN = re.compile(r"^\d{6}$")
 CATEGORIES = (
     "G01 - Garlic Production",
     "G02 - Shallot Production",
@@ -16,7 +19,7 @@ CATEGORIES = (
 class Product(Document):
     """An item the company sells, by its 6-digit item code."""
 
-    item_code = StringField(required=True, unique=True, regex=r"^\d{6}$")
+    item_code = StringField(required=True, unique=True, regex=ITEM_CODE_PATTERN.pattern)
     description = StringField(required=True, max_length=200)
     description_lower = StringField()
     group_code = StringField(max_length=20)
@@ -34,6 +37,8 @@ class Product(Document):
     active = BooleanField(default=True)
     created_at = DateTimeField(default=now)
     updated_at = DateTimeField(default=now)
+
+    rep_scope = "all"  # the catalog is shared; who buys what is scoped through prices
 
     meta = {
         "collection": "products",
