@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from sop.models import AuditEntry, Product
+from sop.models import AuditEntry, PriceEntry, Product
 
 ROLES = ("admin", "manager", "sales_rep")
 EVERYONE = frozenset(ROLES)
@@ -18,7 +18,7 @@ PUBLIC = None  # no sign-in needed
 
 # endpoint: (method, path template, roles allowed or PUBLIC). {user} is another user's id,
 # {customer} a customer of another rep: a rep is told it does not exist (404), not refused.
-NOT_VISIBLE = {"customers.detail"}
+NOT_VISIBLE = {"customers.detail", "prices.matrix"}
 ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "static": ("GET", "/static/css/app.css", PUBLIC),
     "health.health": ("GET", "/health", PUBLIC),
@@ -45,6 +45,11 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "customers.edit_customer": ("GET", "/customers/{customer}/edit", ADMIN),
     "customers.change_active": ("POST", "/customers/{customer}/reactivate", ADMIN),
     "customers.reassign": ("POST", "/customers/reassign", ADMIN),
+    "prices.matrix": ("GET", "/customers/{customer}/prices", SEES_ALL),
+    "prices.update_entry": ("POST", "/customers/{customer}/prices/{price}", ADMIN),
+    "prices.bulk_active": ("POST", "/customers/{customer}/prices/bulk", ADMIN),
+    "prices.suggest": ("GET", "/customers/{customer}/prices/suggest?item_code=11", ADMIN),
+    "prices.add_item": ("POST", "/customers/{customer}/prices/add", ADMIN),
     "products.list_products": ("GET", "/items", EVERYONE),
     "products.export_products": ("GET", "/items/export", EVERYONE),
     "products.new_product": ("GET", "/items/new", ADMIN),
@@ -73,9 +78,11 @@ def test_route_access_by_role(client, make_user, make_customer, login_as, endpoi
     other = make_user("sales_rep")
     customer = make_customer(other)
     product = Product(item_code="110001", description="Peeled Garlic").save()
+    price = PriceEntry(customer=customer, product=product, price=10.0).save()
     if role != "anonymous":
         login_as(role)
-    path = template.format(user=other.pk, customer=customer.pk, product=product.pk)
+    path = template.format(user=other.pk, customer=customer.pk, product=product.pk,
+                           price=price.pk)
     response = request_as(client, method, path) if role != "anonymous" else (
         client.get(path) if method == "GET" else client.post(path))
 
