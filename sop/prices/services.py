@@ -108,7 +108,8 @@ def catalog_suggestions(customer: Customer, text: str, limit: int = 10) -> list[
     """Active items not yet in the customer's matrix whose code or description starts so."""
     if not text.strip():
         return []
-    present_ids = list(PriceEntry.objects(customer=customer).no_dereference().scalar("product"))
+    present_ids = [ref.id for ref in
+                   PriceEntry.objects(customer=customer).no_dereference().scalar("product")]
     matches = prefix_match(Product.objects(active=True, id__nin=present_ids), text,
                            ("item_code", "description_lower"))
     return list(matches.order_by("item_code").limit(limit))
