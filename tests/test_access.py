@@ -50,6 +50,8 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "prices.bulk_active": ("POST", "/customers/{customer}/prices/bulk", ADMIN),
     "prices.suggest": ("GET", "/customers/{customer}/prices/suggest?item_code=11", ADMIN),
     "prices.add_item": ("POST", "/customers/{customer}/prices/add", ADMIN),
+    "sales.history": ("GET", "/sales", EVERYONE),
+    "sales.export_history": ("GET", "/sales/export", EVERYONE),
     "products.list_products": ("GET", "/items", EVERYONE),
     "products.export_products": ("GET", "/items/export", EVERYONE),
     "products.new_product": ("GET", "/items/new", ADMIN),
