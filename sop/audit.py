@@ -16,7 +16,7 @@ SECURITY_ACTIONS = frozenset({
     "user_login", "user_login_failed", "user_logout", "user_locked", "user_unlocked",
     "user_created", "user_deactivated", "user_reactivated", "user_password_changed",
     "user_password_reset", "user_password_reset_requested", "user_role_changed",
-    "access_denied", "setting_updated",
+    "access_denied", "setting_updated", "job_failed", "job_requeued", "job_run_now",
 })
 
 

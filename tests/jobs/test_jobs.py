@@ -1,0 +1,110 @@
+"""Jobs for real: a cron schedule fires through rq-scheduler, failures are visible and can be
+requeued, a job that fails for good is audited."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from freezegun import freeze_time
+
+from sop.clock import now
+from sop.extensions import redis_queues
+from sop.jobs.schedule import SCHEDULE, make_scheduler, register_schedule
+from sop.models import ArchivedAuditEntry, AuditEntry
+
+
+@pytest.fixture
+def utc_process():
+    """rq-scheduler reads cron strings in local time; pin the zone for the test."""
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if previous is None:
+        os.environ.pop("TZ")
+    else:
+        os.environ["TZ"] = previous
+    time.tzset()
+
+
+def next_sunday_3am(after: datetime) -> datetime:
+    days = (6 - after.weekday()) % 7
+    candidate = (after + timedelta(days=days)).replace(hour=3, minute=0, second=0,
+                                                       microsecond=0)
+    return candidate if candidate > after else candidate + timedelta(days=7)
+
+
+def test_the_weekly_archive_fires_on_sunday_at_three(app, run_jobs, utc_process):
+    with app.app_context():
+        scheduler = make_scheduler(redis_queues.redis)
+        assert register_schedule(scheduler) == ["schedule-audit-archive"]
+        assert register_schedule(scheduler) == []  # idempotent: same id, kept as is
+        [(_job, when)] = scheduler.get_jobs(with_times=True)
+        expected = next_sunday_3am(datetime.utcnow())
+        assert when == expected
+
+        AuditEntry(action="user_login", message="ancient", at=now() - timedelta(days=400)).save()
+        default_queue = redis_queues.queue("default")
+        with freeze_time(expected - timedelta(minutes=1)):
+            scheduler.enqueue_jobs()
+        assert default_queue.job_ids == []  # not yet
+        with freeze_time(expected + timedelta(seconds=30)):
+            scheduler.enqueue_jobs()
+            [(_, following)] = scheduler.get_jobs(with_times=True)
+        assert default_queue.job_ids == ["schedule-audit-archive"]
+        assert following == expected + timedelta(days=7)
+    run_jobs("default")
+    assert ArchivedAuditEntry.objects.count() == 1 and AuditEntry.objects(
+        message="ancient").count() == 0
+
+
+def test_a_removed_schedule_entry_is_unregistered(app, monkeypatch):
+    import sop.jobs.schedule as schedule
+
+    with app.app_context():
+        scheduler = make_scheduler(redis_queues.redis)
+        register_schedule(scheduler)
+        monkeypatch.setattr(schedule, "SCHEDULE", ())
+        register_schedule(scheduler)
+        assert list(scheduler.get_jobs()) == []
+    assert len(SCHEDULE) == 1
+
+
+def test_failed_jobs_are_listed_without_arguments_and_can_be_requeued(app, client, login_as,
+                                                                     run_jobs):
+    login_as("admin")
+    with app.app_context():
+        job = redis_queues.queue("imports").enqueue("tests.jobs.failing.always_fails",
+                                                    "token-abc123", description="Import X")
+    run_jobs("imports")
+    entry = AuditEntry.objects.get(action="job_failed")
+    assert entry.severity == "error" and "supplier file missing" in entry.message
+
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "Import X" in page and "RuntimeError: supplier file missing" in page
+    assert "token-abc123" not in page  # arguments never shown
+
+    response = client.htmx_post(f"/admin/jobs/{job.id}/requeue", token_from="/admin/jobs")
+    assert response.status_code == 200 and "queued again on imports" in response.get_data(
+        as_text=True)
+    with app.app_context():
+        assert redis_queues.queue("imports").job_ids == [job.id]
+    assert AuditEntry.objects(action="job_requeued").count() == 1
+    bad = client.htmx_post("/admin/jobs/..%2Fetc/requeue", token_from="/admin/jobs")
+    assert bad.status_code in (404, 422)
+
+
+def test_the_jobs_page_shows_the_schedule_and_run_now_queues_it(app, client, login_as,
+                                                                run_jobs):
+    login_as("admin")
+    with app.app_context():
+        register_schedule(make_scheduler(redis_queues.redis))
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "audit-archive" in page and "0 3 * * 0" in page
+    assert "not registered" not in page
+    client.post_form("/admin/schedule/audit-archive/run", token_from="/admin/jobs")
+    run_jobs("default")
+    assert AuditEntry.objects(action="job_run_now").count() == 1
