@@ -1,0 +1,139 @@
+"""The master-data reader: header variants, dates, bad values, duplicates, formulas."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from sop.excel.masterdata import FORMATS, HeaderError, ProblemLog, read_rows, template_workbook
+from tests.excel.builders import workbook_bytes
+
+SALES_HEADER = ["Customer Code*", "Item Code*", "Year*", "Month*", "Quantity*", "Unit Price",
+                "Sales*", "COGS", "Gross Profit"]
+
+
+def read(kind: str, *sheets):
+    problems = ProblemLog()
+    rows = list(read_rows(workbook_bytes(*sheets), FORMATS[kind], problems))
+    return rows, list(problems)
+
+
+@pytest.mark.parametrize("header", [
+    ["Item Code*", "Description*", "UoM*"],
+    ["item code", "DESCRIPTION", " UoM "],
+    ["  Item   Code ", "Description *", "uom*"],
+    ["UoM", "Description", "Item Code", "Unknown extra"],  # reordered, extra column ignored
+])
+def test_headers_match_whatever_the_case_stars_spaces_and_order(header):
+    values = {"Item Code": "110001", "Description": "Peeled Garlic", "UoM": "CS"}
+    row = [next((v for k, v in values.items() if k.lower() in " ".join(h.lower().split())),
+                None) for h in header]
+    rows, problems = read("products", ("Items", [header, row]))
+    assert problems == []
+    assert rows[0].values == {"item_code": "110001", "description": "Peeled Garlic",
+                              "uom": "CS"}
+
+
+def test_a_missing_required_column_names_it_and_lists_what_was_found():
+    with pytest.raises(HeaderError) as error:
+        read("products", ("Items", [["Item Code", "Descr"], ["110001", "x"]]))
+    message = str(error.value)
+    assert "Required: Item Code, Description, UoM" in message
+    assert "'Items': Item Code, Descr" in message
+
+
+def test_the_example_sheet_of_the_template_is_never_imported():
+    problems = ProblemLog()
+    rows = list(read_rows(template_workbook(FORMATS["customers"]), FORMATS["customers"],
+                          problems))
+    assert rows == [] and list(problems) == []
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    (datetime(2026, 3, 17), date(2026, 3, 1)),
+    (46098, date(2026, 3, 1)),  # an Excel serial number for 2026-03-15
+    ("2026-03", date(2026, 3, 1)),
+    ("2026-3", date(2026, 3, 1)),
+    ("2026-03-31", date(2026, 3, 1)),
+])
+def test_effective_from_accepts_every_date_form(cell, expected):
+    rows, problems = read("prices", ("Prices", [["Customer Code", "Item Code", "Effective From"],
+                                                ["PATITO-000001", 110001, cell]]))
+    assert problems == [] and rows[0].values["effective_from"] == expected
+
+
+@pytest.mark.parametrize("cell", ["03/04/2025", "March 2025", "2025-13", -5])
+def test_ambiguous_or_impossible_dates_are_row_errors(cell):
+    rows, problems = read("prices", ("Prices", [["Customer Code", "Item Code", "Effective From"],
+                                                ["PATITO-000001", 110001, cell]]))
+    assert rows == []
+    [problem] = problems
+    assert (problem.sheet, problem.row, problem.column) == ("Prices", 2, "Effective From")
+    assert problem.value == cell and "YYYY-MM" in problem.message
+
+
+def test_sales_take_year_and_month_or_one_month_column():
+    with_year, p1 = read("sales", ("Sales", [SALES_HEADER,
+                                             ["C1", "110001", 2025, 12, 5, 2.0, 10, None, None]]))
+    single, p2 = read("sales", ("Sales", [["Customer Code", "Item Code", "Month", "Quantity",
+                                           "Sales"], ["C1", "110001", "2025-12", 5, 10],
+                                          ["C1", "110002", datetime(2026, 1, 1), 1, 2]]))
+    assert p1 == [] and p2 == []
+    assert with_year[0].values["month"] == "2025-12"
+    assert [r.values["month"] for r in single] == ["2025-12", "2026-01"]
+    assert single[1].values["year"] == 2026
+
+
+def test_bad_values_are_reported_cell_by_cell():
+    rows, problems = read("sales", ("Sales", [
+        SALES_HEADER,
+        ["C1", "110001", 2025, 1, -5, 2.0, 10, None, None],        # negative quantity
+        ["C1", "11000A", 2025, 2, 5, 2.0, 10, None, None],         # bad item code
+        ["C1", "110001", 2025, 13, 5, 2.0, 10, None, None],        # month out of range
+        ["C1", "110001", 2025, 4, "lots", 2.0, 10, None, None],    # not a number
+        ["C1", "110001", 2025, 5, 5, 2.0, "=A1*2", None, None],    # a formula
+        ["", "110001", 2025, 6, 5, 2.0, 10, None, None],           # required missing
+        ["C1", "110001", 2025, 7, "1,234.5", "$2.00", 10, None, None],  # fine
+    ]))
+    assert [r.row for r in rows] == [8]
+    assert rows[0].values["quantity"] == 1234.5 and rows[0].values["unit_price"] == 2.0
+    found = {(p.row, p.column): p.message for p in problems}
+    assert "Negative values are not allowed" in found[(2, "Quantity")]
+    assert "exactly 6 digits" in found[(3, "Item Code")]
+    assert "from 1 to 12" in found[(4, "Month")]
+    assert "Enter a number" in found[(5, "Quantity")]
+    assert "formula" in found[(6, "Sales")]
+    assert "Customer Code is required" in found[(7, "Customer Code")]
+
+
+def test_duplicate_keys_name_the_first_row():
+    rows, problems = read("products", ("Items", [
+        ["Item Code", "Description", "UoM"], [110001, "A", "CS"], [110002, "B", "CS"],
+        [110001, "C", "CS"]]))
+    assert [r.row for r in rows] == [2, 3]
+    [problem] = problems
+    assert problem.row == 4 and "as row 2" in problem.message
+
+
+def test_html_is_kept_as_text_and_blank_rows_are_skipped():
+    rows, problems = read("customers", ("Customers", [
+        ["Customer Code", "Customer Name"], ["C1", "<script>alert(1)</script>"], [None, None],
+        ["C2", "Plain"]]))
+    assert problems == []
+    assert [r.values["name"] for r in rows] == ["<script>alert(1)</script>", "Plain"]
+
+
+def test_active_flags_and_emails():
+    rows, problems = read("customers", ("Customers", [
+        ["Customer Code", "Customer Name", "Active", "Sales Rep Email"],
+        ["C1", "A", "no", "Rep@Example.com"], ["C2", "B", "perhaps", "x"]]))
+    assert rows[0].values["active"] is False and rows[0].values["rep_email"] == "rep@example.com"
+    assert {p.column for p in problems} == {"Active", "Sales Rep Email"}
+
+
+def test_the_problem_log_counts_everything_but_keeps_a_bounded_list():
+    log = ProblemLog(keep=2)
+    rows = [["Item Code", "Description", "UoM"]] + [["bad", "x", "CS"]] * 5
+    assert list(read_rows(workbook_bytes(("Items", rows)), FORMATS["products"], log)) == []
+    assert log.errors == 5 and len(list(log)) == 2

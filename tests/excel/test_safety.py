@@ -1,0 +1,71 @@
+"""Hostile and broken files are refused before any parser sees them."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from sop.excel.safety import UnsafeWorkbook, inspect_upload
+from tests.excel.builders import workbook_bytes
+
+LIMIT = 10 * 1024 * 1024
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_a_real_workbook_passes():
+    facts = inspect_upload(workbook_bytes(("Items", [["Item Code"], [110001]])), LIMIT)
+    assert facts.kind == "xlsx"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"Customer Code,Name\nC1,Foods\n", "not an Excel workbook"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "password-protected"),
+    (b"PK\x03\x04" + b"\0" * 100, "damaged"),
+    (zipped({"hello.txt": b"hi"}), "not an Excel workbook"),
+])
+def test_wrong_or_broken_files_are_refused(data, message):
+    with pytest.raises(UnsafeWorkbook, match=message):
+        inspect_upload(data, LIMIT)
+
+
+def test_a_truncated_workbook_is_damaged():
+    data = workbook_bytes(("Items", [["Item Code"], [110001]]))
+    with pytest.raises(UnsafeWorkbook, match="damaged"):
+        inspect_upload(data[: len(data) // 2], LIMIT)
+
+
+def test_oversized_files_say_the_limit():
+    with pytest.raises(UnsafeWorkbook, match="the limit is 1 MB"):
+        inspect_upload(b"PK\x03\x04" + b"\0" * (2 * 1024 * 1024), 1024 * 1024)
+
+
+def test_a_zip_bomb_is_not_opened():
+    bomb = zipped({"xl/workbook.xml": b"<workbook/>",
+                   "xl/worksheets/sheet1.xml": b"<" + b"a" * (300 * 1024 * 1024) + b">"})
+    assert len(bomb) < LIMIT
+    with pytest.raises(UnsafeWorkbook, match="zip bomb"):
+        inspect_upload(bomb, LIMIT)
+
+
+def test_a_sheet_claiming_a_million_rows_is_refused():
+    sheet = (b'<?xml version="1.0"?><worksheet><dimension ref="A1:A1048576"/>'
+             b"<sheetData/></worksheet>")
+    data = zipped({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
+    with pytest.raises(UnsafeWorkbook, match="claims 1,048,576 rows"):
+        inspect_upload(data, LIMIT)
+
+
+def test_xlsb_is_recognised_and_only_accepted_where_allowed():
+    data = zipped({"xl/workbook.bin": b"\0\1", "xl/worksheets/sheet1.bin": b"\0"})
+    with pytest.raises(UnsafeWorkbook, match=r"binary \.xlsb"):
+        inspect_upload(data, LIMIT)
+    assert inspect_upload(data, LIMIT, allow_xlsb=True).kind == "xlsb"
