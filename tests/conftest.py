@@ -14,12 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from mongoengine.connection import get_db
-from rq import SimpleWorker
 
 from sop import create_app
 from sop.devstack import SmtpSink, free_port, start_embedded_mongo, start_redis
 from sop.extensions import QUEUE_NAMES, redis_queues
-from sop.jobs.runner import AppWorker
+from sop.jobs.runner import InProcessWorker
 from sop.models import Customer, User
 from sop.settings import invalidate_cache
 
@@ -179,10 +178,6 @@ def login_as(make_user: Callable[..., User], login: Callable[..., Any]) -> Calla
 @pytest.fixture
 def mailbox(services: dict[str, Any]) -> SmtpSink:
     return services["sink"]
-
-
-class InProcessWorker(AppWorker, SimpleWorker):
-    """The production worker's behaviour, run in this process (burst mode in tests)."""
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from sop.models import AuditEntry, PriceEntry, Product
+from sop.models import AuditEntry, ImportLog, ImportProblem, PriceEntry, Product
 
 ROLES = ("admin", "manager", "sales_rep")
 EVERYONE = frozenset(ROLES)
@@ -56,6 +56,12 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "prices.add_item": ("POST", "/customers/{customer}/prices/add", ADMIN),
     "sales.history": ("GET", "/sales", EVERYONE),
     "sales.export_history": ("GET", "/sales/export", EVERYONE),
+    "imports.index": ("GET", "/imports", ADMIN),
+    "imports.upload": ("POST", "/imports", ADMIN),
+    "imports.template": ("GET", "/imports/templates/customers.xlsx", ADMIN),
+    "imports.detail": ("GET", "/imports/{import_log}", ADMIN),
+    "imports.confirm": ("POST", "/imports/{import_log}/confirm", ADMIN),
+    "imports.problems": ("GET", "/imports/{import_log}/problems.xlsx", ADMIN),
     "products.list_products": ("GET", "/items", EVERYONE),
     "products.export_products": ("GET", "/items/export", EVERYONE),
     "products.new_product": ("GET", "/items/new", ADMIN),
@@ -85,10 +91,12 @@ def test_route_access_by_role(client, make_user, make_customer, login_as, endpoi
     customer = make_customer(other)
     product = Product(item_code="110001", description="Peeled Garlic").save()
     price = PriceEntry(customer=customer, product=product, price=10.0).save()
+    import_log = ImportLog(kind="customers", file_name="c.xlsx", uploaded_by=other,
+                           problems=[ImportProblem(message="x")]).save()
     if role != "anonymous":
         login_as(role)
     path = template.format(user=other.pk, customer=customer.pk, product=product.pk,
-                           price=price.pk)
+                           price=price.pk, import_log=import_log.pk)
     response = request_as(client, method, path) if role != "anonymous" else (
         client.get(path) if method == "GET" else client.post(path))
 

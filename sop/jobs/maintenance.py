@@ -8,3 +8,11 @@ def archive_audit_log() -> str:
 
     moved = archive_audit_entries()
     return f"archived {moved} audit entries"
+
+
+def cleanup() -> str:
+    from sop.imports.services import remove_stale_uploads
+    from sop.settings import get_setting
+
+    removed = remove_stale_uploads(int(get_setting("cleanup_temp_files_days")))
+    return f"removed {removed} stale uploads"

@@ -1,11 +1,11 @@
-"""The RQ worker class: jobs run in the app context; a job that fails for good is audited."""
+"""The RQ worker classes: jobs run in the app context; a job that fails for good is audited."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask
-from rq import Worker
+from rq import SimpleWorker, Worker
 from rq.job import Job
 
 
@@ -22,7 +22,9 @@ def audit_final_failure(job: Job, exc_type: type, exc_value: BaseException, trac
     return True
 
 
-class AppWorker(Worker):
+class AppJobs:
+    """Mixin for an RQ worker class: the app context around every job, failures audited."""
+
     app: Flask
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -31,4 +33,12 @@ class AppWorker(Worker):
 
     def perform_job(self, job: Job, queue: Any) -> bool:
         with self.app.app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue)  # type: ignore[misc]
+
+
+class AppWorker(AppJobs, Worker):
+    """Production: each job in a forked work horse."""
+
+
+class InProcessWorker(AppJobs, SimpleWorker):
+    """Each job in this process (tests, and burst runs where forking buys nothing)."""

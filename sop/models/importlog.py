@@ -7,6 +7,7 @@ from mongoengine import (
     EmbeddedDocument,
     EmbeddedDocumentListField,
     IntField,
+    ListField,
     ObjectIdField,
     ReferenceField,
     StringField,
@@ -52,8 +53,21 @@ class ImportLog(Document):
     applied_at = DateTimeField()
     applied_by = ReferenceField(User)
 
+    rep_scope = None  # imports are an admin matter: never visible to reps
+
     meta = {
         "collection": "import_logs",
         "indexes": [("kind", "-created_at"), ("uploaded_by", "-created_at"), "-created_at"],
         "ordering": ["-created_at"],
     }
+
+
+class StagedUpserts(Document):
+    """Up to a few hundred validated upserts of one import, waiting for the user's confirm.
+    Chunked so a 20,000-document plan is a handful of documents to write and read."""
+
+    import_log = ObjectIdField(required=True)
+    seq = IntField(required=True)
+    operations = ListField(DictField())  # {"filter": {...}, "update": {...}}
+
+    meta = {"collection": "import_staging", "indexes": [("import_log", "seq")]}

@@ -1,0 +1,317 @@
+"""What each kind of master-data file means for the database.
+
+`prepare` turns the reader's clean rows into the upserts that would bring the database to
+the file's state, checks what only the database knows (unknown customer, item or rep), and
+counts rows to add, change or leave. Nothing is written here: the service stages the upserts
+and applies them all in one transaction after the user confirms.
+Blank optional cells leave the stored value as it is, so importing a file twice changes
+nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bson import ObjectId
+from mongoengine import Document
+
+from sop.clock import now
+from sop.excel.masterdata import FORMATS, ImportFormat, ParsedRow, ProblemLog, RowProblem
+from sop.models import (
+    BudgetEntry,
+    Customer,
+    PriceEntry,
+    Product,
+    SalesHistory,
+    User,
+    name_key,
+)
+
+SALES_MONTH_FIELDS = ("quantity", "unit_price", "sales", "cogs", "gross_profit")
+
+
+@dataclass
+class Upsert:
+    filter: dict[str, Any]
+    set: dict[str, Any]
+    set_on_insert: dict[str, Any] = field(default_factory=dict)
+
+    def as_update(self) -> dict[str, Any]:
+        update: dict[str, Any] = {"$set": self.set}
+        if self.set_on_insert:
+            update["$setOnInsert"] = self.set_on_insert
+        return update
+
+
+@dataclass
+class Plan:
+    """The writes a file asks for, and what the preview shows."""
+    upserts: list[Upsert] = field(default_factory=list)
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rows: int = 0
+
+    def count(self, existing: bool, differs: bool) -> None:
+        self.rows += 1
+        if not existing:
+            self.added += 1
+        elif differs:
+            self.changed += 1
+        else:
+            self.unchanged += 1
+
+
+class ImportHandler:
+    kind: str
+    target: type[Document]
+
+    @property
+    def format(self) -> ImportFormat:
+        return FORMATS[self.kind]
+
+    def prepare(self, rows: Iterator[ParsedRow], problems: ProblemLog) -> Plan:
+        raise NotImplementedError
+
+    def problem(self, problems: ProblemLog, row: ParsedRow, column: str, value: Any,
+                message: str, severity: str = "error") -> None:
+        problems.append(RowProblem(self.format.title, row.row, column, value, message,
+                                   severity))
+
+
+def _document_changes(document: Document, values: dict[str, Any]) -> dict[str, Any]:
+    """Apply `values` (blank cells already absent) to a document and return the stored form
+    of the fields that differ, derived fields (lower-case keys) included."""
+    before = document.to_mongo().to_dict()
+    for name, value in values.items():
+        setattr(document, name, value)
+    document.clean()
+    after = document.to_mongo().to_dict()
+    after.pop("_id", None)
+    return {k: v for k, v in after.items() if before.get(k) != v and k not in (
+        "created_at", "updated_at")}
+
+
+class CustomerImport(ImportHandler):
+    kind = "customers"
+    target = Customer
+
+    def prepare(self, rows: Iterator[ParsedRow], problems: ProblemLog) -> Plan:
+        existing = {c.code_lower: c for c in Customer.objects}
+        reps = {u.email: u for u in User.objects(role="sales_rep", active=True)}
+        plan = Plan()
+        for row in rows:
+            values = dict(row.values)
+            email = values.pop("rep_email", None)
+            if email is not None:
+                if email not in reps:
+                    self.problem(problems, row, "Sales Rep Email", email,
+                                 "No active sales rep has this e-mail: create the user first "
+                                 "or correct the address.")
+                    continue
+                values["sales_rep"] = reps[email]
+            code = values["code"]
+            customer = existing.get(code.lower())
+            changes = _document_changes(customer or Customer(), values)
+            plan.count(customer is not None, bool(changes))
+            if customer is None:
+                plan.upserts.append(Upsert({"code": code}, {**changes, "updated_at": now()},
+                                           {"created_at": now()}))
+            elif changes:
+                plan.upserts.append(Upsert({"_id": customer.pk},
+                                           {**changes, "updated_at": now()}))
+        return plan
+
+
+class ProductImport(ImportHandler):
+    kind = "products"
+    target = Product
+
+    def prepare(self, rows: Iterator[ParsedRow], problems: ProblemLog) -> Plan:
+        existing = {p.item_code: p for p in Product.objects}
+        plan = Plan()
+        for row in rows:
+            values = dict(row.values)
+            if "uom" in values:
+                values["uom"] = values["uom"].upper()
+            if "currency" in values:
+                values["currency"] = values["currency"].upper()
+            product = existing.get(values["item_code"])
+            changes = _document_changes(product or Product(), values)
+            plan.count(product is not None, bool(changes))
+            if product is None:
+                plan.upserts.append(Upsert({"item_code": values["item_code"]},
+                                           {**changes, "updated_at": now()},
+                                           {"created_at": now()}))
+            elif changes:
+                plan.upserts.append(Upsert({"_id": product.pk}, {**changes,
+                                                                  "updated_at": now()}))
+        return plan
+
+
+def _lookup_ids() -> tuple[dict[str, ObjectId], dict[str, ObjectId]]:
+    customers = {code.lower(): pk for pk, code in Customer.objects.scalar("id", "code")}
+    products = dict(Product.objects.scalar("item_code", "id"))
+    return customers, products
+
+
+def _customer_and_item(handler: ImportHandler, row: ParsedRow, problems: ProblemLog,
+                       customers: dict[str, ObjectId], products: dict[str, ObjectId]
+                       ) -> tuple[ObjectId, ObjectId] | None:
+    values = row.values
+    customer_id = customers.get(values["customer_code"].lower())
+    product_id = products.get(values["item_code"])
+    if customer_id is None:
+        handler.problem(problems, row, "Customer Code", values["customer_code"],
+                        "Unknown customer code: import the customer first or correct it.")
+    if product_id is None:
+        handler.problem(problems, row, "Item Code", values["item_code"],
+                        "Unknown item code: import the item first or correct it.")
+    if customer_id is None or product_id is None:
+        return None
+    return customer_id, product_id
+
+
+class PriceImport(ImportHandler):
+    kind = "prices"
+    target = PriceEntry
+
+    def prepare(self, rows: Iterator[ParsedRow], problems: ProblemLog) -> Plan:
+        customers, products = _lookup_ids()
+        existing = {(e["customer"], e["product"]): e
+                    for e in PriceEntry._get_collection().find({}, {"updated_at": 0})}
+        plan = Plan()
+        for row in rows:
+            ids = _customer_and_item(self, row, problems, customers, products)
+            if ids is None:
+                continue
+            wanted: dict[str, Any] = {}
+            for name in ("price", "active"):
+                if name in row.values:
+                    wanted[name] = row.values[name]
+            if "effective_from" in row.values:
+                month: date = row.values["effective_from"]
+                wanted["effective_from"] = month.isoformat()
+            current = existing.get(ids)
+            stored = {k: _stored_date(current.get(k)) if k == "effective_from" else current.get(k)
+                      for k in wanted} if current else {}
+            differs = current is None or stored != wanted
+            plan.count(current is not None, differs)
+            if differs:
+                update = {k: _as_datetime(v) if k == "effective_from" else v
+                          for k, v in wanted.items()}
+                plan.upserts.append(Upsert({"customer": ids[0], "product": ids[1]},
+                                           {**update, "updated_at": now()},
+                                           {} if "active" in wanted else {"active": True}))
+        return plan
+
+
+def _stored_date(value: Any) -> str | None:
+    return value.date().isoformat() if hasattr(value, "date") else value
+
+
+def _as_datetime(iso_day: str) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso_day)
+
+
+class SalesImport(ImportHandler):
+    """Rows are months of (customer, item) buckets: months in the file replace the same
+    months in the bucket, other months stay."""
+
+    kind = "sales"
+    target = SalesHistory
+
+    def prepare(self, rows: Iterator[ParsedRow], problems: ProblemLog) -> Plan:
+        customers, products = _lookup_ids()
+        reps = {pk: ref.id if ref is not None else None for pk, ref in
+                Customer.objects.no_dereference().scalar("id", "sales_rep")}
+        incoming: dict[tuple[ObjectId, ObjectId], dict[str, dict[str, Any]]] = {}
+        plan = Plan()
+        for row in rows:
+            ids = _customer_and_item(self, row, problems, customers, products)
+            if ids is None:
+                continue
+            values = row.values
+            month = {"month": values["month"], "rep_id": reps.get(ids[0])}
+            for name in SALES_MONTH_FIELDS:
+                month[name] = values.get(name)
+            incoming.setdefault(ids, {})[values["month"]] = month
+        existing = {
+            (doc["customer"], doc["product"]): {m["month"]: m for m in doc.get("months", [])}
+            for doc in SalesHistory._get_collection().find(
+                {"customer": {"$in": list({c for c, _ in incoming})}},
+                {"customer": 1, "product": 1, "months": 1})
+        } if incoming else {}
+        for ids, months in incoming.items():
+            stored = existing.get(ids)
+            changed_months = [m for key, m in months.items()
+                              if stored is None or _month_differs(stored.get(key), m)]
+            for key in months:
+                plan.count(stored is not None and key in stored,
+                           any(m["month"] == key for m in changed_months))
+            if changed_months:
+                merged = {**(stored or {}), **{m["month"]: m for m in changed_months}}
+                plan.upserts.append(Upsert(
+                    {"customer": ids[0], "product": ids[1]},
+                    {"months": [merged[k] for k in sorted(merged)], "updated_at": now()}))
+        return plan
+
+
+def _month_differs(stored: dict[str, Any] | None, incoming: dict[str, Any]) -> bool:
+    if stored is None:
+        return True
+    return any(stored.get(name) != incoming.get(name) for name in SALES_MONTH_FIELDS)
+
+
+class BudgetImport(ImportHandler):
+    """Budget per rep and S&OP name; names matching no customer are kept as unmatched
+    budget and listed as warnings."""
+
+    kind = "budget"
+    target = BudgetEntry
+
+    def prepare(self, rows: Iterator[ParsedRow], problems: ProblemLog) -> Plan:
+        reps = {u.email: u.pk for u in User.objects(role="sales_rep")}
+        by_name: dict[str, ObjectId] = {}
+        for customer in Customer.objects.only("id", "sop_name_key", "aliases"):
+            by_name.setdefault(customer.sop_name_key, customer.pk)
+            for alias in customer.aliases or []:
+                by_name.setdefault(alias, customer.pk)
+        existing = {(e["rep"], e["sop_name_key"], e["year"], e["month"]): e
+                    for e in BudgetEntry._get_collection().find({})}
+        plan = Plan()
+        warned: set[str] = set()
+        for row in rows:
+            values = row.values
+            rep = reps.get(values["rep_email"])
+            if rep is None:
+                self.problem(problems, row, "Sales Rep Email", values["rep_email"],
+                             "No sales rep has this e-mail: create the user first or correct "
+                             "the address.")
+                continue
+            key = name_key(values["sop_name"])
+            customer = by_name.get(key)
+            if customer is None and key not in warned:
+                warned.add(key)
+                self.problem(problems, row, "Customer S&OP", values["sop_name"],
+                             "No customer has this S&OP name or alias: the budget is kept as "
+                             "unmatched. Add the name as an alias to link it.", "warning")
+            wanted = {"sop_name": values["sop_name"], "customer": customer,
+                      "cases": values["cases"], "sales": values.get("sales", 0.0)}
+            current = existing.get((rep, key, values["year"], values["month"]))
+            differs = current is None or any(current.get(k) != v for k, v in wanted.items())
+            plan.count(current is not None, differs)
+            if differs:
+                plan.upserts.append(Upsert(
+                    {"rep": rep, "sop_name_key": key, "year": values["year"],
+                     "month": values["month"]}, {**wanted, "updated_at": now()}))
+        return plan
+
+
+HANDLERS: dict[str, ImportHandler] = {h.kind: h for h in (
+    CustomerImport(), ProductImport(), PriceImport(), SalesImport(), BudgetImport())}

@@ -1,0 +1,245 @@
+"""Master-data imports: upload → validate (worker) → preview → confirm → apply (worker).
+
+Validation reads and checks the whole file and stages the resulting upserts; nothing touches
+the data yet. Apply writes every staged upsert in ONE transaction: on any failure nothing
+changes. Files live in GridFS (any web or worker process can read them) until the nightly
+cleanup removes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gridfs
+from bson import ObjectId
+from mongoengine.connection import get_connection, get_db
+from pymongo import UpdateOne
+from pymongo.errors import OperationFailure, PyMongoError
+
+from sop.audit import record_audit
+from sop.clock import now
+from sop.excel.masterdata import (
+    FORMATS,
+    HeaderError,
+    ProblemLog,
+    annotated_copy,
+    problems_workbook,
+    read_rows,
+)
+from sop.excel.safety import UnsafeWorkbook, inspect_upload
+from sop.extensions import redis_queues
+from sop.imports.handlers import HANDLERS, Plan
+from sop.models import IMPORT_KINDS, ImportLog, ImportProblem, StagedUpserts, User
+from sop.pagination import Page, paginate
+from sop.settings import get_setting
+
+log = logging.getLogger(__name__)
+
+UPLOAD_BUCKET = "uploads"
+STAGING_CHUNK = 500
+STORED_PROBLEMS = 1000
+ANNOTATE_MAX_ROWS = 50_000
+JOB_TIMEOUT = 3600
+
+
+class ImportRefused(ValueError):
+    """A refusal the user can act on."""
+
+
+def _uploads() -> gridfs.GridFS:
+    return gridfs.GridFS(get_db(), collection=UPLOAD_BUCKET)
+
+
+def start_import(actor: User, kind: str, file_name: str, data: bytes) -> ImportLog:
+    """Store the upload and queue its validation; refuses what is obviously not importable."""
+    if kind not in IMPORT_KINDS:
+        raise ImportRefused("Choose what the file contains.")
+    if not data:
+        raise ImportRefused("The file is empty: choose the workbook to import.")
+    max_bytes = int(get_setting("max_upload_mb")) * 1024 * 1024
+    try:
+        facts = inspect_upload(data, max_bytes)
+    except UnsafeWorkbook as exc:
+        raise ImportRefused(str(exc)) from None
+    file_id = _uploads().put(data, filename=file_name[:255], kind=kind,
+                             uploaded_at=now(), uploaded_by=actor.pk)
+    record = ImportLog(kind=kind, file_name=file_name[:255], file_size=len(data),
+                       file_id=file_id, uploaded_by=actor,
+                       rows_total=facts.declared_rows or None).save()
+    job = redis_queues.queue("imports").enqueue(
+        "sop.jobs.imports.validate_import", str(record.pk), job_timeout=JOB_TIMEOUT,
+        description=f"Validate {kind} import {file_name[:60]}")
+    ImportLog.objects(id=record.pk).update_one(set__job_id=job.id)
+    return record.reload()
+
+
+def _progress(record_id: ObjectId, field: str):
+    def report(count: int) -> None:
+        ImportLog.objects(id=record_id).update_one(**{f"set__{field}": count})
+
+    return report
+
+
+def validate_import(record_id: str) -> dict[str, Any]:
+    """Read, check and stage one upload (worker job). Ends `validated` or `rejected`."""
+    record = ImportLog.objects.get(id=record_id)
+    ImportLog.objects(id=record.pk).update_one(set__status="validating", set__phase="reading")
+    data = _uploads().get(record.file_id).read()
+    handler = HANDLERS[record.kind]
+    problems = ProblemLog()
+    try:
+        rows = read_rows(data, FORMATS[record.kind], problems,
+                         progress=_progress(record.pk, "rows_read"))
+        plan = handler.prepare(rows, problems)
+    except HeaderError as exc:
+        return _finish_validation(record, Plan(), problems, str(exc))
+    except Exception as exc:  # a workbook openpyxl cannot parse
+        log.warning("Import %s could not be read: %s", record.pk, exc)
+        return _finish_validation(record, Plan(), problems,
+                                  "The workbook could not be read. Open it in Excel, save it "
+                                  "again as .xlsx and upload the new copy.")
+    ImportLog.objects(id=record.pk).update_one(set__phase="staging",
+                                               set__rows_validated=plan.rows)
+    if not problems.errors:
+        _stage(record.pk, plan)
+    return _finish_validation(record, plan, problems, None)
+
+
+def _stage(record_id: ObjectId, plan: Plan) -> None:
+    StagedUpserts.objects(import_log=record_id).delete()
+    chunks = [plan.upserts[i:i + STAGING_CHUNK]
+              for i in range(0, len(plan.upserts), STAGING_CHUNK)]
+    if chunks:
+        StagedUpserts._get_collection().insert_many([
+            {"import_log": record_id, "seq": seq,
+             "operations": [{"filter": u.filter, "update": u.as_update()} for u in chunk]}
+            for seq, chunk in enumerate(chunks)])
+
+
+def _finish_validation(record: ImportLog, plan: Plan, problems: ProblemLog,
+                       fatal: str | None) -> dict[str, Any]:
+    counts = {"rows": plan.rows, "added": plan.added, "changed": plan.changed,
+              "unchanged": plan.unchanged, "errors": problems.errors + (1 if fatal else 0),
+              "warnings": problems.warnings, "writes": len(plan.upserts)}
+    stored = [ImportProblem(sheet=p.sheet, row=p.row, column=p.column,
+                            value=None if p.value is None else str(p.value)[:200],
+                            message=p.message, severity=p.severity)
+              for p in list(problems)[:STORED_PROBLEMS]]
+    status = "rejected" if counts["errors"] else "validated"
+    ImportLog.objects(id=record.pk).update_one(
+        set__status=status, set__phase=None, set__counts=counts, set__problems=stored,
+        set__error_message=fatal, set__validated_at=now())
+    return counts
+
+
+def confirm_import(actor: User, record: ImportLog) -> ImportLog:
+    """The user saw the preview and wants it applied: queue the apply job."""
+    claimed = ImportLog.objects(id=record.pk, status="validated").modify(
+        set__status="applying", set__phase="queued", set__applied_by=actor, new=True)
+    if claimed is None:
+        raise ImportRefused("This import cannot be applied (it has errors, or it is already "
+                           "applied or being applied).")
+    job = redis_queues.queue("imports").enqueue(
+        "sop.jobs.imports.apply_import", str(record.pk), job_timeout=JOB_TIMEOUT,
+        description=f"Apply {record.kind} import {record.file_name[:60]}")
+    ImportLog.objects(id=record.pk).update_one(set__job_id=job.id)
+    return claimed
+
+
+def apply_import(record_id: str) -> dict[str, Any]:
+    """Write every staged upsert in one transaction (worker job): all or nothing."""
+    record = ImportLog.objects.get(id=record_id)
+    target = HANDLERS[record.kind].target._get_collection()
+    chunks = StagedUpserts.objects(import_log=record.pk).order_by("seq")
+    ImportLog.objects(id=record.pk).update_one(set__phase="writing")
+    written = 0
+    try:
+        with get_connection().start_session() as session, session.start_transaction():
+            for chunk in chunks:
+                write_staged_chunk(target, chunk.operations, session)
+                written += len(chunk.operations)
+    except OperationFailure as exc:
+        reason = ("Imports need MongoDB running as a replica set (transactions)."
+                  if exc.code == 20 else "The database refused the import; nothing was "
+                  "changed. Try again, or tell an admin.")
+        return _fail_apply(record, reason, exc)
+    except PyMongoError as exc:
+        return _fail_apply(record, "The database failed while writing; nothing was changed. "
+                           "Try again.", exc)
+    StagedUpserts.objects(import_log=record.pk).delete()
+    ImportLog.objects(id=record.pk).update_one(set__status="applied", set__phase=None,
+                                               set__rows_written=written,
+                                               set__applied_at=now())
+    record.reload()
+    record_audit("import_completed", f"{record.kind.title()} import of {record.file_name}: "
+                 f"{record.counts.get('added', 0)} added, {record.counts.get('changed', 0)} "
+                 f"changed, {record.counts.get('unchanged', 0)} unchanged.",
+                 actor=record.applied_by, entity_type="import", entity_id=record.pk,
+                 changes={"kind": {"before": None, "after": record.kind},
+                          "written": {"before": None, "after": written}})
+    return {"written": written}
+
+
+def write_staged_chunk(target: Any, operations: list[dict[str, Any]], session: Any) -> None:
+    target.bulk_write([UpdateOne(op["filter"], op["update"], upsert=True)
+                       for op in operations], ordered=True, session=session)
+
+
+def _fail_apply(record: ImportLog, reason: str, exc: Exception) -> dict[str, Any]:
+    log.error("Import %s failed while applying: %s", record.pk, exc)
+    ImportLog.objects(id=record.pk).update_one(set__status="failed", set__phase=None,
+                                               set__error_message=reason)
+    record_audit("import_failed", f"{record.kind.title()} import of {record.file_name} "
+                 f"failed; nothing was changed: {reason}", actor=record.applied_by,
+                 severity="error", entity_type="import", entity_id=record.pk)
+    return {"written": 0, "error": reason}
+
+
+def recent_imports(page: int = 1) -> Page:
+    return paginate(ImportLog.objects.order_by("-created_at"), page, per_page=20,
+                    with_references=True)
+
+
+def problem_report(record: ImportLog) -> bytes:
+    """The upload annotated with its problems (small files), else the list of problems."""
+    problems = _reread_problems(record)
+    if record.file_id and (record.counts or {}).get("rows", 0) <= ANNOTATE_MAX_ROWS:
+        try:
+            data = _uploads().get(record.file_id).read()
+            return annotated_copy(data, FORMATS[record.kind], problems)
+        except Exception:  # an unusual workbook: the plain list still helps
+            log.warning("Could not annotate import %s", record.pk)
+    return problems_workbook(problems)
+
+
+def _reread_problems(record: ImportLog) -> list[Any]:
+    from sop.excel.masterdata import RowProblem
+
+    return [RowProblem(p.sheet or "", p.row or 0, p.column or "", p.value, p.message,
+                       p.severity) for p in record.problems]
+
+
+def grouped_problems(record: ImportLog) -> list[dict[str, Any]]:
+    """Problems grouped by column and message, for a preview that stays readable."""
+    groups: dict[tuple[str, str, str], list[Any]] = {}
+    for problem in record.problems:
+        groups.setdefault((problem.severity, problem.column or "", problem.message),
+                          []).append(problem)
+    return [{"severity": s, "column": c, "message": m, "problems": items}
+            for (s, c, m), items in sorted(groups.items(), key=lambda g: (g[0][0] != "error",
+                                                                          -len(g[1])))]
+
+
+def remove_stale_uploads(older_than_days: int) -> int:
+    """Delete uploaded files (and staged plans) older than the cleanup setting."""
+    from datetime import timedelta
+
+    cutoff = now() - timedelta(days=older_than_days)
+    removed = 0
+    for record in ImportLog.objects(created_at__lt=cutoff, file_id__ne=None):
+        _uploads().delete(record.file_id)
+        StagedUpserts.objects(import_log=record.pk).delete()
+        ImportLog.objects(id=record.pk).update_one(unset__file_id=True)
+        removed += 1
+    return removed

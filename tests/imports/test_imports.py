@@ -1,0 +1,240 @@
+"""Imports end to end on real services: upload, validation in a worker, preview, confirm,
+all-or-nothing apply, idempotency, every kind, hostile files through the web."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from sop.imports import services
+from sop.models import (
+    AuditEntry,
+    BudgetEntry,
+    Customer,
+    ImportLog,
+    PriceEntry,
+    Product,
+    SalesHistory,
+)
+from tests.excel.builders import workbook_bytes
+
+CUSTOMER_HEADER = ["Customer Code*", "Customer Name*", "S&OP Name", "Sales Rep Email",
+                   "Territory", "Active"]
+
+
+def upload(client, kind: str, data: bytes, name: str = "file.xlsx"):
+    return client.post("/imports", data={
+        "csrf_token": client.csrf_token("/imports"), "kind": kind,
+        "file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def latest() -> ImportLog:
+    return ImportLog.objects.order_by("-created_at").first()
+
+
+def validate_and_apply(client, run_jobs, kind: str, data: bytes) -> ImportLog:
+    response = upload(client, kind, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    run_jobs("imports")
+    record = latest()
+    assert record.status == "validated", [p.message for p in record.problems]
+    client.post_form(f"/imports/{record.pk}/confirm", token_from=f"/imports/{record.pk}")
+    run_jobs("imports")
+    return record.reload()
+
+
+@pytest.fixture
+def admin(login_as):
+    return login_as("admin")
+
+
+def test_customers_preview_then_apply_then_reimport_changes_nothing(client, admin, make_user,
+                                                                    run_jobs):
+    rep = make_user(email="jordan.reyes@example.com")
+    data = workbook_bytes(("Customers", [
+        CUSTOMER_HEADER,
+        ["PATITO-000001", "Bayou Foods LLC", "BAYOU FOODS", rep.email, "South", "Yes"],
+        ["PATITO-000002", "<b>Averit</b>", "AVERIT", rep.email, "North", "No"]]))
+    upload(client, "customers", data)
+    assert latest().status == "uploaded"
+    run_jobs("imports")
+    record = latest()
+    page = client.get(f"/imports/{record.pk}").get_data(as_text=True)
+    assert record.status == "validated" and "Nothing has changed yet" in page
+    assert record.counts["added"] == 2 and Customer.objects.count() == 0  # preview only
+
+    client.post_form(f"/imports/{record.pk}/confirm", token_from=f"/imports/{record.pk}")
+    run_jobs("imports")
+    assert record.reload().status == "applied"
+    bayou = Customer.objects.get(code="PATITO-000001")
+    assert bayou.sales_rep.pk == rep.pk and bayou.sop_name_key == "bayou foods"
+    assert not Customer.objects.get(code="PATITO-000002").active
+    assert AuditEntry.objects(action="import_completed").count() == 1
+
+    again = validate_and_apply(client, run_jobs, "customers", data)
+    assert again.counts == {**again.counts, "added": 0, "changed": 0, "unchanged": 2,
+                            "writes": 0}
+    assert Customer.objects.count() == 2
+
+
+def test_a_change_is_counted_and_blank_cells_keep_values(client, admin, make_user,
+                                                        make_customer, run_jobs):
+    rep = make_user()
+    make_customer(rep, code="PATITO-000001", name="Old Name", territory="North",
+                  sop_name="OLD")
+    record = validate_and_apply(client, run_jobs, "customers", workbook_bytes(("C", [
+        ["Customer Code", "Customer Name", "Territory"], ["PATITO-000001", "New Name", None]])))
+    assert (record.counts["changed"], record.counts["added"]) == (1, 0)
+    customer = Customer.objects.get(code="PATITO-000001")
+    assert customer.name == "New Name" and customer.territory == "North"
+    assert customer.sales_rep.pk == rep.pk
+
+
+def test_any_error_rejects_the_whole_file_and_names_sheet_row_column(client, admin,
+                                                                     make_user, run_jobs):
+    rep = make_user()
+    upload(client, "customers", workbook_bytes(("Customers", [
+        CUSTOMER_HEADER,
+        ["PATITO-000001", "Good", "GOOD", rep.email, "South", "Yes"],
+        ["PATITO-000002", "Bad rep", "BAD", "ghost@example.com", "South", "Yes"],
+        ["PATITO-000001", "Duplicate", "DUP", rep.email, "South", "Yes"]])))
+    run_jobs("imports")
+    record = latest()
+    assert record.status == "rejected" and record.counts["errors"] == 2
+    page = client.get(f"/imports/{record.pk}").get_data(as_text=True)
+    assert "No active sales rep has this e-mail" in page and "ghost@example.com" in page
+    assert "as row 2" in page and "Apply the changes" not in page
+    refused = client.post_form(f"/imports/{record.pk}/confirm",
+                               token_from=f"/imports/{record.pk}")
+    assert "cannot be applied" in client.get(refused.location).get_data(as_text=True)
+    assert Customer.objects.count() == 0
+
+    report = load_workbook(io.BytesIO(client.get(f"/imports/{record.pk}/problems.xlsx").data))
+    assert report.sheetnames[0] == "Problems"
+    marked = report["Customers"]["D3"]
+    assert marked.comment is not None and "No active sales rep" in marked.comment.text
+
+
+def test_a_failure_on_the_last_write_leaves_nothing_changed(client, admin, make_user,
+                                                            run_jobs, monkeypatch):
+    rep = make_user()
+    rows = [CUSTOMER_HEADER] + [[f"PATITO-{n:06d}", f"Customer {n}", f"C{n}", rep.email,
+                                 "South", "Yes"] for n in range(1, 1202)]  # 3 staged chunks
+    upload(client, "customers", workbook_bytes(("Customers", rows)))
+    run_jobs("imports")
+    record = latest()
+    assert record.counts["writes"] == 1201
+
+    real_write = services.write_staged_chunk
+    calls = []
+
+    def fail_on_last_chunk(target, operations, session):
+        calls.append(len(operations))
+        if len(calls) == 3:
+            from pymongo.errors import PyMongoError
+
+            raise PyMongoError("disk full (injected)")
+        real_write(target, operations, session)
+
+    monkeypatch.setattr(services, "write_staged_chunk", fail_on_last_chunk)
+    client.post_form(f"/imports/{record.pk}/confirm", token_from=f"/imports/{record.pk}")
+    run_jobs("imports")
+    assert calls == [500, 500, 201]
+    assert record.reload().status == "failed"
+    assert "nothing was changed" in record.error_message
+    assert Customer.objects.count() == 0  # the first two chunks were rolled back
+
+
+def test_products_prices_sales_and_budget(client, admin, make_user, make_customer, run_jobs):
+    rep = make_user(email="lee.chen@example.com")
+    customer = make_customer(rep, code="PATITO-000001", sop_name="BAYOU FOODS",
+                             aliases=["BAYOU"])
+    validate_and_apply(client, run_jobs, "products", workbook_bytes(("Items", [
+        ["Item Code", "Description", "Category", "UoM", "List Price", "Active"],
+        [110001, "Peeled Garlic", "G01 - Garlic Production", "cs", 40, "Yes"],
+        ["110002", "Diced Shallots", "G02 - Shallot Production", "CS", "35.5", "yes"]])))
+    assert Product.objects.get(item_code="110001").uom == "CS"
+    assert Product.objects.get(item_code="110002").list_price == 35.5
+
+    validate_and_apply(client, run_jobs, "prices", workbook_bytes(("Prices", [
+        ["Customer Code", "Item Code", "Customer Price", "Effective From", "Active"],
+        ["patito-000001", 110001, 38.25, "2026-01", "Yes"],
+        ["PATITO-000001", 110002, 30, datetime(2026, 2, 14), "No"]])))
+    prices = {p.product.item_code: p for p in PriceEntry.objects(customer=customer)}
+    assert prices["110001"].price == 38.25 and prices["110001"].effective_from == date(2026, 1,
+                                                                                        1)
+    assert prices["110002"].active is False
+
+    sales_header = ["Customer Code", "Item Code", "Year", "Month", "Quantity", "Unit Price",
+                    "Sales", "COGS", "Gross Profit"]
+    validate_and_apply(client, run_jobs, "sales", workbook_bytes(("Sales", [
+        sales_header, ["PATITO-000001", 110001, 2025, 12, 10, 38, 380, 266, 114],
+        ["PATITO-000001", 110001, 2026, 1, 12, 38, 456, 320, 136]])))
+    second = validate_and_apply(client, run_jobs, "sales", workbook_bytes(("Sales", [
+        sales_header, ["PATITO-000001", 110001, 2026, 1, 15, 38, 570, 400, 170],
+        ["PATITO-000001", 110001, 2026, 2, 5, 38, 190, 133, 57]])))
+    assert (second.counts["changed"], second.counts["added"]) == (1, 1)
+    [bucket] = SalesHistory.objects(customer=customer)
+    assert [(m.month, m.quantity) for m in bucket.months] == [("2025-12", 10), ("2026-01", 15),
+                                                              ("2026-02", 5)]
+    assert bucket.months[0].rep_id == rep.pk
+
+    budget = validate_and_apply(client, run_jobs, "budget", workbook_bytes(("Budget", [
+        ["Sales Rep Email", "Customer S&OP", "Year", "Month", "Cases", "Sales"],
+        [rep.email, "bayou", 2026, 12, 400, 15000],
+        [rep.email, "UNKNOWN MART", 2026, 12, 50, 2000]])))
+    assert budget.counts["warnings"] == 1
+    matched = BudgetEntry.objects.get(sop_name="bayou")
+    assert matched.customer.pk == customer.pk
+    assert BudgetEntry.objects.get(sop_name="UNKNOWN MART").customer is None
+
+
+def test_unknown_customer_and_item_are_row_errors(client, admin, run_jobs):
+    upload(client, "prices", workbook_bytes(("Prices", [
+        ["Customer Code", "Item Code", "Customer Price"], ["PATITO-999999", 110009, 1]])))
+    run_jobs("imports")
+    messages = {p.column: p.message for p in latest().problems}
+    assert "Unknown customer code" in messages["Customer Code"]
+    assert "Unknown item code" in messages["Item Code"]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"not,a,workbook\n", "This is not an Excel workbook"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "password-protected"),
+    (b"PK\x03\x04broken", "damaged"),
+    (b"", "The file is empty"),
+])
+def test_hostile_files_are_refused_at_upload_with_a_clear_message(client, admin, data,
+                                                                  message):
+    response = upload(client, "customers", data)
+    assert response.status_code == 302
+    assert message in client.get("/imports").get_data(as_text=True)
+    assert ImportLog.objects.count() == 0
+
+
+def test_a_file_without_the_columns_explains_what_is_expected(client, admin, run_jobs):
+    upload(client, "products", workbook_bytes(("Sheet1", [["Foo", "Bar"], [1, 2]])))
+    run_jobs("imports")
+    page = client.get(f"/imports/{latest().pk}").get_data(as_text=True)
+    assert "Required: Item Code, Description, UoM" in page
+
+
+def test_progress_fragment_polls_while_busy(client, admin):
+    upload(client, "customers", workbook_bytes(("C", [CUSTOMER_HEADER])))
+    fragment = client.get(f"/imports/{latest().pk}", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and 'hx-trigger="every 1s"' in html
+    assert re.search(r"Checking the file: 0 rows read", html)
+
+
+def test_templates_have_required_marks_and_an_example_sheet(client, admin):
+    workbook = load_workbook(io.BytesIO(client.get("/imports/templates/products.xlsx").data))
+    assert workbook.sheetnames == ["Items", "Example", "Read me"]
+    header = [c.value for c in workbook["Items"][1]]
+    assert header[:2] == ["Item Code*", "Description*"] and "Active" in header
+    assert workbook["Example"]["A2"].value == "110001"
+    assert workbook["Items"].data_validations.dataValidation  # drop-downs for choices
