@@ -82,17 +82,20 @@ class ImportHandler:
                                    severity))
 
 
-def _document_changes(document: Document, values: dict[str, Any]) -> dict[str, Any]:
-    """Apply `values` (blank cells already absent) to a document and return the stored form
-    of the fields that differ, derived fields (lower-case keys) included."""
-    before = document.to_mongo().to_dict()
+def _document_changes(document: Document | None, blank: type[Document],
+                      values: dict[str, Any]) -> dict[str, Any]:
+    """Apply `values` (blank cells already absent) to the stored document, or to a new one
+    with its defaults, and return the stored form of what to write: every field for a new
+    document, the fields that differ for an existing one (derived fields included)."""
+    target = document or blank()
+    before = {} if document is None else target.to_mongo().to_dict()
     for name, value in values.items():
-        setattr(document, name, value)
-    document.clean()
-    after = document.to_mongo().to_dict()
-    after.pop("_id", None)
-    return {k: v for k, v in after.items() if before.get(k) != v and k not in (
-        "created_at", "updated_at")}
+        setattr(target, name, value)
+    target.clean()
+    after = target.to_mongo().to_dict()
+    for name in ("_id", "created_at", "updated_at"):
+        after.pop(name, None)
+    return {k: v for k, v in after.items() if document is None or before.get(k) != v}
 
 
 class CustomerImport(ImportHandler):
@@ -115,7 +118,7 @@ class CustomerImport(ImportHandler):
                 values["sales_rep"] = reps[email]
             code = values["code"]
             customer = existing.get(code.lower())
-            changes = _document_changes(customer or Customer(), values)
+            changes = _document_changes(customer, Customer, values)
             plan.count(customer is not None, bool(changes))
             if customer is None:
                 plan.upserts.append(Upsert({"code": code}, {**changes, "updated_at": now()},
@@ -140,7 +143,7 @@ class ProductImport(ImportHandler):
             if "currency" in values:
                 values["currency"] = values["currency"].upper()
             product = existing.get(values["item_code"])
-            changes = _document_changes(product or Product(), values)
+            changes = _document_changes(product, Product, values)
             plan.count(product is not None, bool(changes))
             if product is None:
                 plan.upserts.append(Upsert({"item_code": values["item_code"]},

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
+
+from sop import PROJECT_ROOT
 
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -54,3 +60,21 @@ def new_page(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def worker_process(services: dict[str, Any]) -> Iterator[subprocess.Popen]:
+    """A real `python worker.py` (forking RQ worker) on the test services, as in production."""
+    env = {**os.environ, "SOP_ENV": "test", "MONGODB_URI": services["mongo_uri"],
+           "REDIS_URL": services["redis_url"], "MAIL_SERVER": "127.0.0.1",
+           "MAIL_PORT": str(services["sink"].port)}
+    log = (services["work"] / "worker.log").open("a")
+    process = subprocess.Popen([sys.executable, "worker.py"], cwd=PROJECT_ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()

@@ -72,6 +72,8 @@ def test_customers_preview_then_apply_then_reimport_changes_nothing(client, admi
     assert record.reload().status == "applied"
     bayou = Customer.objects.get(code="PATITO-000001")
     assert bayou.sales_rep.pk == rep.pk and bayou.sop_name_key == "bayou foods"
+    assert bayou.active and bayou.created_at is not None
+    assert [c.code for c in Customer.objects(active=True)] == ["PATITO-000001"]
     assert not Customer.objects.get(code="PATITO-000002").active
     assert AuditEntry.objects(action="import_completed").count() == 1
 
