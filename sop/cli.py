@@ -7,27 +7,17 @@ from flask import Flask
 
 from sop.models import ROLES
 
-DEMO_PEOPLE = (
-    ("admin@example.com", "Avery Admin", "admin"),
-    ("manager@example.com", "Morgan Manager", "manager"),
-    ("jordan.reyes@example.com", "Jordan Reyes", "sales_rep"),
-    ("sam.patel@example.com", "Sam Patel", "sales_rep"),
-    ("lee.chen@example.com", "Lee Chen", "sales_rep"),
-    ("maria.gomez@example.com", "Maria Gomez", "sales_rep"),
-)
 
+def seed_demo_data() -> tuple[list[tuple[str, str, str]], dict[str, int]]:
+    """The demo company: accounts with fresh random passwords (returned once, to print)
+    and its master data, sales history and budget."""
+    from sop.clock import now
+    from sop.demo_company import DEMO, CompanyGenerator
+    from sop.demo_seed import create_accounts, load_master_data
 
-def seed_demo_data() -> list[tuple[str, str, str]]:
-    """Demo accounts with fresh random passwords; returns (email, role, password) to print."""
-    from sop.auth.services import generate_password
-    from sop.users.services import create_user
-
-    created = []
-    for email, name, role in DEMO_PEOPLE:
-        password = generate_password()
-        create_user(None, email, name, role, password)
-        created.append((email, role, password))
-    return created
+    company = CompanyGenerator(DEMO, now().date())
+    accounts = create_accounts(company)
+    return accounts, load_master_data(company)
 
 
 def register_commands(app: Flask) -> None:
@@ -42,7 +32,9 @@ def register_commands(app: Flask) -> None:
                 click.echo("Demo data: already there (reset a password with flask create-user).")
                 return
             raise click.ClickException("The database already has users; seed an empty one.")
-        accounts = seed_demo_data()
+        accounts, counts = seed_demo_data()
+        click.echo("Demo data: " + ", ".join(f"{n:,} {what.replace('_', ' ')}"
+                                             for what, n in counts.items()) + ".")
         click.echo("Demo accounts (passwords are shown this once; keep them):")
         for email, role, password in accounts:
             click.echo(f"  {role:<10} {email:<28} {password}")

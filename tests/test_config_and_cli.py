@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from sop.config import ConfigError, load_config
-from sop.models import Setting, User
+from sop.models import (
+    CATEGORIES,
+    BudgetEntry,
+    Customer,
+    PriceEntry,
+    Product,
+    SalesHistory,
+    Setting,
+    User,
+)
 from sop.settings import DEFINITIONS, get_setting, seed_settings, store_value
 
 PRODUCTION = {"SOP_ENV": "production", "SECRET_KEY": "s" * 40,
@@ -88,6 +97,14 @@ def test_seed_demo_prints_each_password_once_and_only_seeds_an_empty_database(ap
     assert first.exit_code == 0
     assert User.objects(role="sales_rep").count() == 4
     assert User.objects(role="admin").count() == 1 and User.objects(role="manager").count() == 1
+    assert Customer.objects.count() == 60 and Product.objects.count() == 200
+    assert PriceEntry.objects.count() == 1200 and SalesHistory.objects.count() == 1200
+    assert {len(h.months) for h in SalesHistory.objects.only("months")} == {24}
+    assert BudgetEntry.objects.count() > 0
+    assert set(Customer.objects.distinct("territory")) == {"North", "South", "West"}
+    assert {p.category for p in Product.objects.only("category")} == set(CATEGORIES)
+    jordan = User.objects.get(email="jordan.reyes@example.com")
+    assert Customer.objects(sales_rep=jordan).count() == 15
     line = next(line for line in first.output.splitlines() if "admin@example.com" in line)
     password = line.split()[-1]
     client = app.test_client()

@@ -1,0 +1,89 @@
+"""Load a generated company (sop.demo_company) into the database in bulk: the demo data of
+`flask seed-demo` and the fixtures of the benchmarks. Accounts get random passwords."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sop.auth.services import generate_password
+from sop.demo_company import CompanyGenerator
+from sop.models import BudgetEntry, Customer, PriceEntry, Product, SalesHistory, User, name_key
+from sop.users.services import create_user
+
+DEMO_STAFF = (
+    ("admin@example.com", "Avery Admin", "admin"),
+    ("manager@example.com", "Morgan Manager", "manager"),
+)
+BATCH = 2000
+
+
+def create_accounts(company: CompanyGenerator, staff: bool = True
+                    ) -> list[tuple[str, str, str]]:
+    """The company's reps (plus an admin and a manager): (email, role, password) each."""
+    people = [*(DEMO_STAFF if staff else ()),
+              *((rep.email, rep.full_name, "sales_rep") for rep in company.reps)]
+    created = []
+    for email, name, role in people:
+        password = generate_password()
+        create_user(None, email, name, role, password)
+        created.append((email, role, password))
+    return created
+
+
+def _insert(document: type, rows: list[dict[str, Any]]) -> int:
+    collection = document._get_collection()
+    for start in range(0, len(rows), BATCH):
+        collection.insert_many(rows[start:start + BATCH], ordered=False)
+    return len(rows)
+
+
+def load_master_data(company: CompanyGenerator, with_sales: bool = True) -> dict[str, int]:
+    """Customers, items, price matrix, and (optionally) sales history and budget."""
+    reps = {u.email: u for u in User.objects(role="sales_rep")}
+    customers = []
+    for spec in company.customers:
+        customer = Customer(code=spec.code, name=spec.name, sop_name=spec.sop_name,
+                            sales_rep=reps.get(spec.rep_email), territory=spec.territory,
+                            corporate_group=spec.corporate_group, city=spec.city,
+                            payment_terms=spec.payment_terms, credit_limit=spec.credit_limit,
+                            aliases=spec.aliases)
+        customer.clean()
+        customers.append(customer.to_mongo().to_dict())
+    products = []
+    for spec in company.products:
+        product = Product(**vars(spec))
+        product.clean()
+        products.append(product.to_mongo().to_dict())
+    counts = {"customers": _insert(Customer, customers), "items": _insert(Product, products)}
+    customer_ids = dict(Customer.objects.scalar("code", "id"))
+    product_ids = dict(Product.objects.scalar("item_code", "id"))
+    counts["prices"] = _insert(PriceEntry, [
+        {"customer": customer_ids[p.customer_code], "product": product_ids[p.item_code],
+         "price": p.price, "active": True,
+         "effective_from": _as_datetime(p.effective_from)} for p in company.prices])
+    if not with_sales:
+        return counts
+    rep_of = {c.code: reps[c.rep_email].pk for c in company.customers if c.rep_email in reps}
+    buckets: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for sale in company.sales():
+        buckets[(sale.customer_code, sale.item_code)].append({
+            "month": f"{sale.year:04d}-{sale.month:02d}", "quantity": sale.quantity,
+            "unit_price": sale.unit_price, "sales": sale.sales, "cogs": sale.cogs,
+            "gross_profit": sale.gross_profit, "rep_id": rep_of.get(sale.customer_code)})
+    counts["sales_months"] = sum(len(months) for months in buckets.values())
+    _insert(SalesHistory, [{"customer": customer_ids[c], "product": product_ids[i],
+                            "months": months} for (c, i), months in buckets.items()])
+    by_name = {name_key(c.sop_name): customer_ids[c.code] for c in company.customers}
+    counts["budget"] = _insert(BudgetEntry, [
+        {"rep": reps[b.rep_email].pk, "sop_name": b.sop_name, "sop_name_key": name_key(
+            b.sop_name), "customer": by_name.get(name_key(b.sop_name)), "year": b.year,
+         "month": b.month, "cases": b.cases, "sales": b.sales}
+        for b in company.budget() if b.rep_email in reps])
+    return counts
+
+
+def _as_datetime(day: Any) -> Any:
+    from datetime import datetime
+
+    return datetime(day.year, day.month, day.day)
