@@ -9,6 +9,7 @@ from typing import Any
 from sop.auth.services import generate_password
 from sop.demo_company import CompanyGenerator
 from sop.models import BudgetEntry, Customer, PriceEntry, Product, SalesHistory, User, name_key
+from sop.models.sales import fingerprint
 from sop.users.services import create_user
 
 DEMO_STAFF = (
@@ -73,7 +74,8 @@ def load_master_data(company: CompanyGenerator, with_sales: bool = True) -> dict
             "gross_profit": sale.gross_profit, "rep_id": rep_of.get(sale.customer_code)})
     counts["sales_months"] = sum(len(months) for months in buckets.values())
     _insert(SalesHistory, [{"customer": customer_ids[c], "product": product_ids[i],
-                            "months": months} for (c, i), months in buckets.items()])
+                            "months": months, "fingerprint": fingerprint(months)}
+                           for (c, i), months in buckets.items()])
     by_name = {name_key(c.sop_name): customer_ids[c.code] for c in company.customers}
     counts["budget"] = _insert(BudgetEntry, [
         {"rep": reps[b.rep_email].pk, "sop_name": b.sop_name, "sop_name_key": name_key(

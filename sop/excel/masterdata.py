@@ -323,7 +323,9 @@ def read_rows(data: bytes, fmt: ImportFormat, problems: ProblemLog,
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         sheet, plan = _choose_sheet(workbook, fmt)
-        seen_keys: dict[tuple[Any, ...], int] = {}
+        # Keys are remembered by their 64-bit hash: a 480,000-row file then costs ~40 MB
+        # here instead of ~150 MB (a false duplicate needs a hash collision: ~1e-8).
+        seen_keys: dict[int, int] = {}
         finish = ROW_FINISHERS.get(fmt.kind)
         row_number = 1
         for row_number, cells in enumerate(sheet.iter_rows(min_row=2, values_only=True),
@@ -341,7 +343,7 @@ def read_rows(data: bytes, fmt: ImportFormat, problems: ProblemLog,
             if not ok:
                 continue
             key = tuple(values.get(name) for name in fmt.key)
-            first = seen_keys.setdefault(key, row_number)
+            first = seen_keys.setdefault(hash(key), row_number)
             if first != row_number:
                 problems.append(RowProblem(plan.sheet, row_number, fmt.key[0], " / ".join(
                     str(k) for k in key), f"Same {' + '.join(fmt.key)} as row {first}: keep "

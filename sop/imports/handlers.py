@@ -10,7 +10,8 @@ nothing the second time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -29,8 +30,15 @@ from sop.models import (
     User,
     name_key,
 )
+from sop.models.sales import (
+    FIGURE_FIELDS,
+    fingerprint,
+    pack_figures,
+    read_fingerprint,
+    unpack_figures,
+)
 
-SALES_MONTH_FIELDS = ("quantity", "unit_price", "sales", "cogs", "gross_profit")
+BATCH = 500
 
 
 @dataclass
@@ -39,21 +47,36 @@ class Upsert:
     set: dict[str, Any]
     set_on_insert: dict[str, Any] = field(default_factory=dict)
 
-    def as_update(self) -> dict[str, Any]:
+    def as_operation(self) -> dict[str, Any]:
         update: dict[str, Any] = {"$set": self.set}
         if self.set_on_insert:
             update["$setOnInsert"] = self.set_on_insert
-        return update
+        return {"filter": self.filter, "update": update}
+
+
+@dataclass
+class Insert:
+    """A document that does not exist yet: inserted, which is cheaper than an upsert."""
+    document: dict[str, Any]
+
+    def as_operation(self) -> dict[str, Any]:
+        return {"insert": self.document}
 
 
 @dataclass
 class Plan:
-    """The writes a file asks for, and what the preview shows."""
-    upserts: list[Upsert] = field(default_factory=list)
+    """The writes a file asks for, and what the preview shows. `writes` may be a generator
+    (large plans are built while they are staged, not held whole in memory)."""
+    writes: Iterable[Upsert | Insert] = field(default_factory=list)
+    write_count: int = 0
     added: int = 0
     changed: int = 0
     unchanged: int = 0
     rows: int = 0
+
+    def add(self, write: Upsert | Insert) -> None:
+        self.writes.append(write)  # type: ignore[union-attr]
+        self.write_count += 1
 
     def count(self, existing: bool, differs: bool) -> None:
         self.rows += 1
@@ -121,10 +144,10 @@ class CustomerImport(ImportHandler):
             changes = _document_changes(customer, Customer, values)
             plan.count(customer is not None, bool(changes))
             if customer is None:
-                plan.upserts.append(Upsert({"code": code}, {**changes, "updated_at": now()},
+                plan.add(Upsert({"code": code}, {**changes, "updated_at": now()},
                                            {"created_at": now()}))
             elif changes:
-                plan.upserts.append(Upsert({"_id": customer.pk},
+                plan.add(Upsert({"_id": customer.pk},
                                            {**changes, "updated_at": now()}))
         return plan
 
@@ -146,11 +169,11 @@ class ProductImport(ImportHandler):
             changes = _document_changes(product, Product, values)
             plan.count(product is not None, bool(changes))
             if product is None:
-                plan.upserts.append(Upsert({"item_code": values["item_code"]},
+                plan.add(Upsert({"item_code": values["item_code"]},
                                            {**changes, "updated_at": now()},
                                            {"created_at": now()}))
             elif changes:
-                plan.upserts.append(Upsert({"_id": product.pk}, {**changes,
+                plan.add(Upsert({"_id": product.pk}, {**changes,
                                                                   "updated_at": now()}))
         return plan
 
@@ -206,7 +229,7 @@ class PriceImport(ImportHandler):
             if differs:
                 update = {k: _as_datetime(v) if k == "effective_from" else v
                           for k, v in wanted.items()}
-                plan.upserts.append(Upsert({"customer": ids[0], "product": ids[1]},
+                plan.add(Upsert({"customer": ids[0], "product": ids[1]},
                                            {**update, "updated_at": now()},
                                            {} if "active" in wanted else {"active": True}))
         return plan
@@ -224,51 +247,76 @@ def _as_datetime(iso_day: str) -> Any:
 
 class SalesImport(ImportHandler):
     """Rows are months of (customer, item) buckets: months in the file replace the same
-    months in the bucket, other months stay."""
+    months in the bucket, other months stay. Months are held packed while reading and stored
+    buckets are compared by their fingerprint, so a 480,000-row file stays small in memory
+    and a re-import decodes no embedded documents; documents are built only when staged."""
 
     kind = "sales"
     target = SalesHistory
 
     def prepare(self, rows: Iterator[ParsedRow], problems: ProblemLog) -> Plan:
         customers, products = _lookup_ids()
-        reps = {pk: ref.id if ref is not None else None for pk, ref in
-                Customer.objects.no_dereference().scalar("id", "sales_rep")}
-        incoming: dict[tuple[ObjectId, ObjectId], dict[str, dict[str, Any]]] = {}
+        incoming: dict[tuple[ObjectId, ObjectId], dict[str, bytes]] = {}
         plan = Plan()
         for row in rows:
             ids = _customer_and_item(self, row, problems, customers, products)
             if ids is None:
                 continue
             values = row.values
-            month = {"month": values["month"], "rep_id": reps.get(ids[0])}
-            for name in SALES_MONTH_FIELDS:
-                month[name] = values.get(name)
-            incoming.setdefault(ids, {})[values["month"]] = month
-        existing = {
-            (doc["customer"], doc["product"]): {m["month"]: m for m in doc.get("months", [])}
-            for doc in SalesHistory._get_collection().find(
-                {"customer": {"$in": list({c for c, _ in incoming})}},
-                {"customer": 1, "product": 1, "months": 1})
-        } if incoming else {}
+            incoming.setdefault(ids, {})[sys.intern(values["month"])] = pack_figures(
+                values.get(name) for name in FIGURE_FIELDS)
+        stored = _stored_fingerprints(list({c for c, _ in incoming}))
+        changed: list[tuple[ObjectId, ObjectId]] = []
         for ids, months in incoming.items():
-            stored = existing.get(ids)
-            changed_months = [m for key, m in months.items()
-                              if stored is None or _month_differs(stored.get(key), m)]
-            for key in months:
-                plan.count(stored is not None and key in stored,
-                           any(m["month"] == key for m in changed_months))
-            if changed_months:
-                merged = {**(stored or {}), **{m["month"]: m for m in changed_months}}
-                plan.upserts.append(Upsert(
-                    {"customer": ids[0], "product": ids[1]},
-                    {"months": [merged[k] for k in sorted(merged)], "updated_at": now()}))
+            before = stored.get(ids, (None, {}))[1]
+            differs = False
+            for month, figures in months.items():
+                month_differs = before.get(month) != figures
+                plan.count(month in before, month_differs)
+                differs = differs or month_differs
+            if differs:
+                changed.append(ids)
+        plan.write_count = len(changed)
+        plan.writes = self._writes(changed, incoming, stored)
         return plan
 
+    @staticmethod
+    def _writes(changed: list[tuple[ObjectId, ObjectId]],
+                incoming: dict[tuple[ObjectId, ObjectId], dict[str, bytes]],
+                stored: dict[tuple[ObjectId, ObjectId], tuple[ObjectId, dict[str, bytes]]]
+                ) -> Iterator[Upsert | Insert]:
+        reps = {pk: ref.id if ref is not None else None for pk, ref in
+                Customer.objects.no_dereference().scalar("id", "sales_rep")}
+        collection = SalesHistory._get_collection()
+        for start in range(0, len(changed), BATCH):
+            batch = changed[start:start + BATCH]
+            existing_ids = [stored[ids][0] for ids in batch if ids in stored]
+            existing = {(d["customer"], d["product"]): d["months"] for d in collection.find(
+                {"_id": {"$in": existing_ids}}, {"customer": 1, "product": 1, "months": 1})
+            } if existing_ids else {}
+            for ids in batch:
+                rep = reps.get(ids[0])
+                months = {m["month"]: m for m in existing.get(ids, [])}
+                for month, figures in incoming[ids].items():
+                    months[month] = {"month": month, **dict(zip(
+                        FIGURE_FIELDS, unpack_figures(figures), strict=True)), "rep_id": rep}
+                ordered = [months[key] for key in sorted(months)]
+                fields = {"months": ordered, "fingerprint": fingerprint(ordered),
+                          "updated_at": now()}
+                if ids in stored:
+                    yield Upsert({"_id": stored[ids][0]}, fields)
+                else:
+                    yield Insert({"customer": ids[0], "product": ids[1], **fields})
 
-def _month_differs(stored: dict[str, Any] | None, incoming: dict[str, Any]) -> bool:
-    if stored is None:
-        return True
-    return any(stored.get(name) != incoming.get(name) for name in SALES_MONTH_FIELDS)
+
+def _stored_fingerprints(customer_ids: list[ObjectId]
+                         ) -> dict[tuple[ObjectId, ObjectId], tuple[ObjectId, dict[str, bytes]]]:
+    """(document id, {month: packed figures}) of the stored buckets of these customers."""
+    if not customer_ids:
+        return {}
+    return {(doc["customer"], doc["product"]): (doc["_id"], read_fingerprint(
+        doc.get("fingerprint") or b"")) for doc in SalesHistory._get_collection().find(
+        {"customer": {"$in": customer_ids}}, {"customer": 1, "product": 1, "fingerprint": 1})}
 
 
 class BudgetImport(ImportHandler):
@@ -310,7 +358,7 @@ class BudgetImport(ImportHandler):
             differs = current is None or any(current.get(k) != v for k, v in wanted.items())
             plan.count(current is not None, differs)
             if differs:
-                plan.upserts.append(Upsert(
+                plan.add(Upsert(
                     {"rep": rep, "sop_name_key": key, "year": values["year"],
                      "month": values["month"]}, {**wanted, "updated_at": now()}))
         return plan

@@ -1,21 +1,24 @@
 """Master-data imports: upload → validate (worker) → preview → confirm → apply (worker).
 
-Validation reads and checks the whole file and stages the resulting upserts; nothing touches
-the data yet. Apply writes every staged upsert in ONE transaction: on any failure nothing
-changes. Files live in GridFS (any web or worker process can read them) until the nightly
-cleanup removes them.
+Validation reads and checks the whole file and stages the resulting writes; nothing touches
+the data yet. Apply writes them chunk by chunk and undoes everything on any failure
+(sop.imports.apply), so an import lands whole or not at all. Files live in GridFS (any web
+or worker process can read them) until the nightly cleanup removes them.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import bson
 import gridfs
 from bson import ObjectId
-from mongoengine.connection import get_connection, get_db
-from pymongo import UpdateOne
-from pymongo.errors import OperationFailure, PyMongoError
+from mongoengine.connection import get_db
+from pymongo.errors import PyMongoError
 
 from sop.audit import record_audit
 from sop.clock import now
@@ -29,14 +32,16 @@ from sop.excel.masterdata import (
 )
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
 from sop.extensions import redis_queues
+from sop.imports.apply import Rollback, write_chunk
 from sop.imports.handlers import HANDLERS, Plan
-from sop.models import IMPORT_KINDS, ImportLog, ImportProblem, StagedUpserts, User
+from sop.models import IMPORT_KINDS, ImportLog, ImportProblem, User
 from sop.pagination import Page, paginate
 from sop.settings import get_setting
 
 log = logging.getLogger(__name__)
 
 UPLOAD_BUCKET = "uploads"
+PLAN_BUCKET = "import_plans"
 STAGING_CHUNK = 500
 STORED_PROBLEMS = 1000
 ANNOTATE_MAX_ROWS = 50_000
@@ -49,6 +54,10 @@ class ImportRefused(ValueError):
 
 def _uploads() -> gridfs.GridFS:
     return gridfs.GridFS(get_db(), collection=UPLOAD_BUCKET)
+
+
+def _plans() -> gridfs.GridFS:
+    return gridfs.GridFS(get_db(), collection=PLAN_BUCKET)
 
 
 def start_import(actor: User, kind: str, file_name: str, data: bytes) -> ImportLog:
@@ -85,6 +94,7 @@ def validate_import(record_id: str) -> dict[str, Any]:
     """Read, check and stage one upload (worker job). Ends `validated` or `rejected`."""
     record = ImportLog.objects.get(id=record_id)
     ImportLog.objects(id=record.pk).update_one(set__status="validating", set__phase="reading")
+    started = time.perf_counter()
     data = _uploads().get(record.file_id).read()
     handler = HANDLERS[record.kind]
     problems = ProblemLog()
@@ -99,29 +109,33 @@ def validate_import(record_id: str) -> dict[str, Any]:
         return _finish_validation(record, Plan(), problems,
                                   "The workbook could not be read. Open it in Excel, save it "
                                   "again as .xlsx and upload the new copy.")
+    read_seconds = time.perf_counter() - started
     ImportLog.objects(id=record.pk).update_one(set__phase="staging",
                                                set__rows_validated=plan.rows)
     if not problems.errors:
         _stage(record.pk, plan)
+    log.info("Import %s: read and checked %d rows in %.1f s, staged %d writes in %.1f s",
+             record.pk, plan.rows, read_seconds, plan.write_count,
+             time.perf_counter() - started - read_seconds)
     return _finish_validation(record, plan, problems, None)
 
 
 def _stage(record_id: ObjectId, plan: Plan) -> None:
-    StagedUpserts.objects(import_log=record_id).delete()
-    chunks = [plan.upserts[i:i + STAGING_CHUNK]
-              for i in range(0, len(plan.upserts), STAGING_CHUNK)]
-    if chunks:
-        StagedUpserts._get_collection().insert_many([
-            {"import_log": record_id, "seq": seq,
-             "operations": [{"filter": u.filter, "update": u.as_update()} for u in chunk]}
-            for seq, chunk in enumerate(chunks)])
+    """Store the writes as a GridFS file of BSON chunks (cheap to store and read back),
+    building each chunk only when it is written."""
+    writes = iter(plan.writes)
+    with _plans().new_file(filename=f"{record_id}.bson", import_log=record_id) as stored:
+        while chunk := [write.as_operation()
+                        for write in itertools.islice(writes, STAGING_CHUNK)]:
+            stored.write(bson.encode({"operations": chunk}))
+    ImportLog.objects(id=record_id).update_one(set__plan_file_id=stored._id)
 
 
 def _finish_validation(record: ImportLog, plan: Plan, problems: ProblemLog,
                        fatal: str | None) -> dict[str, Any]:
     counts = {"rows": plan.rows, "added": plan.added, "changed": plan.changed,
               "unchanged": plan.unchanged, "errors": problems.errors + (1 if fatal else 0),
-              "warnings": problems.warnings, "writes": len(plan.upserts)}
+              "warnings": problems.warnings, "writes": plan.write_count}
     stored = [ImportProblem(sheet=p.sheet, row=p.row, column=p.column,
                             value=None if p.value is None else str(p.value)[:200],
                             message=p.message, severity=p.severity)
@@ -148,26 +162,30 @@ def confirm_import(actor: User, record: ImportLog) -> ImportLog:
 
 
 def apply_import(record_id: str) -> dict[str, Any]:
-    """Write every staged upsert in one transaction (worker job): all or nothing."""
+    """Write every staged change (worker job): all or nothing (sop.imports.apply)."""
     record = ImportLog.objects.get(id=record_id)
     target = HANDLERS[record.kind].target._get_collection()
-    chunks = StagedUpserts.objects(import_log=record.pk).order_by("seq")
     ImportLog.objects(id=record.pk).update_one(set__phase="writing")
+    rollback = Rollback(target)
     written = 0
     try:
-        with get_connection().start_session() as session, session.start_transaction():
-            for chunk in chunks:
-                write_staged_chunk(target, chunk.operations, session)
-                written += len(chunk.operations)
-    except OperationFailure as exc:
-        reason = ("Imports need MongoDB running as a replica set (transactions)."
-                  if exc.code == 20 else "The database refused the import; nothing was "
-                  "changed. Try again, or tell an admin.")
-        return _fail_apply(record, reason, exc)
+        for chunk in _staged_chunks(record):
+            rollback.remember(chunk["operations"])
+            write_staged_chunk(target, chunk["operations"], rollback)
+            written += len(chunk["operations"])
+            ImportLog.objects(id=record.pk).update_one(set__rows_written=written)
     except PyMongoError as exc:
-        return _fail_apply(record, "The database failed while writing; nothing was changed. "
-                           "Try again.", exc)
-    StagedUpserts.objects(import_log=record.pk).delete()
+        try:
+            rollback.undo()
+        except PyMongoError:
+            log.critical("Import %s: undoing a failed apply failed too", record.pk)
+            return _fail_apply(record, "Writing failed and could not be fully undone: tell "
+                               "an admin at once (the audit log names the import).", exc)
+        return _fail_apply(record, "The database failed while writing; everything written "
+                           "was undone, so nothing was changed. Try again.", exc)
+    finally:
+        rollback.close()
+    _remove_plan(record)
     ImportLog.objects(id=record.pk).update_one(set__status="applied", set__phase=None,
                                                set__rows_written=written,
                                                set__applied_at=now())
@@ -181,13 +199,26 @@ def apply_import(record_id: str) -> dict[str, Any]:
     return {"written": written}
 
 
-def write_staged_chunk(target: Any, operations: list[dict[str, Any]], session: Any) -> None:
-    target.bulk_write([UpdateOne(op["filter"], op["update"], upsert=True)
-                       for op in operations], ordered=True, session=session)
+def _staged_chunks(record: ImportLog) -> Iterator[dict[str, Any]]:
+    """The staged writes, one chunk at a time (an empty plan stages no file)."""
+    if record.plan_file_id is None:
+        return iter(())
+    return bson.decode_file_iter(_plans().get(record.plan_file_id))
+
+
+def _remove_plan(record: ImportLog) -> None:
+    if record.plan_file_id is not None:
+        _plans().delete(record.plan_file_id)
+        ImportLog.objects(id=record.pk).update_one(unset__plan_file_id=True)
+
+
+def write_staged_chunk(target: Any, operations: list[dict[str, Any]],
+                       rollback: Rollback) -> None:
+    write_chunk(target, operations, rollback)
 
 
 def _fail_apply(record: ImportLog, reason: str, exc: Exception) -> dict[str, Any]:
-    log.error("Import %s failed while applying: %s", record.pk, exc)
+    log.error("Import %s failed while applying: %s", record.pk, str(exc)[:500])
     ImportLog.objects(id=record.pk).update_one(set__status="failed", set__phase=None,
                                                set__error_message=reason)
     record_audit("import_failed", f"{record.kind.title()} import of {record.file_name} "
@@ -239,7 +270,7 @@ def remove_stale_uploads(older_than_days: int) -> int:
     removed = 0
     for record in ImportLog.objects(created_at__lt=cutoff, file_id__ne=None):
         _uploads().delete(record.file_id)
-        StagedUpserts.objects(import_log=record.pk).delete()
+        _remove_plan(record)
         ImportLog.objects(id=record.pk).update_one(unset__file_id=True)
         removed += 1
     return removed

@@ -3,7 +3,7 @@
 from sop.models.audit import ArchivedAuditEntry, AuditEntry
 from sop.models.budget import BudgetEntry
 from sop.models.customer import Customer, name_key
-from sop.models.importlog import IMPORT_KINDS, ImportLog, ImportProblem, StagedUpserts
+from sop.models.importlog import IMPORT_KINDS, ImportLog, ImportProblem
 from sop.models.password_reset import PasswordResetToken
 from sop.models.price import PriceEntry
 from sop.models.product import CATEGORIES, Product
@@ -13,7 +13,7 @@ from sop.models.user import ROLES, User
 
 ALL_DOCUMENTS = (
     User, PasswordResetToken, Setting, AuditEntry, ArchivedAuditEntry,
-    Customer, Product, PriceEntry, SalesHistory, BudgetEntry, ImportLog, StagedUpserts,
+    Customer, Product, PriceEntry, SalesHistory, BudgetEntry, ImportLog,
 )
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
     "SalesHistory",
     "SalesMonth",
     "Setting",
-    "StagedUpserts",
     "User",
     "name_key",
 ]

@@ -27,6 +27,7 @@ class AuditEntryFields(Document):
             ("action", "-at"),
             ("severity", "-at"),
             ("actor_id", "-at"),
+            ("actor_email", "-at"),
             ("entity_type", "entity_id", "-at"),
         ],
         "ordering": ["-at"],

@@ -7,7 +7,6 @@ from mongoengine import (
     EmbeddedDocument,
     EmbeddedDocumentListField,
     IntField,
-    ListField,
     ObjectIdField,
     ReferenceField,
     StringField,
@@ -37,6 +36,7 @@ class ImportLog(Document):
     file_name = StringField(required=True, max_length=255)
     file_size = IntField()
     file_id = ObjectIdField()  # the upload in GridFS; removed by the cleanup job
+    plan_file_id = ObjectIdField()  # the validated writes (BSON chunks in GridFS) until applied
     uploaded_by = ReferenceField(User, required=True)
     status = StringField(required=True, choices=IMPORT_STATUSES, default="uploaded")
     phase = StringField()  # what the worker is doing now, for the progress bar
@@ -61,13 +61,3 @@ class ImportLog(Document):
         "ordering": ["-created_at"],
     }
 
-
-class StagedUpserts(Document):
-    """Up to a few hundred validated upserts of one import, waiting for the user's confirm.
-    Chunked so a 20,000-document plan is a handful of documents to write and read."""
-
-    import_log = ObjectIdField(required=True)
-    seq = IntField(required=True)
-    operations = ListField(DictField())  # {"filter": {...}, "update": {...}}
-
-    meta = {"collection": "import_staging", "indexes": [("import_log", "seq")]}

@@ -134,13 +134,14 @@ def test_a_failure_on_the_last_write_leaves_nothing_changed(client, admin, make_
     real_write = services.write_staged_chunk
     calls = []
 
-    def fail_on_last_chunk(target, operations, session):
+    def fail_on_last_chunk(target, operations, rollback):
         calls.append(len(operations))
         if len(calls) == 3:
             from pymongo.errors import PyMongoError
 
-            raise PyMongoError("disk full (injected)")
-        real_write(target, operations, session)
+            real_write(target, operations[:100], rollback)  # part of the chunk lands...
+            raise PyMongoError("disk full (injected)")  # ...then the database fails
+        real_write(target, operations, rollback)
 
     monkeypatch.setattr(services, "write_staged_chunk", fail_on_last_chunk)
     client.post_form(f"/imports/{record.pk}/confirm", token_from=f"/imports/{record.pk}")
@@ -148,7 +149,7 @@ def test_a_failure_on_the_last_write_leaves_nothing_changed(client, admin, make_
     assert calls == [500, 500, 201]
     assert record.reload().status == "failed"
     assert "nothing was changed" in record.error_message
-    assert Customer.objects.count() == 0  # the first two chunks were rolled back
+    assert Customer.objects.count() == 0  # everything written was undone
 
 
 def test_products_prices_sales_and_budget(client, admin, make_user, make_customer, run_jobs):
@@ -240,3 +241,35 @@ def test_templates_have_required_marks_and_an_example_sheet(client, admin):
     assert header[:2] == ["Item Code*", "Description*"] and "Active" in header
     assert workbook["Example"]["A2"].value == "110001"
     assert workbook["Items"].data_validations.dataValidation  # drop-downs for choices
+
+
+def test_sales_reimport_counts_unchanged_months_against_saved_history(client, admin,
+                                                                      make_user, make_customer,
+                                                                      run_jobs):
+    from sop.models import SalesMonth
+
+    customer = make_customer(make_user(), code="PATITO-000001")
+    product = Product(item_code="110001", description="Peeled Garlic").save()
+    SalesHistory(customer=customer, product=product, months=[
+        SalesMonth(month="2026-01", quantity=12.0, unit_price=38.0, sales=456.0, cogs=320.0,
+                   gross_profit=136.0)]).save()
+    record = validate_and_apply(client, run_jobs, "sales", workbook_bytes(("Sales", [
+        ["Customer Code", "Item Code", "Year", "Month", "Quantity", "Unit Price", "Sales",
+         "COGS", "Gross Profit"],
+        ["PATITO-000001", 110001, 2026, 1, 12, 38, 456, 320, 136]])))
+    assert (record.counts["unchanged"], record.counts["writes"]) == (1, 0)
+
+
+def test_importing_the_same_sales_file_twice_writes_nothing_the_second_time(
+        client, admin, make_user, make_customer, run_jobs):
+    make_customer(make_user(), code="PATITO-000001")
+    Product(item_code="110001", description="Peeled Garlic").save()
+    data = workbook_bytes(("Sales", [
+        ["Customer Code", "Item Code", "Year", "Month", "Quantity", "Unit Price", "Sales",
+         "COGS", "Gross Profit"],
+        ["PATITO-000001", 110001, 2025, 12, 10, 38.5, 385, None, None],
+        ["PATITO-000001", 110001, 2026, 1, 12.5, 38, 475, 320, 155]]))
+    first = validate_and_apply(client, run_jobs, "sales", data)
+    second = validate_and_apply(client, run_jobs, "sales", data)
+    assert first.counts["added"] == 2
+    assert (second.counts["unchanged"], second.counts["writes"]) == (2, 0)

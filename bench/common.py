@@ -1,0 +1,71 @@
+"""What every benchmark needs: the real services on free ports, the app, memory readings and
+the closing JSON line. Benchmarks are not tests: they print figures, they do not assert."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sop import create_app  # noqa: E402
+from sop.devstack import free_port, start_embedded_mongo, start_redis  # noqa: E402
+
+DATA_DIR = ROOT / "bench" / "data"
+
+
+@contextmanager
+def bench_services() -> Iterator[dict[str, Any]]:
+    """The embedded database (in memory) and Redis, started for this run and stopped after."""
+    with tempfile.TemporaryDirectory() as work:
+        log = open(Path(work) / "services.log", "w")  # noqa: SIM115 - closed below
+        mongo, mongo_uri = start_embedded_mongo(":memory:", free_port(), log)
+        redis, redis_url = start_redis(free_port(), Path(work) / "redis", log)
+        try:
+            yield {"mongo_uri": mongo_uri, "redis_url": redis_url, "mongo_pid": mongo.pid}
+        finally:
+            for process in (redis, mongo):
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            log.close()
+
+
+def bench_app(services: dict[str, Any]):
+    return create_app({"SOP_ENV": "test", "MONGODB_URI": services["mongo_uri"],
+                       "REDIS_URL": services["redis_url"], "BCRYPT_ROUNDS": 4,
+                       "RATELIMIT_ENABLED": False})
+
+
+def own_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory of another process (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def print_table(rows: list[tuple[str, str]]) -> None:
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+
+
+def print_result(figures: dict[str, Any]) -> None:
+    """The last line of every benchmark: one JSON object, comparable run to run."""
+    print(json.dumps(figures, sort_keys=True))

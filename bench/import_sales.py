@@ -1,0 +1,147 @@
+"""Import the mid-size 480,000-row sales history into an empty database through the same
+code path as a web upload (GridFS upload, validation job, confirm, apply job), then import it
+again unchanged. Compares with a bare openpyxl read-only pass over the same file.
+Usage: python bench/import_sales.py"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import (
+    DATA_DIR,
+    bench_app,
+    bench_services,
+    own_peak_rss_mb,
+    peak_rss_mb,
+    print_result,
+    print_table,
+)
+from gen_data import FILES, company, generate
+
+SALES_FILE = DATA_DIR / FILES["sales"]
+
+
+def bare_pass(path: Path) -> dict[str, float]:
+    """Only iterate the cells, as cheaply as openpyxl allows."""
+    from openpyxl import load_workbook
+
+    started = time.perf_counter()
+    workbook = load_workbook(path, read_only=True)
+    rows = sum(1 for _ in workbook.active.iter_rows(values_only=True)) - 1
+    workbook.close()
+    return {"rows": rows, "seconds": time.perf_counter() - started,
+            "peak_rss_mb": own_peak_rss_mb()}
+
+
+def import_once(mongo_uri: str, redis_url: str, path: Path) -> dict[str, float]:
+    """One import, upload to applied, in this process (the importing process)."""
+    import logging
+
+    from sop.extensions import redis_queues
+    from sop.imports import services
+    from sop.jobs.runner import InProcessWorker
+    from sop.models import ImportLog, User
+
+    app = bench_app({"mongo_uri": mongo_uri, "redis_url": redis_url})
+    logging.getLogger("sop.imports").setLevel(logging.INFO)
+    with app.app_context():
+        admin = User.objects.get(email="admin@example.com")
+        worker = InProcessWorker([redis_queues.queue("imports")], connection=redis_queues.redis)
+        worker.app = app
+        data = path.read_bytes()
+        started = time.perf_counter()
+        record = services.start_import(admin, "sales", path.name, data)
+        worker.work(burst=True, logging_level="WARNING")
+        validated = time.perf_counter()
+        record.reload()
+        if record.status != "validated":
+            raise SystemExit(f"validation ended {record.status}: {record.error_message} "
+                             f"{[p.message for p in record.problems[:5]]}")
+        services.confirm_import(admin, record)
+        worker.work(burst=True, logging_level="WARNING")
+        finished = time.perf_counter()
+        record = ImportLog.objects.get(id=record.pk)
+        return {"status": record.status, "rows": record.counts["rows"],
+                "writes": record.counts["writes"], "seconds": finished - started,
+                "validate_seconds": validated - started, "apply_seconds": finished - validated,
+                "peak_rss_mb": own_peak_rss_mb()}
+
+
+def in_child(*args: str) -> dict:
+    """Run a step in its own process, so its peak memory is its own."""
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:2])} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def prepare_database(services: dict) -> None:
+    """Accounts, customers and items the sales rows refer to (loaded directly), and an upload
+    limit that admits the 22 MB file (the default is 10 MB)."""
+    from sop.demo_seed import create_accounts, load_master_data
+    from sop.settings import store_value
+
+    app = bench_app(services)
+    with app.app_context():
+        generated = company()
+        create_accounts(generated)
+        load_master_data(generated, with_sales=False)
+        store_value("max_upload_mb", 50, "bench")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--child", choices=["bare", "import"])
+    parser.add_argument("--mongo")
+    parser.add_argument("--redis")
+    args = parser.parse_args()
+    if args.child == "bare":
+        print(json.dumps(bare_pass(SALES_FILE)))
+        return
+    if args.child == "import":
+        print(json.dumps(import_once(args.mongo, args.redis, SALES_FILE)))
+        return
+
+    generate()
+    bare = in_child("--child", "bare")
+    with bench_services() as services:
+        prepare_database(services)
+        uris = ("--mongo", services["mongo_uri"], "--redis", services["redis_url"])
+        first = in_child("--child", "import", *uris)
+        again = in_child("--child", "import", *uris)
+        database_peak = peak_rss_mb(services["mongo_pid"])
+    ratio = first["seconds"] / bare["seconds"]
+    print_table([
+        ("file", f"{SALES_FILE.name} ({SALES_FILE.stat().st_size / 1048576:.1f} MB)"),
+        ("rows", f"{first['rows']:,}"),
+        ("bare openpyxl pass", f"{bare['seconds']:.1f} s, peak {bare['peak_rss_mb']:.0f} MB"),
+        ("import (upload→applied)", f"{first['seconds']:.1f} s = validate "
+         f"{first['validate_seconds']:.1f} s + apply {first['apply_seconds']:.1f} s; "
+         f"{first['writes']:,} documents written"),
+        ("rows per second", f"{first['rows'] / first['seconds']:,.0f}"),
+        ("ratio vs bare", f"{ratio:.2f}  (target ≤ 1.5)"),
+        ("importing process peak", f"{first['peak_rss_mb']:.0f} MB  (target ≤ 400)"),
+        ("database server peak", f"{database_peak:.0f} MB"),
+        ("re-import, unchanged", f"{again['seconds']:.1f} s, {again['writes']} writes "
+         f"(target ≤ first import)"),
+    ])
+    print_result({
+        "rows": first["rows"], "seconds": round(first["seconds"], 2),
+        "validate_seconds": round(first["validate_seconds"], 2),
+        "apply_seconds": round(first["apply_seconds"], 2),
+        "rows_per_s": round(first["rows"] / first["seconds"]),
+        "bare_seconds": round(bare["seconds"], 2), "ratio_vs_bare": round(ratio, 2),
+        "peak_rss_mb": round(first["peak_rss_mb"]), "bare_peak_rss_mb": round(
+            bare["peak_rss_mb"]), "db_peak_rss_mb": round(database_peak),
+        "reimport_seconds": round(again["seconds"], 2), "reimport_writes": again["writes"],
+    })
+
+
+if __name__ == "__main__":
+    main()
