@@ -17,7 +17,8 @@ from sop.audit import field_changes, record_audit
 from sop.clock import now
 from sop.excel.writer import DATETIME_FORMAT, Column, table_workbook
 from sop.extensions import QUEUE_NAMES, redis_queues
-from sop.listing import export_about
+from sop.jobs.runner import job_label
+from sop.listing import export_about, prefix_match
 from sop.models import ArchivedAuditEntry, AuditEntry, User
 from sop.pagination import Page, paginate
 from sop.settings import BY_KEY, CATEGORY_LABELS, DEFINITIONS, SettingError, parse_value
@@ -128,7 +129,7 @@ def filtered_audit(filters: AuditFilters) -> QuerySet:
     if filters.action:
         queryset = queryset.filter(action=filters.action)
     if filters.user:
-        queryset = queryset.filter(actor_email__startswith=filters.user.strip().lower())
+        queryset = prefix_match(queryset, filters.user.strip().lower(), ("actor_email",))
     if filters.entity_type:
         queryset = queryset.filter(entity_type=filters.entity_type)
     if filters.entity_id:
@@ -236,8 +237,8 @@ def failed_jobs(limit: int = 100) -> list[FailedJob]:
                                   connection=redis_queues.redis):
             if job is None:
                 continue
-            found.append(FailedJob(job.id, name, job.description or job.func_name,
-                                   job.ended_at, _failure_reason(job)))
+            found.append(FailedJob(job.id, name, job_label(job), job.ended_at,
+                                   _failure_reason(job)))
     return sorted(found, key=lambda j: j.failed_at or datetime.min, reverse=True)[:limit]
 
 

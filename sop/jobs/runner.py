@@ -9,6 +9,15 @@ from rq import SimpleWorker, Worker
 from rq.job import Job
 
 
+def job_label(job: Job) -> str:
+    """What a job is, for people: its description, or its function's name when the description
+    is RQ's default call string, which holds the arguments (e-mail bodies, reset links)."""
+    description = job.description or ""
+    if not description or description.startswith(f"{job.func_name}("):
+        return job.func_name
+    return description
+
+
 def audit_final_failure(job: Job, exc_type: type, exc_value: BaseException, traceback: Any
                         ) -> bool:
     """RQ exception handler: record `job_failed` once retries are used up."""
@@ -16,7 +25,7 @@ def audit_final_failure(job: Job, exc_type: type, exc_value: BaseException, trac
         return True
     from sop.audit import record_audit
 
-    record_audit("job_failed", f"Job {job.description or job.func_name} failed: "
+    record_audit("job_failed", f"Job {job_label(job)} failed: "
                  f"{exc_type.__name__}: {str(exc_value)[:300]}", severity="error",
                  entity_type="job", entity_id=job.id)
     return True

@@ -15,6 +15,9 @@ def test_settings_are_grouped_by_category(client, login_as):
         assert f"<h2>{heading}</h2>" in html
     assert 'id="value-app_version">0.1.0</span> <span class="badge">read-only' in html
     assert 'name="value" value="480" min="5" max="10080"' in html
+    row = html.split('<tr id="setting-reminder_days_before_close">')[1].split("</tr>")[0]
+    assert "whole number" in row and "0\u201360" in row
+    assert "on/off" in html.split('<tr id="setting-auto_close_cycles">')[1].split("</tr>")[0]
 
 
 def test_an_inline_edit_returns_the_row_and_is_audited(client, login_as):
@@ -63,8 +66,19 @@ def test_a_smaller_upload_limit_applies_to_the_next_request(client, login_as):
                      token_from="/admin/settings")
     response = client.post("/profile", data=b"x" * (2 * 1024 * 1024),
                            content_type="application/octet-stream")
+    html = response.get_data(as_text=True)
     assert response.status_code == 413
-    assert "larger than the limit of 1 MB" in response.get_data(as_text=True)
+    assert "File too large" in html and "larger than the limit of 1 MB" in html
+
+
+def test_a_lower_rate_limit_applies_to_the_next_requests(client, login_as):
+    login_as("admin")
+    response = client.htmx_post("/admin/settings/rate_limit_requests_per_minute",
+                                {"value": "10"}, token_from="/admin/settings")
+    assert response.status_code == 200
+    statuses = [client.get("/").status_code for _ in range(11)]
+    assert statuses == [200] * 10 + [429]  # the default of 60 would let all 11 through
+    assert "Too many requests" in client.get("/").get_data(as_text=True)
 
 
 def test_without_javascript_the_form_posts_and_comes_back(client, login_as):

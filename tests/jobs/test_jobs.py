@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
+from rq import Retry
 
 from sop.clock import now
 from sop.extensions import redis_queues
+from sop.jobs.runner import InProcessWorker
 from sop.jobs.schedule import SCHEDULE, make_scheduler, register_schedule
 from sop.models import ArchivedAuditEntry, AuditEntry
 
@@ -99,6 +101,38 @@ def test_failed_jobs_are_listed_without_arguments_and_can_be_requeued(app, clien
     assert AuditEntry.objects(action="job_requeued").count() == 1
     bad = client.htmx_post("/admin/jobs/..%2Fetc/requeue", token_from="/admin/jobs")
     assert bad.status_code in (404, 422)
+    odd = client.htmx_post("/admin/jobs/a.b/requeue", token_from="/admin/jobs")
+    assert odd.status_code == 422 and "not a job id" in odd.get_data(as_text=True)
+    gone = client.htmx_post(f"/admin/jobs/{job.id}/requeue", token_from="/admin/jobs")
+    assert gone.status_code == 422 and "not among the failed" in gone.get_data(as_text=True)
+    assert AuditEntry.objects(action="job_requeued").count() == 1
+
+
+def test_a_job_without_description_is_shown_by_its_function_not_its_arguments(
+        app, client, login_as, run_jobs):
+    login_as("admin")
+    with app.app_context():
+        redis_queues.queue("mail").enqueue("tests.jobs.failing.always_fails",
+                                           "https://portal/reset/token-xyz789")
+    run_jobs("mail")
+    assert "token-xyz789" not in AuditEntry.objects.get(action="job_failed").message
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "tests.jobs.failing.always_fails" in page and "token-xyz789" not in page
+
+
+def test_job_failed_is_audited_once_retries_are_used_up(app, run_jobs):
+    with app.app_context():
+        queue = redis_queues.queue("default")
+        job = queue.enqueue("tests.jobs.failing.always_fails", "x", retry=Retry(max=1),
+                            description="Flaky")
+        worker = InProcessWorker([queue], connection=redis_queues.redis)
+        worker.app = app
+        worker.work(burst=True, max_jobs=1)  # first attempt fails; one retry left
+        assert AuditEntry.objects(action="job_failed").count() == 0
+        assert queue.job_ids == [job.id]
+    run_jobs("default")  # the retry fails too: now it is final
+    failed = AuditEntry.objects.get(action="job_failed")
+    assert failed.entity_id == job.id and failed.message.startswith("Job Flaky failed:")
 
 
 def test_the_jobs_page_shows_the_schedule_and_run_now_queues_it(app, client, login_as,
