@@ -56,6 +56,7 @@ def import_once(mongo_uri: str, redis_url: str, path: Path) -> dict[str, float]:
         data = path.read_bytes()
         started = time.perf_counter()
         record = services.start_import(admin, "sales", path.name, data)
+        del data  # the web process hands the upload over and forgets it
         worker.work(burst=True, logging_level="WARNING")
         validated = time.perf_counter()
         record.reload()
@@ -66,6 +67,8 @@ def import_once(mongo_uri: str, redis_url: str, path: Path) -> dict[str, float]:
         worker.work(burst=True, logging_level="WARNING")
         finished = time.perf_counter()
         record = ImportLog.objects.get(id=record.pk)
+        if record.status != "applied":
+            raise SystemExit(f"apply ended {record.status}: {record.error_message}")
         return {"status": record.status, "rows": record.counts["rows"],
                 "writes": record.counts["writes"], "seconds": finished - started,
                 "validate_seconds": validated - started, "apply_seconds": finished - validated,

@@ -327,7 +327,9 @@ class BudgetImport(ImportHandler):
     target = BudgetEntry
 
     def prepare(self, rows: Iterator[ParsedRow], problems: ProblemLog) -> Plan:
-        reps = {u.email: u.pk for u in User.objects(role="sales_rep")}
+        sales_reps = list(User.objects(role="sales_rep").only("id", "email", "full_name_lower"))
+        reps = {u.email: u.pk for u in sales_reps}
+        reps_by_name = {u.full_name_lower: u.pk for u in sales_reps}
         by_name: dict[str, ObjectId] = {}
         for customer in Customer.objects.only("id", "sop_name_key", "aliases"):
             by_name.setdefault(customer.sop_name_key, customer.pk)
@@ -339,11 +341,16 @@ class BudgetImport(ImportHandler):
         warned: set[str] = set()
         for row in rows:
             values = row.values
-            rep = reps.get(values["rep_email"])
+            if "rep_name" in values:  # the pivot names reps, the flat file gives e-mails
+                rep = reps_by_name.get(values["rep_name"].lower())
+                column, value = "Row Labels", values["rep_name"]
+            else:
+                rep = reps.get(values["rep_email"])
+                column, value = "Sales Rep Email", values["rep_email"]
             if rep is None:
-                self.problem(problems, row, "Sales Rep Email", values["rep_email"],
-                             "No sales rep has this e-mail: create the user first or correct "
-                             "the address.")
+                self.problem(problems, row, column, value,
+                             "No sales rep is known by this: create the user first or correct "
+                             "it (pivots use the rep's full name, flat files the e-mail).")
                 continue
             key = name_key(values["sop_name"])
             customer = by_name.get(key)

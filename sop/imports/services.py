@@ -22,6 +22,7 @@ from pymongo.errors import PyMongoError
 
 from sop.audit import record_audit
 from sop.clock import now
+from sop.excel.budget import read_budget
 from sop.excel.masterdata import (
     FORMATS,
     HeaderError,
@@ -99,8 +100,9 @@ def validate_import(record_id: str) -> dict[str, Any]:
     handler = HANDLERS[record.kind]
     problems = ProblemLog()
     try:
-        rows = read_rows(data, FORMATS[record.kind], problems,
-                         progress=_progress(record.pk, "rows_read"))
+        progress = _progress(record.pk, "rows_read")
+        rows = (read_budget(data, problems, progress) if record.kind == "budget" else
+                read_rows(data, FORMATS[record.kind], problems, progress=progress))
         plan = handler.prepare(rows, problems)
     except HeaderError as exc:
         return _finish_validation(record, Plan(), problems, str(exc))
