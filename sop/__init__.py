@@ -112,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from sop.api.routes import bp as api_bp
     from sop.api.routes import health_bp
     from sop.auth.routes import bp as auth_bp
+    from sop.budget.routes import bp as budget_bp
     from sop.customers.routes import bp as customers_bp
     from sop.dashboard.routes import bp as dashboard_bp
     from sop.imports.routes import bp as imports_bp
@@ -121,7 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from sop.users.routes import bp as users_bp
 
     for blueprint in (auth_bp, dashboard_bp, users_bp, admin_bp, api_bp, health_bp,
-                      customers_bp, products_bp, prices_bp, sales_bp, imports_bp):
+                      customers_bp, products_bp, prices_bp, sales_bp, imports_bp, budget_bp):
         app.register_blueprint(blueprint)
 
 

@@ -19,6 +19,7 @@ from sop import create_app
 from sop.devstack import SmtpSink, free_port, start_embedded_mongo, start_redis
 from sop.extensions import QUEUE_NAMES, redis_queues
 from sop.jobs.runner import InProcessWorker
+from sop.listing import forget_choices
 from sop.models import Customer, User
 from sop.settings import invalidate_cache
 
@@ -104,6 +105,7 @@ def clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
         seed_settings()
     services["sink"].clear()
     invalidate_cache()
+    forget_choices()
     yield
 
 

@@ -55,6 +55,8 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "prices.suggest": ("GET", "/customers/{customer}/prices/suggest?item_code=11", ADMIN),
     "prices.add_item": ("POST", "/customers/{customer}/prices/add", ADMIN),
     "sales.history": ("GET", "/sales", EVERYONE),
+    "budget.overview": ("GET", "/budget", EVERYONE),
+    "budget.export_budget": ("GET", "/budget/export", EVERYONE),
     "sales.export_history": ("GET", "/sales/export", EVERYONE),
     "imports.index": ("GET", "/imports", ADMIN),
     "imports.upload": ("POST", "/imports", ADMIN),

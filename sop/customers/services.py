@@ -13,7 +13,7 @@ from mongoengine.queryset import QuerySet
 from sop.audit import field_changes, record_audit
 from sop.clock import now
 from sop.excel.writer import MONEY_FORMAT, Column, table_workbook
-from sop.listing import export_about, prefix_match, sorted_by
+from sop.listing import cached_choices, export_about, prefix_match, sorted_by
 from sop.masterdata import set_active
 from sop.models import BudgetEntry, Customer, PriceEntry, Product, SalesHistory, User
 from sop.pagination import Page, paginate
@@ -95,6 +95,11 @@ def export_customers(viewer: User, filters: CustomerFilters) -> bytes:
 
 def filter_choices(viewer: User) -> dict[str, list[Any]]:
     """Values offered in the filter selects, from what the viewer can see."""
+    scope = viewer.pk if viewer.role == "sales_rep" else "all"
+    return cached_choices(("customers", scope), lambda: _customer_choices(viewer))
+
+
+def _customer_choices(viewer: User) -> dict[str, list[Any]]:
     visible = scoped(Customer, viewer)
     reps = User.objects(role="sales_rep").order_by("full_name_lower")
     if viewer.role == "sales_rep":

@@ -9,7 +9,7 @@ from sop.audit import field_changes, record_audit
 from sop.clock import now
 from sop.customers.services import last_months, monthly_sales
 from sop.excel.writer import MONEY_FORMAT, Column, table_workbook
-from sop.listing import export_about, prefix_match, sorted_by
+from sop.listing import cached_choices, export_about, prefix_match, sorted_by
 from sop.masterdata import set_active
 from sop.models import CATEGORIES, PriceEntry, Product, SalesHistory, User
 from sop.models.product import ITEM_CODE_PATTERN
@@ -69,6 +69,10 @@ def search_products(filters: ProductFilters, page: int = 1) -> Page:
 
 
 def filter_choices() -> dict[str, list[str]]:
+    return cached_choices(("products",), _product_choices)
+
+
+def _product_choices() -> dict[str, list[str]]:
     return {
         "groups": sorted(g for g in Product.objects.distinct("group_code") if g),
         "categories": sorted({*CATEGORIES,
