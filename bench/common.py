@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sop import create_app  # noqa: E402
-from sop.devstack import free_port, start_embedded_mongo, start_redis  # noqa: E402
+from sop.devstack import free_port, start_embedded_mongo, start_redis, stop_process  # noqa: E402
 
 DATA_DIR = ROOT / "bench" / "data"
 
@@ -34,11 +33,7 @@ def bench_services() -> Iterator[dict[str, Any]]:
             yield {"mongo_uri": mongo_uri, "redis_url": redis_url, "mongo_pid": mongo.pid}
         finally:
             for process in (redis, mongo):
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+                stop_process(process)
             log.close()
 
 

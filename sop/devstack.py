@@ -61,6 +61,16 @@ def wait_for_port(port: int, process: subprocess.Popen | None, name: str,
     raise StackError(f"{name} did not listen on port {port} within {timeout:.0f} s.")
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Ask a child to stop; kill it if it has not within `timeout` seconds."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def start_embedded_mongo(storage_path: str, port: int, output: int | IO | None = None
                          ) -> tuple[subprocess.Popen, str]:
     """The embedded MongoDB-compatible server; `storage_path=":memory:"` for tests."""
@@ -179,12 +189,9 @@ class ProcessGroup:
     def stop_all(self) -> None:
         for _, process in reversed(self.processes):
             if process.poll() is None:
-                process.terminate()
+                process.terminate()  # all at once; then wait for each
         for _, process in reversed(self.processes):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=10)
-            if process.poll() is None:
-                process.kill()
+            stop_process(process)
 
 
 def say(message: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from flask.testing import FlaskClient
 from mongoengine.connection import get_db
 
 from sop import create_app
-from sop.devstack import SmtpSink, free_port, start_embedded_mongo, start_redis
+from sop.devstack import SmtpSink, free_port, start_embedded_mongo, start_redis, stop_process
 from sop.extensions import QUEUE_NAMES, redis_queues
 from sop.jobs.runner import InProcessWorker
 from sop.listing import forget_choices
@@ -38,11 +37,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     yield {"mongo_uri": mongo_uri, "redis_url": redis_url, "sink": sink, "work": work}
     sink.stop()
     for process in (redis, mongo):
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
     log.close()
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 
 from sop.admin import services
 from sop.downloads import send_xlsx
-from sop.htmx import wants_fragment
+from sop.htmx import page_or_fragment, wants_fragment
 from sop.models.audit import SEVERITIES
 from sop.security import role_required
 
@@ -53,9 +52,7 @@ def audit_log():
     context = {"page": services.search_audit(filters, request.args.get("page", 1, type=int)),
                "filters": filters, "choices": services.audit_filter_choices(),
                "severities": SEVERITIES, "export_limit": services.AUDIT_EXPORT_LIMIT}
-    if wants_fragment():
-        return render_block("admin/audit.html", "results", **context)
-    return render_template("admin/audit.html", **context)
+    return page_or_fragment("admin/audit.html", "results", **context)
 
 
 @bp.get("/audit/export")

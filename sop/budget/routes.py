@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
 
 from sop.budget import services
 from sop.customers.services import filter_choices
 from sop.downloads import send_xlsx
-from sop.htmx import wants_fragment
+from sop.htmx import page_or_fragment
 
 bp = Blueprint("budget", __name__, url_prefix="/budget")
 
@@ -27,9 +26,7 @@ def overview():
     context = {"filters": filters, "months": months, "lines": lines, "totals": totals,
                "choices": filter_choices(current_user),
                "years": services.year_choices(current_user)}
-    if wants_fragment():
-        return render_block("budget/overview.html", "results", **context)
-    return render_template("budget/overview.html", **context)
+    return page_or_fragment("budget/overview.html", "results", **context)
 
 
 @bp.get("/export")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
 
 from sop.customers import services
 from sop.customers.forms import CustomerForm, ReassignForm
 from sop.downloads import send_xlsx
-from sop.htmx import wants_fragment
+from sop.form_submission import saved
+from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import Customer
 from sop.security import get_scoped_or_404, role_required
 
@@ -38,9 +38,7 @@ def list_customers():
     _rep_choices(reassign.sales_rep, include_blank=False)
     context = {"page": page, "filters": filters, "choices": services.filter_choices(current_user),
                "reassign": reassign}
-    if wants_fragment():
-        return render_block("customers/list.html", "results", **context)
-    return render_template("customers/list.html", **context)
+    return page_or_fragment("customers/list.html", "results", **context)
 
 
 @bp.get("/export")
@@ -62,14 +60,11 @@ def check_code():
 def new_customer():
     form = CustomerForm()
     _rep_choices(form.sales_rep)
-    if form.validate_on_submit():
-        try:
-            customer = services.create_customer(current_user, form.data_for_service())
-        except services.CustomerError as exc:
-            getattr(form, exc.field or "code").errors.append(str(exc))
-        else:
-            flash(f"Customer {customer.code} created.", "success")
-            return redirect(url_for("customers.detail", customer_id=customer.pk))
+    customer = saved(form, lambda: services.create_customer(current_user,
+                                                            form.data_for_service()), "code")
+    if customer:
+        flash(f"Customer {customer.code} created.", "success")
+        return redirect(url_for("customers.detail", customer_id=customer.pk))
     return render_template("customers/form.html", form=form, customer=None), (
         422 if form.errors else 200)
 
@@ -91,14 +86,10 @@ def edit_customer(customer_id: str):
     if request.method == "GET":
         form.sales_rep.data = str(customer.sales_rep.pk) if customer.sales_rep else ""
         form.aliases.data = "\n".join(customer.aliases or [])
-    if form.validate_on_submit():
-        try:
-            services.update_customer(current_user, customer, form.data_for_service())
-        except services.CustomerError as exc:
-            getattr(form, exc.field or "code").errors.append(str(exc))
-        else:
-            flash(f"Customer {customer.code} saved.", "success")
-            return redirect(url_for("customers.detail", customer_id=customer.pk))
+    if saved(form, lambda: services.update_customer(current_user, customer,
+                                                    form.data_for_service()), "code"):
+        flash(f"Customer {customer.code} saved.", "success")
+        return redirect(url_for("customers.detail", customer_id=customer.pk))
     return render_template("customers/form.html", form=form, customer=customer), (
         422 if form.errors else 200)
 

@@ -13,6 +13,7 @@ from mongoengine.queryset import QuerySet
 from sop.audit import field_changes, record_audit
 from sop.clock import now
 from sop.excel.writer import MONEY_FORMAT, Column, table_workbook
+from sop.form_submission import FieldError
 from sop.listing import cached_choices, export_about, prefix_match, sorted_by
 from sop.masterdata import set_active
 from sop.models import BudgetEntry, Customer, PriceEntry, Product, SalesHistory, User
@@ -30,10 +31,8 @@ SORTS = {
 }
 
 
-class CustomerError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class CustomerError(FieldError):
+    """A refused change, shown next to the field it names."""
 
 
 @dataclass

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 
 from sop.downloads import send_xlsx
 from sop.excel.masterdata import FORMATS, template_workbook
-from sop.htmx import wants_fragment
+from sop.htmx import page_or_fragment
 from sop.imports import services
 from sop.models import ImportLog
 from sop.security import get_scoped_or_404, role_required
@@ -50,9 +49,7 @@ def template(kind: str):
 def detail(import_id: str):
     record = get_scoped_or_404(ImportLog, current_user, id=import_id)
     context = {"record": record, "groups": services.grouped_problems(record)}
-    if wants_fragment():
-        return render_block("imports/detail.html", "status", **context)
-    return render_template("imports/detail.html", **context)
+    return page_or_fragment("imports/detail.html", "status", **context)
 
 
 @bp.post("/<import_id>/confirm")

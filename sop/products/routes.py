@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
 
 from sop.downloads import send_xlsx
-from sop.htmx import wants_fragment
+from sop.form_submission import saved
+from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import Product
 from sop.products import services
 from sop.products.forms import ProductForm
@@ -30,9 +30,7 @@ def list_products():
     filters = _filters()
     context = {"page": services.search_products(filters, request.args.get("page", 1, type=int)),
                "filters": filters, "choices": services.filter_choices()}
-    if wants_fragment():
-        return render_block("products/list.html", "results", **context)
-    return render_template("products/list.html", **context)
+    return page_or_fragment("products/list.html", "results", **context)
 
 
 @bp.get("/export")
@@ -45,14 +43,11 @@ def export_products():
 @role_required("admin")
 def new_product():
     form = ProductForm()
-    if form.validate_on_submit():
-        try:
-            product = services.create_product(current_user, form.data_for_service())
-        except services.ProductError as exc:
-            getattr(form, exc.field or "item_code").errors.append(str(exc))
-        else:
-            flash(f"Item {product.item_code} created.", "success")
-            return redirect(url_for("products.detail", product_id=product.pk))
+    product = saved(form, lambda: services.create_product(current_user,
+                                                          form.data_for_service()), "item_code")
+    if product:
+        flash(f"Item {product.item_code} created.", "success")
+        return redirect(url_for("products.detail", product_id=product.pk))
     return render_template("products/form.html", form=form, product=None), (
         422 if form.errors else 200)
 
@@ -70,14 +65,10 @@ def detail(product_id: str):
 def edit_product(product_id: str):
     product = get_scoped_or_404(Product, current_user, id=product_id)
     form = ProductForm(obj=product)
-    if form.validate_on_submit():
-        try:
-            services.update_product(current_user, product, form.data_for_service())
-        except services.ProductError as exc:
-            getattr(form, exc.field or "item_code").errors.append(str(exc))
-        else:
-            flash(f"Item {product.item_code} saved.", "success")
-            return redirect(url_for("products.detail", product_id=product.pk))
+    if saved(form, lambda: services.update_product(current_user, product,
+                                                   form.data_for_service()), "item_code"):
+        flash(f"Item {product.item_code} saved.", "success")
+        return redirect(url_for("products.detail", product_id=product.pk))
     return render_template("products/form.html", form=form, product=product), (
         422 if form.errors else 200)
 

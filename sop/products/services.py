@@ -9,6 +9,7 @@ from sop.audit import field_changes, record_audit
 from sop.clock import now
 from sop.customers.services import last_months, monthly_sales
 from sop.excel.writer import MONEY_FORMAT, Column, table_workbook
+from sop.form_submission import FieldError
 from sop.listing import cached_choices, export_about, prefix_match, sorted_by
 from sop.masterdata import set_active
 from sop.models import CATEGORIES, PriceEntry, Product, SalesHistory, User
@@ -33,10 +34,8 @@ EXPORT_COLUMNS = (
 )
 
 
-class ProductError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class ProductError(FieldError):
+    """A refused change, shown next to the field it names."""
 
 
 @dataclass

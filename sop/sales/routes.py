@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
 
 from sop.customers.services import filter_choices
 from sop.downloads import send_xlsx
-from sop.htmx import wants_fragment
+from sop.htmx import page_or_fragment
 from sop.sales import services
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
@@ -31,9 +30,7 @@ def history():
     else:
         context["page"], context["totals"] = services.sales_page(
             current_user, filters, request.args.get("page", 1, type=int))
-    if wants_fragment():
-        return render_block("sales/history.html", "results", **context)
-    return render_template("sales/history.html", **context)
+    return page_or_fragment("sales/history.html", "results", **context)
 
 
 @bp.get("/export")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
-from jinja2_fragments.flask import render_block
 
 from sop.auth import services as auth_services
 from sop.auth.forms import ChangePasswordForm
-from sop.htmx import wants_fragment
+from sop.form_submission import saved
+from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import User
 from sop.security import get_scoped_or_404, role_required
 from sop.users import services
@@ -39,26 +39,20 @@ def list_users():
     page = services.search_users(current_user, filters["q"], filters["role"], filters["active"],
                                  _page_number())
     context = {"page": page, "filters": filters}
-    if wants_fragment():
-        return render_block("users/list.html", "results", **context)
-    return render_template("users/list.html", **context)
+    return page_or_fragment("users/list.html", "results", **context)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @role_required("admin")
 def new_user():
     form = NewUserForm()
-    if form.validate_on_submit():
-        password, generated = _chosen_password(form)
-        try:
-            user = services.create_user(current_user, form.email.data, form.full_name.data,
-                                        form.role.data, password)
-        except services.UserError as exc:
-            getattr(form, exc.field or "email").errors.append(str(exc))
-        else:
-            # Shown in this response only: never stored in the session or a flash cookie.
-            return render_template("users/created.html", user=user,
-                                   password=password if generated else None)
+    password, generated = _chosen_password(form)
+    user = saved(form, lambda: services.create_user(
+        current_user, form.email.data, form.full_name.data, form.role.data, password), "email")
+    if user:
+        # Shown in this response only: never stored in the session or a flash cookie.
+        return render_template("users/created.html", user=user,
+                               password=password if generated else None)
     return render_template("users/form.html", form=form, user=None), 422 if form.errors else 200
 
 
@@ -68,15 +62,10 @@ def edit_user(user_id: str):
     user = get_scoped_or_404(User, current_user, id=user_id)
     form = EditUserForm(obj=user)
     password_form = SetPasswordForm(prefix="pw")
-    if form.submit.data and form.validate_on_submit():
-        try:
-            services.update_user(current_user, user, form.email.data, form.full_name.data,
-                                 form.role.data)
-        except services.UserError as exc:
-            getattr(form, exc.field or "email").errors.append(str(exc))
-        else:
-            flash(f"Saved {user.full_name}.", "success")
-            return redirect(url_for("users.edit_user", user_id=user.pk))
+    if form.submit.data and saved(form, lambda: services.update_user(
+            current_user, user, form.email.data, form.full_name.data, form.role.data), "email"):
+        flash(f"Saved {user.full_name}.", "success")
+        return redirect(url_for("users.edit_user", user_id=user.pk))
     status = 422 if form.errors else 200
     return render_template("users/form.html", form=form, password_form=password_form,
                            user=user, activity=services.recent_activity(user)), status

@@ -7,6 +7,7 @@ import re
 from sop.audit import field_changes, record_audit
 from sop.auth.services import AuthError, hash_password, password_problems, set_password
 from sop.clock import now
+from sop.form_submission import FieldError
 from sop.listing import prefix_match
 from sop.models import ROLES, AuditEntry, User
 from sop.models.user import new_session_token
@@ -16,12 +17,8 @@ from sop.security import scoped
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class UserError(ValueError):
+class UserError(FieldError):
     """A refused change; `field` names the form field it belongs to, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def search_users(viewer: User, text: str = "", role: str = "", active: str = "",

@@ -15,6 +15,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from sop import PROJECT_ROOT
+from sop.devstack import stop_process
 
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -72,9 +73,5 @@ def worker_process(services: dict[str, Any]) -> Iterator[subprocess.Popen]:
     process = subprocess.Popen([sys.executable, "worker.py"], cwd=PROJECT_ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_process(process)
     log.close()
