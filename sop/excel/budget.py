@@ -16,7 +16,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO
 
 from openpyxl import load_workbook
 
@@ -42,13 +42,17 @@ def budget_year(month: int, today: date) -> int:
     return today.year if month >= today.month else today.year + 1
 
 
-def read_budget(data: bytes, problems: ProblemLog, progress: Callable[[int], None] | None = None,
+def read_budget(data: bytes | BinaryIO, problems: ProblemLog,
+                progress: Callable[[int], None] | None = None,
                 today: date | None = None) -> Iterator[ParsedRow]:
     """Rows of a budget file, flat template or pivot. Pivot rows carry `rep_name`."""
     try:
         yield from read_rows(data, BUDGET, problems, progress)
     except HeaderError as flat_error:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        if not isinstance(data, bytes):
+            data.seek(0)
+        workbook = load_workbook(io.BytesIO(data) if isinstance(data, bytes) else data,
+                                 read_only=True, data_only=True)
         try:
             for sheet in workbook.worksheets:
                 rows = list(sheet.iter_rows(values_only=True))

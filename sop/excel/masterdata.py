@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
@@ -315,12 +315,13 @@ def _choose_sheet(workbook: Any, fmt: ImportFormat) -> tuple[Any, SheetPlan]:
                       "the expected layout.")
 
 
-def read_rows(data: bytes, fmt: ImportFormat, problems: ProblemLog,
+def read_rows(data: bytes | BinaryIO, fmt: ImportFormat, problems: ProblemLog,
               progress: Callable[[int], None] | None = None,
               max_rows: int = 1_000_000) -> Iterator[ParsedRow]:
     """Stream the rows of `data` that have no error; problems go to `problems`.
     Duplicate natural keys are reported on the later row, naming the first one."""
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    source = io.BytesIO(data) if isinstance(data, bytes) else data  # a seekable file is fine
+    workbook = load_workbook(source, read_only=True, data_only=False)
     try:
         sheet, plan = _choose_sheet(workbook, fmt)
         # Keys are remembered by their 64-bit hash: a 480,000-row file then costs ~40 MB

@@ -96,7 +96,7 @@ def validate_import(record_id: str) -> dict[str, Any]:
     record = ImportLog.objects.get(id=record_id)
     ImportLog.objects(id=record.pk).update_one(set__status="validating", set__phase="reading")
     started = time.perf_counter()
-    data = _uploads().get(record.file_id).read()
+    data = _uploads().get(record.file_id)  # read in place: GridFS files are seekable
     handler = HANDLERS[record.kind]
     problems = ProblemLog()
     try:
