@@ -273,3 +273,18 @@ def test_importing_the_same_sales_file_twice_writes_nothing_the_second_time(
     second = validate_and_apply(client, run_jobs, "sales", data)
     assert first.counts["added"] == 2
     assert (second.counts["unchanged"], second.counts["writes"]) == (2, 0)
+
+
+def test_the_budget_pivot_imports_by_rep_name_with_alias_matching(client, admin, make_user,
+                                                                  make_customer, run_jobs):
+    from tests.excel.test_budget_pivot import pivot
+
+    jordan = make_user(full_name="Jordan Reyes")
+    make_user(full_name="Lee Chen")
+    make_customer(jordan, sop_name="BAYOU FOODS", aliases=["AVERRIT"])
+    record = validate_and_apply(client, run_jobs, "budget", pivot([11, 12]))
+    assert record.counts["added"] == 6
+    assert record.counts["warnings"] == 1  # PRAIRIE GROCERS matches no customer: kept
+    averrit = BudgetEntry.objects(sop_name="AVERRIT").first()
+    assert averrit.rep.pk == jordan.pk and averrit.customer is not None
+    assert BudgetEntry.objects(sop_name="PRAIRIE GROCERS", customer=None).count() == 2
