@@ -19,6 +19,7 @@ from sop.security import SEES_ALL_ROLES, scoped
 
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PAGE_SIZE = 50
+NARROW_CUSTOMERS = 25
 EXPORT_COLUMNS = (
     Column("Customer Code", 16), Column("Customer S&OP", 26), Column("Item Code", 10),
     Column("Description", 32), Column("Month", 10, "yyyy-mm"), Column("Quantity", 10, CASES_FORMAT),
@@ -85,11 +86,11 @@ class SalesTotals:
         return self.gross_profit / self.sales if self.sales else None
 
 
-def _pipeline(viewer: User, filters: SalesFilters, *stages: dict[str, Any]
-              ) -> list[dict[str, Any]]:
-    """$match on visible customers and the item, one row per month in the range, `stages`."""
+def _selection(viewer: User, filters: SalesFilters) -> tuple[dict[str, Any], bool]:
+    """The $match on visible customers and the item, and whether it is narrow (a few
+    customers), where reading their buckets beats an aggregation over the collection."""
     match: dict[str, Any] = {}
-    customers = None
+    narrow = False
     if filters.customer or filters.rep or filters.territory or viewer.role not in SEES_ALL_ROLES:
         queryset = prefix_match(scoped(Customer, viewer), filters.customer,
                                 ("code_lower", "sop_name_key", "name_lower"))
@@ -99,10 +100,17 @@ def _pipeline(viewer: User, filters: SalesFilters, *stages: dict[str, Any]
             queryset = queryset.filter(territory=filters.territory)
         customers = list(queryset.scalar("id"))
         match["customer"] = {"$in": customers}
+        narrow = len(customers) <= NARROW_CUSTOMERS
     if filters.item:
         products = list(prefix_match(Product.objects, filters.item,
                                      ("item_code", "description_lower")).scalar("id"))
         match["product"] = {"$in": products}
+    return match, narrow
+
+
+def _pipeline(match: dict[str, Any], filters: SalesFilters, *stages: dict[str, Any]
+              ) -> list[dict[str, Any]]:
+    """One row per month in the range of the matched buckets, then `stages`."""
     return [
         {"$match": match},
         {"$unwind": "$months"},
@@ -111,11 +119,32 @@ def _pipeline(viewer: User, filters: SalesFilters, *stages: dict[str, Any]
     ]
 
 
+def _month_rows(match: dict[str, Any], filters: SalesFilters) -> list[dict[str, Any]]:
+    """The same rows as the pipeline, unwound here from the few buckets of a narrow match."""
+    rows = []
+    for bucket in SalesHistory._get_collection().find(match, {"customer": 1, "product": 1,
+                                                              "months": 1}):
+        for month in bucket.get("months", []):
+            if filters.month_from <= month["month"] <= filters.month_to:
+                rows.append({"customer": bucket["customer"], "product": bucket["product"],
+                             "months": month})
+    return rows
+
+
 def sales_page(viewer: User, filters: SalesFilters, page: int = 1
                ) -> tuple[Page, SalesTotals]:
     """One page of rows (newest month first) and the totals of all matching rows."""
     page = max(1, page)
-    pipeline = _pipeline(viewer, filters, {"$facet": {
+    match, narrow = _selection(viewer, filters)
+    if narrow:
+        rows = _month_rows(match, filters)
+        totals = SalesTotals(len(rows), *(sum(r["months"].get(name) or 0 for r in rows)
+                                          for name in ("quantity", "sales", "gross_profit")))
+        rows.sort(key=lambda r: (r["customer"], r["product"]))
+        rows.sort(key=lambda r: r["months"]["month"], reverse=True)
+        window = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+        return Page(_rows_with_names(window), totals.rows, page, PAGE_SIZE), totals
+    pipeline = _pipeline(match, filters, {"$facet": {
         "totals": [{"$group": {"_id": None, "rows": {"$sum": 1},
                                "quantity": {"$sum": "$months.quantity"},
                                "sales": {"$sum": "$months.sales"},
@@ -127,8 +156,7 @@ def sales_page(viewer: User, filters: SalesFilters, page: int = 1
     [result] = list(SalesHistory.objects.aggregate(pipeline))
     totals = SalesTotals(**{k: v or 0 for k, v in result["totals"][0].items() if k != "_id"}) \
         if result["totals"] else SalesTotals()
-    rows = _rows_with_names(result["rows"])
-    return Page(rows, totals.rows, page, PAGE_SIZE), totals
+    return Page(_rows_with_names(result["rows"]), totals.rows, page, PAGE_SIZE), totals
 
 
 def _rows_with_names(raw_rows: list[dict[str, Any]]) -> list[SalesRow]:
@@ -143,10 +171,22 @@ def _rows_with_names(raw_rows: list[dict[str, Any]]) -> list[SalesRow]:
 
 def monthly_totals(viewer: User, filters: SalesFilters) -> list[MonthRow]:
     """Cases, $ and gross profit per month of the range, months without sales as zeros."""
-    pipeline = _pipeline(viewer, filters, {"$group": {
-        "_id": "$months.month", "cases": {"$sum": "$months.quantity"},
-        "sales": {"$sum": "$months.sales"}, "gross_profit": {"$sum": "$months.gross_profit"}}})
-    found = {r["_id"]: r for r in SalesHistory.objects.aggregate(pipeline)}
+    match, narrow = _selection(viewer, filters)
+    if narrow:
+        found: dict[str, dict[str, float]] = {}
+        for row in _month_rows(match, filters):
+            month = row["months"]
+            bucket = found.setdefault(month["month"], {"cases": 0, "sales": 0,
+                                                       "gross_profit": 0})
+            bucket["cases"] += month.get("quantity") or 0
+            bucket["sales"] += month.get("sales") or 0
+            bucket["gross_profit"] += month.get("gross_profit") or 0
+    else:
+        pipeline = _pipeline(match, filters, {"$group": {
+            "_id": "$months.month", "cases": {"$sum": "$months.quantity"},
+            "sales": {"$sum": "$months.sales"},
+            "gross_profit": {"$sum": "$months.gross_profit"}}})
+        found = {r["_id"]: r for r in SalesHistory.objects.aggregate(pipeline)}
     return [MonthRow(m, found[m]["cases"], found[m]["sales"], found[m]["gross_profit"] or 0)
             if m in found else MonthRow(m, 0, 0, 0) for m in months_between(
                 filters.month_from, filters.month_to)]
@@ -164,7 +204,8 @@ def months_between(first: str, last: str) -> list[str]:
 
 
 def _export_rows(viewer: User, filters: SalesFilters) -> Iterator[tuple[Any, ...]]:
-    pipeline = _pipeline(viewer, filters,
+    match, _ = _selection(viewer, filters)
+    pipeline = _pipeline(match, filters,
                          {"$sort": {"customer": 1, "product": 1, "months.month": 1}},
                          {"$project": {"customer": 1, "product": 1, "months": 1}})
     batch: list[dict[str, Any]] = []

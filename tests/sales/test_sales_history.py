@@ -100,3 +100,21 @@ def test_export_has_real_dates_and_numbers(client, company, login_as):
         ("PATITO-000001", "110001", date(2025, 12, 1), 20.0, 200.0),
         ("PATITO-000001", "110001", date(2026, 1, 1), 30.0, 300.0)]
     assert sheet["K2"].value == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("query", ["", "&customer=PATITO-000001", "&item=110001",
+                                   "&territory=South"])
+def test_the_narrow_and_the_aggregated_paths_agree(client, company, login_as, monkeypatch,
+                                                   query):
+    import sop.sales.services as sales
+
+    login_as("admin")
+    pages = {}
+    for limit in (0, 1000):  # never narrow, always narrow
+        monkeypatch.setattr(sales, "NARROW_CUSTOMERS", limit)
+        rows = client.get(f"/sales?month_from=2025-01&month_to=2026-12{query}").get_data(
+            as_text=True).split("<tbody>")[1]
+        monthly = client.get(f"/sales?view=monthly&month_from=2025-01&month_to=2026-12{query}"
+                             ).get_data(as_text=True).split("<tbody>")[1]
+        pages[limit] = (rows, monthly)
+    assert pages[0] == pages[1000]
