@@ -18,7 +18,7 @@ PUBLIC = None  # no sign-in needed
 
 # endpoint: (method, path template, roles allowed or PUBLIC). {user} is another user's id,
 # {customer} a customer of another rep: a rep is told it does not exist (404), not refused.
-NOT_VISIBLE = {"customers.detail", "prices.matrix"}
+NOT_VISIBLE = {"customers.detail", "prices.matrix", "prices.export_matrix"}
 ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "static": ("GET", "/static/css/app.css", PUBLIC),
     "health.health": ("GET", "/health", PUBLIC),
@@ -31,6 +31,7 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "users.profile": ("GET", "/profile", EVERYONE),
     "users.list_users": ("GET", "/users", ADMIN),
     "users.new_user": ("GET", "/users/new", ADMIN),
+    "users.export_users": ("GET", "/users/export", ADMIN),
     "users.edit_user": ("GET", "/users/{user}", ADMIN),
     "users.set_user_password": ("POST", "/users/{user}/password", ADMIN),
     "users.change_user_state": ("POST", "/users/{user}/unlock", ADMIN),
@@ -50,6 +51,7 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "customers.change_active": ("POST", "/customers/{customer}/reactivate", ADMIN),
     "customers.reassign": ("POST", "/customers/reassign", ADMIN),
     "prices.matrix": ("GET", "/customers/{customer}/prices", SEES_ALL),
+    "prices.export_matrix": ("GET", "/customers/{customer}/prices/export", SEES_ALL),
     "prices.update_entry": ("POST", "/customers/{customer}/prices/{price}", ADMIN),
     "prices.bulk_active": ("POST", "/customers/{customer}/prices/bulk", ADMIN),
     "prices.suggest": ("GET", "/customers/{customer}/prices/suggest?item_code=11", ADMIN),

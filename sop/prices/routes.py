@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from sop.downloads import send_xlsx
 from sop.htmx import wants_fragment
 from sop.models import Customer, PriceEntry
 from sop.prices import services
@@ -19,6 +20,13 @@ def matrix(customer_id: str):
     customer = get_scoped_or_404(Customer, current_user, id=customer_id)
     return render_template("prices/matrix.html", customer=customer,
                            entries=services.customer_matrix(customer))
+
+
+@bp.get("/export")
+@login_required
+def export_matrix(customer_id: str):
+    customer = get_scoped_or_404(Customer, current_user, id=customer_id)
+    return send_xlsx(services.export_matrix(current_user, customer), f"prices-{customer.code}")
 
 
 @bp.post("/<entry_id>")

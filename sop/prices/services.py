@@ -9,7 +9,8 @@ from bson import ObjectId
 
 from sop.audit import field_changes, record_audit
 from sop.clock import now
-from sop.listing import prefix_match
+from sop.excel.writer import MONEY_FORMAT, MONTH_FORMAT, Column, table_workbook
+from sop.listing import export_about, prefix_match
 from sop.models import Customer, PriceEntry, Product, User
 
 
@@ -113,3 +114,16 @@ def catalog_suggestions(customer: Customer, text: str, limit: int = 10) -> list[
     matches = prefix_match(Product.objects(active=True, id__nin=present_ids), text,
                            ("item_code", "description_lower"))
     return list(matches.order_by("item_code").limit(limit))
+
+
+EXPORT_COLUMNS = (Column("Customer Code", 16), Column("Item Code", 10),
+                  Column("Description", 32), Column("Customer Price", 14, MONEY_FORMAT),
+                  Column("Effective From", 14, MONTH_FORMAT), Column("Active", 8))
+
+
+def export_matrix(viewer: User, customer: Customer) -> bytes:
+    """The customer's matrix in the price import format (it can be imported again)."""
+    rows = ((customer.code, e.product.item_code, e.product.description, e.price,
+             e.effective_from, "Yes" if e.active else "No") for e in customer_matrix(customer))
+    return table_workbook("Price matrix", EXPORT_COLUMNS, rows,
+                          export_about(f"Price matrix of {customer.code}", viewer, {}))

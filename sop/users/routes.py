@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user
 
 from sop.auth import services as auth_services
 from sop.auth.forms import ChangePasswordForm
+from sop.downloads import send_xlsx
 from sop.form_submission import saved
 from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import User
@@ -40,6 +41,14 @@ def list_users():
                                  _page_number())
     context = {"page": page, "filters": filters}
     return page_or_fragment("users/list.html", "results", **context)
+
+
+@bp.get("/users/export")
+@role_required("admin")
+def export_users():
+    filters = _filters()
+    return send_xlsx(services.export_users(current_user, filters["q"], filters["role"],
+                                           filters["active"]), "users")
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+from mongoengine.queryset import QuerySet
+
 from sop.audit import field_changes, record_audit
 from sop.auth.services import AuthError, hash_password, password_problems, set_password
 from sop.clock import now
+from sop.excel.writer import Column, table_workbook
 from sop.form_submission import FieldError
-from sop.listing import prefix_match
+from sop.listing import export_about, prefix_match
 from sop.models import ROLES, AuditEntry, User
 from sop.models.user import new_session_token
 from sop.pagination import Page, paginate
@@ -21,15 +24,19 @@ class UserError(FieldError):
     """A refused change; `field` names the form field it belongs to, if any."""
 
 
-def search_users(viewer: User, text: str = "", role: str = "", active: str = "",
-                 page: int = 1) -> Page:
+def filtered_users(viewer: User, text: str = "", role: str = "", active: str = "") -> QuerySet:
     """Users whose e-mail or name starts with `text` (anchored, escaped: index-friendly)."""
     queryset = prefix_match(scoped(User, viewer), text, ("email", "full_name_lower"))
     if role in ROLES:
         queryset = queryset.filter(role=role)
     if active in ("yes", "no"):
         queryset = queryset.filter(active=(active == "yes"))
-    return paginate(queryset.order_by("full_name_lower"), page)
+    return queryset.order_by("full_name_lower")
+
+
+def search_users(viewer: User, text: str = "", role: str = "", active: str = "",
+                 page: int = 1) -> Page:
+    return paginate(filtered_users(viewer, text, role, active), page)
 
 
 def _normalised_email(email: str) -> str:
@@ -171,3 +178,17 @@ def create_or_reset_user(email: str, password: str, role: str, full_name: str = 
 def recent_activity(user: User, limit: int = 20) -> list[AuditEntry]:
     return list(AuditEntry.objects(actor_id=user.pk).order_by("-at").limit(limit))
 
+
+
+EXPORT_COLUMNS = (Column("E-mail", 30), Column("Full name", 24), Column("Role", 10),
+                  Column("Active", 8), Column("Locked", 8), Column("Last sign-in (UTC)", 18),
+                  Column("Password changed (UTC)", 20))
+
+
+def export_users(viewer: User, text: str = "", role: str = "", active: str = "") -> bytes:
+    """The filtered user list as xlsx (no password data of any kind)."""
+    rows = ((u.email, u.full_name, u.role, "Yes" if u.active else "No",
+             "Yes" if u.is_locked else "No", u.last_login_at, u.password_changed_at)
+            for u in filtered_users(viewer, text, role, active))
+    return table_workbook("Users", EXPORT_COLUMNS, rows, export_about(
+        "Users", viewer, {"q": text, "role": role, "active": active}))

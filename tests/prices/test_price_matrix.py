@@ -84,3 +84,19 @@ def test_reps_read_their_customers_matrix_only(client, make_user, make_customer,
     assert page.status_code == 200 and "Peeled Garlic" in page.get_data(as_text=True)
     assert 'name="price"' not in page.get_data(as_text=True)  # read-only for reps
     assert client.get(f"/customers/{other_customer.pk}/prices").status_code == 404
+
+
+def test_the_matrix_exports_in_the_import_format(client, make_user, make_customer, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    rep, customer, _ = setup_matrix(make_user, make_customer)
+    login(rep)
+    sheet = load_workbook(io.BytesIO(client.get(
+        f"/customers/{customer.pk}/prices/export").data)).active
+    assert [c.value for c in sheet[1]] == ["Customer Code", "Item Code", "Description",
+                                           "Customer Price", "Effective From", "Active"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1], r[3]) for r in rows] == [("PATITO-000001", "110001", 40.0),
+                                                  ("PATITO-000001", "110002", 40.0)]

@@ -167,3 +167,20 @@ def test_profile_shows_my_details_and_recent_activity(client, login_as):
     html = client.get("/profile").get_data(as_text=True)
     assert me.email in html and "Sales rep" in html
     assert f"{me.email} signed in." in html
+
+
+def test_the_user_list_exports_with_its_filters_and_no_secrets(client, make_user, login_as):
+    import io
+
+    from openpyxl import load_workbook
+
+    login_as("admin")
+    make_user("sales_rep", email="rep.one@example.com", full_name="Rep One")
+    make_user("manager", email="boss@example.com", full_name="Boss")
+    response = client.get("/users/export?role=sales_rep")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert [c.value for c in sheet[1]][:3] == ["E-mail", "Full name", "Role"]
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "rep.one@example.com"]
+    values = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v]
+    assert not any(v.startswith("$2b$") for v in values)  # no password hash in any cell
