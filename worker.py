@@ -21,10 +21,12 @@ from sop.extensions import QUEUE_NAMES, redis_queues
 
 
 def run_worker(queue_names: list[str]) -> None:
+    from sop.imports.services import recover_interrupted_imports
     from sop.jobs.runner import AppWorker
 
     app = create_app()
     with app.app_context():
+        recover_interrupted_imports()  # a worker that died mid-import left undo records
         queues = [redis_queues.queue(name) for name in queue_names]
         worker = AppWorker(queues, connection=redis_queues.redis)
         worker.app = app

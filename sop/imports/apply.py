@@ -2,86 +2,89 @@
 
 A single transaction cannot hold a 20,000-document import (MongoDB refuses it as
 TransactionTooLargeForCache, and so does the embedded server). So the writes go chunk by
-chunk, and before each chunk the documents it will change are saved (their before-images,
-spooled to a temporary file) and the ids it creates are noted. If any write fails, every
-chunk already written is undone: created documents deleted, changed ones restored. Readers may
-see the import half-written while it runs; they never see it half-written afterwards.
+chunk, and BEFORE each chunk an undo record is stored in the database: the ids the chunk will
+create and the current state (before-image) of every document it will change. If a write
+fails, every chunk already written is undone from those records. If the worker dies in the
+middle, the records are still there: `recover_interrupted_imports` (run by the cleanup job and
+at every worker start) undoes what the dead worker left. Readers may see an import half-
+written while it runs; nobody sees it half-written afterwards.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterable
 from typing import Any
 
-import bson
 from bson import ObjectId
 from pymongo import DeleteMany, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError
+
+UNDO_COLLECTION = "import_undo"
 
 
-class ApplyFailed(Exception):
-    """Writing failed and everything written was undone."""
+class UndoLog:
+    """The undo records of one import's apply, kept until it succeeds or is undone."""
 
-
-class Rollback:
-    """What it takes to undo the chunks written so far."""
-
-    def __init__(self, target: Collection) -> None:
+    def __init__(self, database: Any, import_id: ObjectId, target: Collection) -> None:
+        self.records = database[UNDO_COLLECTION]
+        self.import_id = import_id
         self.target = target
-        self.created: list[ObjectId] = []
-        self.before_images = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.sequence = 0
 
-    def remember(self, operations: list[dict[str, Any]]) -> None:
-        """Save the current state of every document these operations may change."""
+    def prepare(self, operations: list[dict[str, Any]]) -> None:
+        """Give new documents their ids and store how to undo this chunk, before writing."""
+        created = []
+        for op in operations:
+            if "insert" in op:
+                op["insert"].setdefault("_id", ObjectId())
+                created.append(op["insert"]["_id"])
         filters = [op["filter"] for op in operations if "insert" not in op]
-        if not filters:
-            return
+        before = self._current(filters)
+        # Upserts that create a document get their id from the filter's natural key, so
+        # they are found for undo by that key: store the keys of those not found now.
+        key_sets = {tuple(sorted(f)) for f in filters}
+        present = {tuple((k, doc.get(k)) for k in keys) for doc in before for keys in key_sets}
+        missing = [f for f in filters if tuple((k, f[k]) for k in sorted(f)) not in present]
+        self.records.insert_one({"import_log": self.import_id, "seq": self.sequence,
+                                 "target": self.target.name, "created": created,
+                                 "created_by_key": missing, "before": before})
+        self.sequence += 1
+
+    def _current(self, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ids = [f["_id"] for f in filters if set(f) == {"_id"}]
         others = [f for f in filters if set(f) != {"_id"}]
-        queries = ([{"_id": {"$in": ids}}] if ids else []) + ([{"$or": others}] if others
-                                                               else [])
-        for query in queries:
-            for document in self.target.find(query):
-                self.before_images.write(bson.encode(document))
+        found = list(self.target.find({"_id": {"$in": ids}})) if ids else []
+        if others:
+            found += list(self.target.find({"$or": others}))
+        return found
 
-    def created_ids(self, ids: Iterable[ObjectId]) -> None:
-        self.created.extend(ids)
-
-    def undo(self) -> None:
-        for start in range(0, len(self.created), 1000):
-            self.target.bulk_write([DeleteMany({"_id": {"$in": self.created[start:start
-                                                                             + 1000]}})])
-        self.before_images.seek(0)
-        batch: list[ReplaceOne] = []
-        for document in bson.decode_file_iter(self.before_images):
-            batch.append(ReplaceOne({"_id": document["_id"]}, document, upsert=True))
-            if len(batch) == 500:
-                self.target.bulk_write(batch)
-                batch = []
-        if batch:
-            self.target.bulk_write(batch)
-
-    def close(self) -> None:
-        self.before_images.close()
+    def finish(self) -> None:
+        self.records.delete_many({"import_log": self.import_id})
 
 
-def write_chunk(target: Collection, operations: list[dict[str, Any]],
-                rollback: Rollback) -> None:
-    """Inserts (with ids chosen here, so they can be undone) and upserts of one chunk."""
+def undo_import(database: Any, import_id: ObjectId) -> int:
+    """Undo every recorded chunk of an import, newest first; returns chunks undone."""
+    records = database[UNDO_COLLECTION]
+    undone = 0
+    for record in records.find({"import_log": import_id}).sort("seq", -1):
+        target = database[record["target"]]
+        if record["created"]:
+            target.bulk_write([DeleteMany({"_id": {"$in": record["created"]}})])
+        for condition in record.get("created_by_key", []):
+            target.delete_one(condition)
+        if record["before"]:
+            target.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True)
+                               for d in record["before"]])
+        records.delete_one({"_id": record["_id"]})
+        undone += 1
+    return undone
+
+
+def write_chunk(target: Collection, operations: list[dict[str, Any]]) -> None:
+    """The inserts and upserts of one chunk (its undo record is already stored)."""
     inserts = [op["insert"] for op in operations if "insert" in op]
-    for document in inserts:
-        document.setdefault("_id", ObjectId())
-    rollback.created_ids(d["_id"] for d in inserts)
     updates = [UpdateOne(op["filter"], op["update"], upsert=True)
                for op in operations if "insert" not in op]
     if inserts:
         target.insert_many(inserts, ordered=True)
     if updates:
-        try:
-            result = target.bulk_write(updates, ordered=True)
-        except BulkWriteError as exc:
-            rollback.created_ids(u["_id"] for u in exc.details.get("upserted", []))
-            raise
-        rollback.created_ids(result.upserted_ids.values())
+        target.bulk_write(updates, ordered=True)

@@ -33,7 +33,7 @@ from sop.excel.masterdata import (
 )
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
 from sop.extensions import redis_queues
-from sop.imports.apply import Rollback, write_chunk
+from sop.imports.apply import UndoLog, undo_import, write_chunk
 from sop.imports.handlers import HANDLERS, Plan
 from sop.models import IMPORT_KINDS, ImportLog, ImportProblem, User
 from sop.pagination import Page, paginate
@@ -151,7 +151,9 @@ def _finish_validation(record: ImportLog, plan: Plan, problems: ProblemLog,
 
 def confirm_import(actor: User, record: ImportLog) -> ImportLog:
     """The user saw the preview and wants it applied: queue the apply job."""
-    claimed = ImportLog.objects(id=record.pk, status="validated").modify(
+    # A failed apply was undone and keeps its staged plan: it may be applied again.
+    claimed = ImportLog.objects(id=record.pk, status__in=("validated", "failed"),
+                                plan_file_id__ne=None).modify(
         set__status="applying", set__phase="queued", set__applied_by=actor, new=True)
     if claimed is None:
         raise ImportRefused("This import cannot be applied (it has errors, or it is already "
@@ -168,25 +170,17 @@ def apply_import(record_id: str) -> dict[str, Any]:
     record = ImportLog.objects.get(id=record_id)
     target = HANDLERS[record.kind].target._get_collection()
     ImportLog.objects(id=record.pk).update_one(set__phase="writing")
-    rollback = Rollback(target)
+    undo_log = UndoLog(get_db(), record.pk, target)
     written = 0
     try:
         for chunk in _staged_chunks(record):
-            rollback.remember(chunk["operations"])
-            write_staged_chunk(target, chunk["operations"], rollback)
+            undo_log.prepare(chunk["operations"])
+            write_staged_chunk(target, chunk["operations"])
             written += len(chunk["operations"])
             ImportLog.objects(id=record.pk).update_one(set__rows_written=written)
     except PyMongoError as exc:
-        try:
-            rollback.undo()
-        except PyMongoError:
-            log.critical("Import %s: undoing a failed apply failed too", record.pk)
-            return _fail_apply(record, "Writing failed and could not be fully undone: tell "
-                               "an admin at once (the audit log names the import).", exc)
-        return _fail_apply(record, "The database failed while writing; everything written "
-                           "was undone, so nothing was changed. Try again.", exc)
-    finally:
-        rollback.close()
+        return _undo_failed_apply(record, exc)
+    undo_log.finish()
     _remove_plan(record)
     ImportLog.objects(id=record.pk).update_one(set__status="applied", set__phase=None,
                                                set__rows_written=written,
@@ -214,9 +208,44 @@ def _remove_plan(record: ImportLog) -> None:
         ImportLog.objects(id=record.pk).update_one(unset__plan_file_id=True)
 
 
-def write_staged_chunk(target: Any, operations: list[dict[str, Any]],
-                       rollback: Rollback) -> None:
-    write_chunk(target, operations, rollback)
+def write_staged_chunk(target: Any, operations: list[dict[str, Any]]) -> None:
+    write_chunk(target, operations)
+
+
+def _undo_failed_apply(record: ImportLog, exc: Exception) -> dict[str, Any]:
+    try:
+        undo_import(get_db(), record.pk)
+    except PyMongoError:
+        log.critical("Import %s: undoing a failed apply failed too", record.pk)
+        return _fail_apply(record, "Writing failed and could not be fully undone yet; the "
+                           "cleanup job will finish undoing it. Do not re-import until this "
+                           "import shows as failed.", exc)
+    return _fail_apply(record, "The database failed while writing; everything written was "
+                       "undone, so nothing was changed. Try again.", exc)
+
+
+def recover_interrupted_imports() -> int:
+    """Undo imports whose apply job died (worker killed, machine restarted): their undo
+    records are in the database. Runs at worker start and in the nightly cleanup."""
+    from rq.job import Job
+    from rq.registry import StartedJobRegistry
+
+    from sop.extensions import redis_queues
+
+    StartedJobRegistry(queue=redis_queues.queue("imports")).cleanup()
+    recovered = 0
+    for record in ImportLog.objects(status="applying"):
+        job = Job.fetch(record.job_id, connection=redis_queues.redis) if record.job_id and \
+            Job.exists(record.job_id, connection=redis_queues.redis) else None
+        if job is not None and job.get_status() in ("queued", "started", "deferred",
+                                                     "scheduled"):
+            continue  # still on its way
+        undo_import(get_db(), record.pk)
+        _fail_apply(record, "The import was interrupted while writing; everything it had "
+                    "written was undone, so nothing was changed. Apply it again.",
+                    RuntimeError("apply job gone"))
+        recovered += 1
+    return recovered
 
 
 def _fail_apply(record: ImportLog, reason: str, exc: Exception) -> dict[str, Any]:

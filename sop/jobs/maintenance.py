@@ -11,8 +11,9 @@ def archive_audit_log() -> str:
 
 
 def cleanup() -> str:
-    from sop.imports.services import remove_stale_uploads
+    from sop.imports.services import recover_interrupted_imports, remove_stale_uploads
     from sop.settings import get_setting
 
+    recovered = recover_interrupted_imports()
     removed = remove_stale_uploads(int(get_setting("cleanup_temp_files_days")))
-    return f"removed {removed} stale uploads"
+    return f"undid {recovered} interrupted imports, removed {removed} stale uploads"

@@ -19,6 +19,7 @@ from sop.models import (
     PriceEntry,
     Product,
     SalesHistory,
+    User,
 )
 from tests.excel.builders import workbook_bytes
 
@@ -134,14 +135,14 @@ def test_a_failure_on_the_last_write_leaves_nothing_changed(client, admin, make_
     real_write = services.write_staged_chunk
     calls = []
 
-    def fail_on_last_chunk(target, operations, rollback):
+    def fail_on_last_chunk(target, operations):
         calls.append(len(operations))
         if len(calls) == 3:
             from pymongo.errors import PyMongoError
 
-            real_write(target, operations[:100], rollback)  # part of the chunk lands...
+            real_write(target, operations[:100])  # part of the chunk lands...
             raise PyMongoError("disk full (injected)")  # ...then the database fails
-        real_write(target, operations, rollback)
+        real_write(target, operations)
 
     monkeypatch.setattr(services, "write_staged_chunk", fail_on_last_chunk)
     client.post_form(f"/imports/{record.pk}/confirm", token_from=f"/imports/{record.pk}")
@@ -150,6 +151,11 @@ def test_a_failure_on_the_last_write_leaves_nothing_changed(client, admin, make_
     assert record.reload().status == "failed"
     assert "nothing was changed" in record.error_message
     assert Customer.objects.count() == 0  # everything written was undone
+
+    monkeypatch.setattr(services, "write_staged_chunk", real_write)  # the database is back
+    client.post_form(f"/imports/{record.pk}/confirm", token_from=f"/imports/{record.pk}")
+    run_jobs("imports")
+    assert record.reload().status == "applied" and Customer.objects.count() == 1201
 
 
 def test_products_prices_sales_and_budget(client, admin, make_user, make_customer, run_jobs):
@@ -288,3 +294,38 @@ def test_the_budget_pivot_imports_by_rep_name_with_alias_matching(client, admin,
     averrit = BudgetEntry.objects(sop_name="AVERRIT").first()
     assert averrit.rep.pk == jordan.pk and averrit.customer is not None
     assert BudgetEntry.objects(sop_name="PRAIRIE GROCERS", customer=None).count() == 2
+
+
+def test_an_apply_interrupted_by_a_dead_worker_is_undone_later(client, admin, make_user,
+                                                               make_customer, run_jobs,
+                                                               monkeypatch):
+    from mongoengine.connection import get_db
+
+    from sop.imports.apply import UndoLog
+
+    rep = make_user()
+    make_customer(rep, code="PATITO-000001", name="Before", sop_name="BEFORE")
+    rows = [CUSTOMER_HEADER, ["PATITO-000001", "After", "AFTER", rep.email, "South", "Yes"]] + [
+        [f"PATITO-{n:06d}", f"New {n}", f"N{n}", rep.email, "South", "Yes"]
+        for n in range(2, 800)]
+    upload(client, "customers", workbook_bytes(("Customers", rows)))
+    run_jobs("imports")
+    record = latest()
+    services.confirm_import(record.applied_by or User.objects.first(), record)
+    # The worker writes the first chunk, then dies (no exception handling runs at all).
+    target = Customer._get_collection()
+    undo_log = UndoLog(get_db(), record.pk, target)
+    first = next(iter(services._staged_chunks(record.reload())))
+    undo_log.prepare(first["operations"])
+    services.write_staged_chunk(target, first["operations"])
+    assert Customer.objects.count() == 500 and Customer.objects.get(
+        code="PATITO-000001").name == "After"
+
+    assert services.recover_interrupted_imports() == 0  # its job is still queued
+    from sop.extensions import redis_queues
+
+    redis_queues.queue("imports").empty()  # the job is gone with the worker
+    assert services.recover_interrupted_imports() == 1
+    assert Customer.objects.count() == 1
+    assert Customer.objects.get(code="PATITO-000001").name == "Before"
+    assert record.reload().status == "failed" and "interrupted" in record.error_message
