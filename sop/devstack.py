@@ -80,6 +80,7 @@ def start_embedded_mongo(storage_path: str, port: int, output: int | IO | None =
         [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
          "--storage-path", storage_path, "--log-level", "WARNING"],
         stdout=output, stderr=subprocess.STDOUT if output is not None else None, text=True,
+        start_new_session=True,  # Ctrl-C reaches `make run`, which stops it after the app
     )
     wait_for_port(port, process, "The embedded database")
     return process, f"mongodb://127.0.0.1:{port}/sop?retryWrites=false"
@@ -106,6 +107,7 @@ def start_redis(port: int, data_dir: Path, output: int | IO | None = None
         [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir),
          "--save", "300 1", "--appendonly", "no", "--protected-mode", "yes"],
         stdout=output, stderr=subprocess.STDOUT if output is not None else None, text=True,
+        start_new_session=True,
     )
     wait_for_port(port, process, "Redis")
     return process, f"redis://127.0.0.1:{port}/0"
@@ -166,7 +168,8 @@ class ProcessGroup:
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
         process = subprocess.Popen(args, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, bufsize=1, text=True)
+                                   stderr=subprocess.STDOUT, bufsize=1, text=True,
+                                   start_new_session=True)
         self.adopt(name, process)
         return process
 
@@ -187,9 +190,7 @@ class ProcessGroup:
         return None
 
     def stop_all(self) -> None:
-        for _, process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()  # all at once; then wait for each
+        """Newest first: the app processes end before the services they use."""
         for _, process in reversed(self.processes):
             stop_process(process)
 
@@ -246,7 +247,7 @@ def run_development() -> int:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     group = ProcessGroup()
     stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: stopping.set())
     port = os.environ.get("PORT", "8000")
     try:
@@ -271,8 +272,7 @@ def run_development() -> int:
                     say(f"{exited[0]} stopped (exit code {exited[1]}); stopping the rest.")
                     return 1
                 time.sleep(0.5)
-    except KeyboardInterrupt:
-        say("Stopping...")
+            say("Stopping: the web app, the worker and the scheduler, then the services...")
     except StackError as exc:
         say(str(exc))
         return 1
