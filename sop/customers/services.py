@@ -15,7 +15,7 @@ from sop.clock import now
 from sop.excel.writer import MONEY_FORMAT, Column, table_workbook
 from sop.form_submission import FieldError
 from sop.listing import cached_choices, export_about, prefix_match, sorted_by
-from sop.masterdata import set_active
+from sop.masterdata import save_changes, save_new, set_active
 from sop.models import BudgetEntry, Customer, PriceEntry, Product, SalesHistory, User
 from sop.pagination import Page, paginate
 from sop.security import scoped
@@ -173,26 +173,16 @@ def create_customer(actor: User, data: dict[str, Any]) -> Customer:
     customer = Customer()
     _apply(customer, data)
     _check_code_free(customer.code)
-    customer.save()
-    record_audit("customer_created", f"Customer {customer.code} {customer.name} created.",
-                 actor=actor, entity_type="customer", entity_id=customer.pk,
-                 changes=field_changes({}, _snapshot(customer)))
-    return customer
+    return save_new(actor, customer, "customer", f"Customer {customer.code} {customer.name}",
+                    _snapshot)
 
 
 def update_customer(actor: User, customer: Customer, data: dict[str, Any]) -> Customer:
     before = _snapshot(customer)
     _apply(customer, data)
     _check_code_free(customer.code, customer.pk)
-    customer.clean()
-    changes = field_changes(before, _snapshot(customer))
-    if changes:
-        customer.updated_at = now()
-        customer.save()
-        record_audit("customer_updated", f"Customer {customer.code} updated "
-                     f"({', '.join(changes)}).", actor=actor, entity_type="customer",
-                     entity_id=customer.pk, changes=changes)
-    return customer
+    return save_changes(actor, customer, before, "customer", f"Customer {customer.code}",
+                        _snapshot)
 
 
 def set_customer_active(actor: User, customer: Customer, active: bool) -> Customer:

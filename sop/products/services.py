@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sop.audit import field_changes, record_audit
-from sop.clock import now
 from sop.customers.services import last_months, monthly_sales
 from sop.excel.writer import MONEY_FORMAT, Column, table_workbook
 from sop.form_submission import FieldError
 from sop.listing import cached_choices, export_about, prefix_match, sorted_by
-from sop.masterdata import set_active
+from sop.masterdata import save_changes, save_new, set_active
 from sop.models import CATEGORIES, PriceEntry, Product, SalesHistory, User
 from sop.models.product import ITEM_CODE_PATTERN
 from sop.pagination import Page, paginate
@@ -117,25 +115,16 @@ def create_product(actor: User, data: dict[str, Any]) -> Product:
     product = Product()
     _apply(product, data)
     _check_code_free(product.item_code)
-    product.save()
-    record_audit("product_created", f"Item {product.item_code} {product.description} created.",
-                 actor=actor, entity_type="product", entity_id=product.pk,
-                 changes=field_changes({}, _snapshot(product)))
-    return product
+    return save_new(actor, product, "product",
+                    f"Item {product.item_code} {product.description}", _snapshot)
 
 
 def update_product(actor: User, product: Product, data: dict[str, Any]) -> Product:
     before = _snapshot(product)
     _apply(product, data)
     _check_code_free(product.item_code, product.pk)
-    changes = field_changes(before, _snapshot(product))
-    if changes:
-        product.updated_at = now()
-        product.save()
-        record_audit("product_updated", f"Item {product.item_code} updated "
-                     f"({', '.join(changes)}).", actor=actor, entity_type="product",
-                     entity_id=product.pk, changes=changes)
-    return product
+    return save_changes(actor, product, before, "product", f"Item {product.item_code}",
+                        _snapshot)
 
 
 def set_product_active(actor: User, product: Product, active: bool) -> Product:
