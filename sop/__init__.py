@@ -114,15 +114,20 @@ def register_blueprints(app: Flask) -> None:
     from sop.auth.routes import bp as auth_bp
     from sop.budget.routes import bp as budget_bp
     from sop.customers.routes import bp as customers_bp
+    from sop.cycles.routes import bp as cycles_bp
     from sop.dashboard.routes import bp as dashboard_bp
+    from sop.forecasts.routes import bp as forecasts_bp
     from sop.imports.routes import bp as imports_bp
     from sop.prices.routes import bp as prices_bp
     from sop.products.routes import bp as products_bp
     from sop.sales.routes import bp as sales_bp
+    from sop.submissions.routes import bp as submissions_bp
     from sop.users.routes import bp as users_bp
+    from sop.workbooks.routes import bp as workbooks_bp
 
     for blueprint in (auth_bp, dashboard_bp, users_bp, admin_bp, api_bp, health_bp,
-                      customers_bp, products_bp, prices_bp, sales_bp, imports_bp, budget_bp):
+                      customers_bp, products_bp, prices_bp, sales_bp, imports_bp, budget_bp,
+                      cycles_bp, forecasts_bp, submissions_bp, workbooks_bp):
         app.register_blueprint(blueprint)
 
 

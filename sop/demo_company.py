@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sop.models.product import CATEGORIES
+from sop.months import add_months
 
 TERRITORIES = ("North", "South", "West")
 REGION_WORDS = ("Lone Star", "Gulf Coast", "Prairie", "Bayou", "Sierra", "Cascade", "Mesa",
@@ -139,11 +140,6 @@ FIRST_NAMES = ("Alex", "Blair", "Casey", "Drew", "Emery", "Finley", "Gray", "Har
                "Jesse", "Kai", "Logan")
 LAST_NAMES = ("Nguyen", "Okafor", "Peralta", "Quinn", "Rossi", "Silva", "Tanaka", "Ueda",
               "Varga", "Weber", "Xu", "Young")
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 class CompanyGenerator:

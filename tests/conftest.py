@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from sop.devstack import SmtpSink, free_port, start_embedded_mongo, start_redis,
 from sop.extensions import QUEUE_NAMES, redis_queues
 from sop.jobs.runner import InProcessWorker
 from sop.listing import forget_choices
-from sop.models import Customer, User
+from sop.models import Customer, Cycle, ForecastLine, PriceEntry, Product, User
+from sop.months import month_label
 from sop.settings import invalidate_cache
 
 DEFAULT_PASSWORD = "Plan-ahead-2026"
@@ -146,6 +148,64 @@ def make_customer(app: Flask) -> Callable[..., Customer]:
                                 **fields)
             customer.save()
             return customer
+
+    return build
+
+
+@pytest.fixture
+def make_product(app: Flask) -> Callable[..., Product]:
+    counter = iter(range(1, 100_000))
+
+    def build(item_code: str | None = None, description: str | None = None,
+              **fields: Any) -> Product:
+        number = next(counter)
+        with app.app_context():
+            return Product(item_code=item_code or f"{110000 + number:06d}",
+                           description=description or f"Item {number}", **fields).save()
+
+    return build
+
+
+@pytest.fixture
+def make_price(app: Flask) -> Callable[..., PriceEntry]:
+    """A price-matrix entry: the customer may be forecast the item."""
+
+    def build(customer: Customer, product: Product, price: float | None = 10.0,
+              active: bool = True) -> PriceEntry:
+        with app.app_context():
+            return PriceEntry(customer=customer, product=product, price=price,
+                              active=active).save()
+
+    return build
+
+
+@pytest.fixture
+def make_cycle(app: Flask) -> Callable[..., Cycle]:
+    """A cycle (open unless told otherwise) planning from its own month."""
+
+    def build(label: str = "2026-11", status: str = "open", **fields: Any) -> Cycle:
+        year, month = (int(part) for part in label.split("-"))
+        start = fields.pop("planning_start", date(year, month, 1))
+        with app.app_context():
+            return Cycle(year=year, month=month, name=fields.pop("name", month_label(start)),
+                         planning_start=start, status=status, **fields).save()
+
+    return build
+
+
+@pytest.fixture
+def make_line(app: Flask) -> Callable[..., ForecastLine]:
+    """A forecast line; `qty`/`price` may be shorter than the horizon (the rest is blank)."""
+
+    def build(cycle: Cycle, rep: User, customer: Customer, product: Product,
+              qty: list[float | None] | None = None, price: list[float | None] | None = None,
+              **fields: Any) -> ForecastLine:
+        horizon = cycle.horizon_months
+        with app.app_context():
+            return ForecastLine(
+                cycle=cycle, rep=rep, customer=customer, product=product,
+                qty=((qty or []) + [None] * horizon)[:horizon],
+                price=((price or []) + [None] * horizon)[:horizon], **fields).save()
 
     return build
 

@@ -3,28 +3,38 @@
 from sop.models.audit import ArchivedAuditEntry, AuditEntry
 from sop.models.budget import BudgetEntry
 from sop.models.customer import Customer, name_key
+from sop.models.cycle import CYCLE_STATUSES, Cycle
+from sop.models.forecast import PROBABILITIES, ForecastLine, ForecastSnapshot
 from sop.models.importlog import IMPORT_KINDS, ImportLog, ImportProblem
 from sop.models.password_reset import PasswordResetToken
 from sop.models.price import PriceEntry
 from sop.models.product import CATEGORIES, Product
 from sop.models.sales import SalesHistory, SalesMonth
 from sop.models.setting import Setting
+from sop.models.submission import SUBMISSION_STATUSES, Submission, SubmissionEvent
 from sop.models.user import ROLES, User
 
 ALL_DOCUMENTS = (
     User, PasswordResetToken, Setting, AuditEntry, ArchivedAuditEntry,
     Customer, Product, PriceEntry, SalesHistory, BudgetEntry, ImportLog,
+    Cycle, ForecastLine, ForecastSnapshot, Submission,
 )
 
 __all__ = [
     "ALL_DOCUMENTS",
     "CATEGORIES",
+    "CYCLE_STATUSES",
     "IMPORT_KINDS",
+    "PROBABILITIES",
     "ROLES",
+    "SUBMISSION_STATUSES",
     "ArchivedAuditEntry",
     "AuditEntry",
     "BudgetEntry",
     "Customer",
+    "Cycle",
+    "ForecastLine",
+    "ForecastSnapshot",
     "ImportLog",
     "ImportProblem",
     "PasswordResetToken",
@@ -33,6 +43,8 @@ __all__ = [
     "SalesHistory",
     "SalesMonth",
     "Setting",
+    "Submission",
+    "SubmissionEvent",
     "User",
     "name_key",
 ]
