@@ -28,3 +28,24 @@ def test_roll_forward_moves_every_month_and_leaves_the_new_last_month_blank():
 def test_missing_months_treats_zero_as_a_value():
     assert missing_months([0, None, 3, None], 3) == [2]
     assert missing_months([1], 3) == [2, 3]
+
+
+def test_plan_totals_value_blank_prices_at_the_matrix_then_list_price(
+        app_context, make_user, make_customer, make_product, make_price, make_cycle, make_line):
+    from sop.forecasts.valuation import plan_totals, totals_by
+
+    rep = make_user("sales_rep")
+    customer = make_customer(rep)
+    in_matrix = make_product(list_price=5.0)
+    listed_only = make_product(list_price=4.0)
+    make_price(customer, in_matrix, price=10.0)
+    cycle = make_cycle()
+    make_line(cycle, rep, customer, in_matrix, qty=[1, 2], price=[None, 12.0])
+    make_line(cycle, rep, customer, listed_only, qty=[3, None])
+
+    totals = plan_totals({"cycle": cycle.pk}, cycle.horizon_months)
+    assert totals.lines == 2
+    assert totals.cases[:2] == [4.0, 2.0]
+    assert totals.dollars[:2] == [1 * 10.0 + 3 * 4.0, 2 * 12.0]
+    assert totals.cases_through(12) == 6.0
+    assert totals_by({"cycle": cycle.pk}, 16, "rep")[rep.pk].dollars_through(2) == 46.0

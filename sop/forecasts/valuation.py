@@ -1,0 +1,122 @@
+"""Lines valued at their effective prices, in bulk: what every total in cases and $ uses
+(grid, cycle page, submission board, workbook preview, reports).
+
+Reads raw documents with only the needed fields and two bulk look-ups for the fallback
+prices (matrix, then list price), never one query per line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson import ObjectId
+
+from sop.forecasts.figures import effective_prices, revenue
+from sop.models import ForecastLine, PriceEntry, Product
+
+Pair = tuple[ObjectId, ObjectId]  # (customer id, product id)
+LINE_FIELDS = ("_id", "cycle", "rep", "customer", "product", "probability", "new_item", "qty",
+               "price", "version")
+
+
+def fallback_prices(pairs: Iterable[Pair]) -> dict[Pair, float | None]:
+    """For each (customer, product): the matrix price if positive, else the list price."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    customers = list({c for c, _ in pairs})
+    products = list({p for _, p in pairs})
+    matrix = {(row["customer"], row["product"]): row.get("price")
+              for row in PriceEntry._get_collection().find(
+                  {"customer": {"$in": customers}, "product": {"$in": products}},
+                  {"customer": 1, "product": 1, "price": 1, "_id": 0})}
+    listed = {row["_id"]: row.get("list_price") for row in Product._get_collection().find(
+        {"_id": {"$in": products}}, {"list_price": 1})}
+    result = {}
+    for pair in pairs:
+        price = matrix.get(pair)
+        result[pair] = price if price and price > 0 else listed.get(pair[1])
+    return result
+
+
+@dataclass
+class ValuedLine:
+    """A raw line document with its effective price and revenue per bucket."""
+
+    raw: Mapping[str, Any]
+    prices: list[float]
+    revenue: list[float]
+
+    @property
+    def qty(self) -> list[float | None]:
+        return self.raw.get("qty") or []
+
+
+def value_lines(raw_lines: Iterable[Mapping[str, Any]], batch: int = 2000
+                ) -> Iterator[ValuedLine]:
+    """Each raw line (a dict with customer, product, qty, price) valued, in batches."""
+    chunk: list[Mapping[str, Any]] = []
+    for raw in raw_lines:
+        chunk.append(raw)
+        if len(chunk) == batch:
+            yield from _value_chunk(chunk)
+            chunk = []
+    yield from _value_chunk(chunk)
+
+
+def _value_chunk(chunk: list[Mapping[str, Any]]) -> Iterator[ValuedLine]:
+    fallbacks = fallback_prices((raw["customer"], raw["product"]) for raw in chunk)
+    for raw in chunk:
+        prices = effective_prices(raw.get("price") or [], fallbacks.get(
+            (raw["customer"], raw["product"])), None)
+        prices += [prices[-1] if prices else 0.0] * (len(raw.get("qty") or []) - len(prices))
+        yield ValuedLine(raw, prices, revenue(raw.get("qty") or [], prices))
+
+
+def raw_lines(query: Mapping[str, Any], fields: Iterable[str] = LINE_FIELDS
+              ) -> Iterator[dict[str, Any]]:
+    """Forecast lines matching a pymongo `query` (already scoped by the caller), as dicts."""
+    return ForecastLine._get_collection().find(dict(query), {f: 1 for f in fields})
+
+
+@dataclass
+class PlanTotals:
+    """Cases and $ per bucket over a set of lines, and how many lines."""
+
+    horizon: int
+    lines: int = 0
+    cases: list[float] = field(default_factory=list)
+    dollars: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.cases = self.cases or [0.0] * self.horizon
+        self.dollars = self.dollars or [0.0] * self.horizon
+
+    def add(self, line: ValuedLine) -> None:
+        self.lines += 1
+        for i, q in enumerate(line.qty[:self.horizon]):
+            self.cases[i] += q or 0.0
+            self.dollars[i] += line.revenue[i]
+
+    def cases_through(self, months: int) -> float:
+        return sum(self.cases[:months])
+
+    def dollars_through(self, months: int) -> float:
+        return sum(self.dollars[:months])
+
+
+def plan_totals(query: Mapping[str, Any], horizon: int) -> PlanTotals:
+    """Totals of the lines matching `query` at effective prices."""
+    totals = PlanTotals(horizon)
+    for line in value_lines(raw_lines(query, ("customer", "product", "qty", "price"))):
+        totals.add(line)
+    return totals
+
+
+def totals_by(query: Mapping[str, Any], horizon: int, key: str) -> dict[Any, PlanTotals]:
+    """Totals per value of `key` ("rep", "customer", "product") of the matching lines."""
+    result: dict[Any, PlanTotals] = {}
+    for line in value_lines(raw_lines(query, ("customer", "product", "rep", "qty", "price"))):
+        result.setdefault(line.raw[key], PlanTotals(horizon)).add(line)
+    return result
