@@ -121,6 +121,16 @@ class SalesSpec:
 
 
 @dataclass
+class ForecastSpec:
+    customer_code: str
+    item_code: str
+    rep_email: str
+    probability: int
+    qty: list[float]
+    price: list[float | None]
+
+
+@dataclass
 class BudgetSpec:
     rep_email: str
     sop_name: str
@@ -260,3 +270,19 @@ class CompanyGenerator:
                 sales = sum(p.base_cases * p.price for p in prices) * factor
                 yield BudgetSpec(rep_email, sop_name, month.year, month.month,
                                  float(math.floor(cases)), round(sales, 2))
+
+    def forecasts(self, planning_start: date, horizon: int, revision: int = 0
+                  ) -> Iterator[ForecastSpec]:
+        """A plan for every active pair from `planning_start`: seasonal volume from the pair's
+        typical cases, the customer price entered for the first months only (the way reps
+        fill their workbooks). `revision` perturbs the numbers, so two cycles differ."""
+        rng = random.Random(planning_start.toordinal() * 31 + revision)
+        rep_of = {c.code: c.rep_email for c in self.customers}
+        for price in self.prices:
+            qty = [float(round(price.base_cases * SEASONALITY[add_months(planning_start, i).month
+                                                               - 1] * rng.uniform(0.9, 1.15)))
+                   for i in range(horizon)]
+            prices = [price.price if i < 3 else None for i in range(horizon)]
+            yield ForecastSpec(price.customer_code, price.item_code,
+                               rep_of[price.customer_code], rng.choice((0, 1, 1, 2, 2, 3)), qty,
+                               prices)

@@ -7,8 +7,19 @@ from collections import defaultdict
 from typing import Any
 
 from sop.auth.services import generate_password
+from sop.clock import now
 from sop.demo_company import CompanyGenerator
-from sop.models import BudgetEntry, Customer, PriceEntry, Product, SalesHistory, User, name_key
+from sop.models import (
+    BudgetEntry,
+    Customer,
+    Cycle,
+    ForecastLine,
+    PriceEntry,
+    Product,
+    SalesHistory,
+    User,
+    name_key,
+)
 from sop.models.sales import fingerprint
 from sop.users.services import create_user
 
@@ -89,3 +100,22 @@ def _as_datetime(day: Any) -> Any:
     from datetime import datetime
 
     return datetime(day.year, day.month, day.day)
+
+
+def insert_cycle_lines(company: CompanyGenerator, cycle: Cycle, reps: list[str] | None = None,
+                       revision: int = 0) -> int:
+    """The generated plan of every active pair (of `reps`' customers only, when given) as
+    forecast lines of `cycle`, inserted in bulk."""
+    users = {u.email: u.pk for u in User.objects(role="sales_rep")}
+    customer_ids = dict(Customer.objects.scalar("code", "id"))
+    product_ids = dict(Product.objects.scalar("item_code", "id"))
+    stamp = now()
+    rows = [
+        {"cycle": cycle.pk, "rep": users[spec.rep_email], "customer": customer_ids[
+            spec.customer_code], "product": product_ids[spec.item_code],
+         "probability": spec.probability, "new_item": False, "qty": spec.qty,
+         "price": spec.price, "source": "portal", "version": 1, "updated_at": stamp,
+         "created_at": stamp}
+        for spec in company.forecasts(cycle.planning_start, cycle.horizon_months, revision)
+        if spec.rep_email in users and (reps is None or spec.rep_email in reps)]
+    return _insert(ForecastLine, rows)
