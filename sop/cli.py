@@ -53,3 +53,31 @@ def register_commands(app: Flask) -> None:
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{'Created' if created else 'Updated'} {user.email} ({user.role}).")
+
+    @app.cli.command("create-cycle")
+    @click.argument("month", metavar="YYYY-MM")
+    @click.option("--planning-start", metavar="YYYY-MM", default=None,
+                  help="M1, the first planned month (default: the cycle's own month).")
+    @click.option("--open", "open_it", is_flag=True,
+                  help="Open it right away (reps with customers are e-mailed).")
+    def create_cycle_command(month: str, planning_start: str | None, open_it: bool) -> None:
+        """Create a draft cycle for YYYY-MM, and optionally open it."""
+        from sop.cycles.services import CycleError, create_cycle, open_cycle
+        from sop.months import parse_year_month
+
+        try:
+            cycle_month = parse_year_month(month)
+            start = parse_year_month(planning_start) if planning_start else None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        try:
+            cycle = create_cycle(None, cycle_month, planning_start=start)
+            click.echo(f"Created cycle {cycle.name} ({cycle.label}), planning from "
+                       f"{cycle.planning_start:%b %Y}, as a draft.")
+            if open_it:
+                open_cycle(None, cycle)
+                click.echo(f"Opened {cycle.name}: {cycle.horizon_months} months, "
+                           f"{cycle.mandatory_months} mandatory; reps with customers are "
+                           "being e-mailed.")
+        except CycleError as exc:
+            raise click.ClickException(str(exc)) from None

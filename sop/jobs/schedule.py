@@ -36,6 +36,9 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("audit-archive", "0 3 * * 0", "sop.jobs.maintenance.archive_audit_log",
                  "Weekly, Sunday 03:00: move audit entries older than audit_retention_days "
                  "to the archive."),
+    ScheduledJob("auto-close", "0 * * * *", "sop.jobs.cycles.auto_close_cycles",
+                 "Hourly: close the open cycle once its close date is over, when "
+                 "auto_close_cycles is on."),
 )
 
 

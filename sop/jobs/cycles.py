@@ -1,0 +1,13 @@
+"""Cycle jobs run by the scheduler; safe to run twice."""
+
+from __future__ import annotations
+
+
+def auto_close_cycles() -> str:
+    """Hourly: close the open cycle once its close date is over, when `auto_close_cycles`
+    is on (snapshot frozen, plans not submitted marked missed)."""
+    from sop.cycles.services import close_overdue_cycles
+
+    closed = close_overdue_cycles()
+    return f"closed {len(closed)} cycle(s)" + (
+        ": " + ", ".join(cycle.label for cycle in closed) if closed else "")
