@@ -6,9 +6,11 @@ route ships without a decision about who may use it.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from sop.models import AuditEntry, ImportLog, ImportProblem, PriceEntry, Product
+from sop.models import AuditEntry, Cycle, ImportLog, ImportProblem, PriceEntry, Product
 
 ROLES = ("admin", "manager", "sales_rep")
 EVERYONE = frozenset(ROLES)
@@ -72,6 +74,11 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "products.detail": ("GET", "/items/{product}", EVERYONE),
     "products.edit_product": ("GET", "/items/{product}/edit", ADMIN),
     "products.change_active": ("POST", "/items/{product}/reactivate", ADMIN),
+    "cycles.list_cycles": ("GET", "/cycles", SEES_ALL),
+    "cycles.new_cycle": ("GET", "/cycles/new", ADMIN),
+    "cycles.detail": ("GET", "/cycles/{cycle}", SEES_ALL),
+    "cycles.edit_cycle": ("GET", "/cycles/{cycle}/edit", ADMIN),
+    "cycles.change_status": ("POST", "/cycles/{cycle}/close", ADMIN),
 }
 
 
@@ -97,10 +104,12 @@ def test_route_access_by_role(client, make_user, make_customer, login_as, endpoi
     price = PriceEntry(customer=customer, product=product, price=10.0).save()
     import_log = ImportLog(kind="customers", file_name="c.xlsx", uploaded_by=other,
                            problems=[ImportProblem(message="x")]).save()
+    cycle = Cycle(year=2026, month=11, name="Nov 2026", planning_start=date(2026, 11, 1),
+                  status="open").save()
     if role != "anonymous":
         login_as(role)
     path = template.format(user=other.pk, customer=customer.pk, product=product.pk,
-                           price=price.pk, import_log=import_log.pk)
+                           price=price.pk, import_log=import_log.pk, cycle=cycle.pk)
     response = request_as(client, method, path) if role != "anonymous" else (
         client.get(path) if method == "GET" else client.post(path))
 
