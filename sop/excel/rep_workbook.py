@@ -2,12 +2,51 @@
 
 Pure functions over openpyxl (and pyxlsb for .xlsb): no Flask, no database. The service layer
 (sop.workbooks) turns database lines into a `WorkbookPlan` and `CustomerSheet`s back into lines.
+
+Layout of a customer sheet (1-based columns, for the standard 16 buckets):
+B `#`, C group text, D item code, E description, F probability, G..V quantity M1..M16,
+W total M1-M12, Z..AO price M1..M16, AQ.. sales (quantity x price). The header row is row 7 in
+generated files; the reader looks for it in rows 1-20.
+
+Reading rules (decided here, the service relies on them):
+- sheets are classified by their header row, never by name; the sheet name is returned as
+  written (the service trims and matches it to a customer);
+- months come from the column position (G = M1), never from the header dates;
+- only the quantity and price input cells are read, and always as typed (never a cached
+  formula value). A quantity or price cell holding a formula is evaluated only when the formula
+  is plain arithmetic on numbers (`=12*10`); a formula that refers to anything else is a row
+  error ("type the number"), because its cached value cannot be trusted. In .xlsb files the
+  formula text is not available: any formula in an input cell is a row error;
+- a blank quantity is 0, a blank price is None; negative numbers, text and dates are row
+  errors; a number stored as text (`"12"`) is accepted with a warning;
+- a line is kept when a quantity or a price on the sheet is not 0; prices taken from the Summary
+  sheet (variant b, no prices on the customer sheet) never keep a line on their own;
+- lines from the "add new Item Codes" block carry new_item=True, and so does any line of the
+  plan written there (see `write_rep_workbook`);
+- the same item kept twice on one sheet is a row error on the later row.
 """
 
 from __future__ import annotations
 
+import ast
+import difflib
+import io
+import operator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from sop.excel.masterdata import ProblemLog, RowProblem
+from sop.excel.writer import text_cell, workbook_bytes
 
 
 @dataclass
@@ -30,6 +69,9 @@ class CustomerSheet:
 
     name: str
     lines: list[SheetLine] = field(default_factory=list)
+    # How the reader found prices: "sheet" (Z..AO), "single" (one price in Y, variant a) or
+    # "summary" (none on the sheet: the Summary sheet's Price column, variant b).
+    price_source: str = "sheet"
 
 
 @dataclass
@@ -61,3 +103,870 @@ class WorkbookPlan:
     catalog: list[CatalogItem]
     customers: list[CustomerSheet]  # lines of items outside the catalog go to new-item rows
     budget: list[BudgetRow] = field(default_factory=list)
+
+
+# --- shared layout ----------------------------------------------------------------------------
+
+PROBABILITY_TEXTS: dict[int, str] = {  # DOMAIN.md §3; equal to sop.models.forecast.PROBABILITIES
+    0: "With Sales Order - Low Risk",
+    1: "In Customer Supply Plan - Low/Mid Risk",
+    2: "Customer Forecast - Mid Risk",
+    3: "Volume Estimated by Sales Rep (Budget)",
+}
+PROBABILITY_RISKS = {0: "Low", 1: "Low-Mid", 2: "Mid", 3: "High"}
+
+HEADER_ROW = 7
+FIRST_ROW = 8
+HEADER_SEARCH_ROWS = 20
+NEW_ITEM_MARKER = "If you need to add new Item Codes:"
+SUMMARY_F = "Average \nLast Q (Sales)"
+TOTAL_MONTHS = 12  # W sums M1-M12
+NEW_ITEM_ROWS = 6
+LIST_SHEET = "List"
+MONTH_FORMAT = "mmm-yy"
+QTY_FORMAT = "#,##0.##"
+PRICE_FORMAT = '"$"#,##0.00'
+CODE_FORMAT = "000000"
+ILLEGAL_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+MAX_FORMULA = 8000
+
+
+@dataclass(frozen=True)
+class Layout:
+    """0-based column indexes of a customer sheet for `months` buckets."""
+
+    months: int
+
+    @property
+    def qty(self) -> int:
+        return 6  # G
+
+    @property
+    def total(self) -> int:
+        return self.qty + self.months  # W
+
+    @property
+    def single_price(self) -> int:
+        return self.total + 2  # Y
+
+    @property
+    def price(self) -> int:
+        return self.total + 3  # Z
+
+    @property
+    def sales(self) -> int:
+        return self.price + self.months + 1  # AQ
+
+    @property
+    def width(self) -> int:
+        return self.sales + self.months
+
+
+def letter(index: int) -> str:
+    """Column letter of a 0-based index."""
+    return get_column_letter(index + 1)
+
+
+def normalise(value: Any) -> str:
+    return " ".join(str(value).split()).lower() if value is not None else ""
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """An Excel-legal, unique sheet name as close to `name` as possible."""
+    title = ILLEGAL_SHEET_CHARS.sub("-", name)[:31].strip("'") or "Customer"
+    if title.lower() in {"history", LIST_SHEET.lower(), "summary", "budget"}:
+        title = f"{title} (customer)"[:31]
+    candidate, number = title, 2
+    while candidate.lower() in taken:
+        suffix = f" ({number})"
+        candidate = title[:31 - len(suffix)] + suffix
+        number += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+THIN = Side(style="thin", color="B7B7B7")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEAD_FILL = PatternFill("solid", fgColor="1D4E89")
+MANDATORY_FILL = PatternFill("solid", fgColor="C0504D")
+INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")  # editable cells
+COMPUTED_FILL = PatternFill("solid", fgColor="E7E6E6")  # formulas: do not type here
+MARKER_FILL = PatternFill("solid", fgColor="FCE4D6")
+WHITE_BOLD = Font(bold=True, color="FFFFFF")
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+CENTER_WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+class _Styler:
+    """Styled write-only cells at the cost of a copy: each style is resolved once."""
+
+    def __init__(self, sheet: Any) -> None:
+        self.sheet = sheet
+        self.protos: dict[str, WriteOnlyCell] = {}
+
+    def define(self, name: str, **style: Any) -> None:
+        proto = WriteOnlyCell(self.sheet)
+        for key, value in style.items():
+            setattr(proto, key, value)
+        self.protos[name] = proto
+
+    def cell(self, value: Any, style: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell._style = self.protos[style]._style.__copy__()
+        return cell
+
+    def text(self, value: str, style: str) -> WriteOnlyCell:
+        cell = text_cell(self.sheet, value)
+        quote = cell.quotePrefix
+        cell._style = self.protos[style]._style.__copy__()
+        if quote:
+            cell.quotePrefix = True
+        return cell
+
+
+def _styler(sheet: Any) -> _Styler:
+    styler = _Styler(sheet)
+    styler.define("title", font=TITLE)
+    styler.define("note", font=Font(italic=True, color="595959"))
+    styler.define("band", font=WHITE_BOLD, fill=HEAD_FILL, alignment=CENTER_WRAP)
+    styler.define("mandatory_band", font=WHITE_BOLD, fill=MANDATORY_FILL, alignment=CENTER_WRAP)
+    styler.define("head", font=WHITE_BOLD, fill=HEAD_FILL, alignment=CENTER_WRAP, border=BORDER)
+    styler.define("head_month", font=WHITE_BOLD, fill=HEAD_FILL, alignment=CENTER_WRAP,
+                  border=BORDER, number_format=MONTH_FORMAT)
+    styler.define("head_mandatory", font=WHITE_BOLD, fill=MANDATORY_FILL, alignment=CENTER_WRAP,
+                  border=BORDER, number_format=MONTH_FORMAT)
+    styler.define("plain", border=BORDER)
+    styler.define("code", border=BORDER, number_format=CODE_FORMAT)
+    styler.define("input_text", border=BORDER, fill=INPUT_FILL)
+    styler.define("input_code", border=BORDER, fill=INPUT_FILL, number_format=CODE_FORMAT)
+    styler.define("qty", border=BORDER, fill=INPUT_FILL, number_format=QTY_FORMAT)
+    styler.define("price", border=BORDER, fill=INPUT_FILL, number_format=PRICE_FORMAT)
+    styler.define("total", border=BORDER, fill=COMPUTED_FILL, font=BOLD,
+                  number_format=QTY_FORMAT)
+    styler.define("sum_qty", border=BORDER, fill=COMPUTED_FILL, number_format=QTY_FORMAT)
+    styler.define("sales", border=BORDER, fill=COMPUTED_FILL, number_format=PRICE_FORMAT)
+    styler.define("marker", font=BOLD, fill=MARKER_FILL)
+    return styler
+
+
+def write_rep_workbook(plan: WorkbookPlan) -> bytes:
+    """The pre-filled workbook of §5.1: Summary, one sheet per customer (plan order), the
+    probability List and the Budget. A line goes to its catalog row, unless its item is not in
+    the catalog or it is flagged new_item: then it goes to the "add new Item Codes" block, so
+    reading the file back gives the same lines with the same flags."""
+    months = len(plan.months)
+    layout = Layout(months)
+    workbook = Workbook(write_only=True)
+    taken: set[str] = {"summary", LIST_SHEET.lower(), "budget"}
+    titles = [sheet_title(customer.name, taken) for customer in plan.customers]
+    catalog_codes = {item.item_code for item in plan.catalog}
+    new_codes: dict[str, str] = {}
+    for customer in plan.customers:
+        for line in customer.lines:
+            if line.new_item or line.item_code not in catalog_codes:
+                new_codes.setdefault(line.item_code, line.description)
+
+    _write_summary(workbook, plan, layout, titles, new_codes)
+    for customer, title in zip(plan.customers, titles, strict=True):
+        _write_customer(workbook, plan, layout, customer, title, catalog_codes)
+    _write_list(workbook)
+    _write_budget(workbook, plan)
+    return workbook_bytes(workbook)
+
+
+def _column_widths(sheet: Any, layout: Layout) -> None:
+    widths = {0: 2, 1: 5, 2: 22, 3: 10, 4: 36, 5: 30}
+    for index, width in widths.items():
+        sheet.column_dimensions[letter(index)].width = width
+    for index in range(layout.qty, layout.width):
+        sheet.column_dimensions[letter(index)].width = 10
+    sheet.column_dimensions[letter(layout.total + 1)].width = 3
+    sheet.column_dimensions[letter(layout.sales - 1)].width = 3
+
+
+def _header_row(styler: _Styler, plan: WorkbookPlan, layout: Layout, f_header: str,
+                with_prices: bool = True) -> list[Any]:
+    months = len(plan.months)
+    row: list[Any] = [None] * (layout.width if with_prices else layout.total + 1)
+    row[1] = styler.text("#", "head")
+    row[2] = styler.text("Group - Category", "head")
+    row[3] = styler.text("ITEM\nCODE", "head")
+    row[4] = styler.text("DESCRIPTION", "head")
+    row[5] = styler.text(f_header, "head")
+    for offset, month in enumerate(plan.months):
+        style = "head_mandatory" if offset < plan.mandatory_months else "head_month"
+        row[layout.qty + offset] = styler.cell(month, style)
+        if with_prices:
+            row[layout.price + offset] = styler.cell(month, style)
+            row[layout.sales + offset] = styler.cell(month, style)
+    row[layout.total] = styler.text("TOTAL", "head")
+    del months
+    return row
+
+
+def _bands(styler: _Styler, sheet: Any, plan: WorkbookPlan, layout: Layout,
+           with_prices: bool = True) -> None:
+    """Rows 4-6: the block titles (merged) and the mandatory-months band."""
+    months = len(plan.months)
+    row4: list[Any] = [None] * layout.width
+    row4[layout.qty] = styler.text("VOLUME FORECAST (CASES)", "band")
+    if with_prices:
+        row4[layout.price] = styler.text("PRICE FORECAST", "band")
+        row4[layout.sales] = styler.text("SALES FORECAST", "band")
+    sheet.append(row4)
+    sheet.append([])
+    row6: list[Any] = [None] * layout.width
+    mandatory = min(plan.mandatory_months, months)
+    if mandatory:
+        row6[layout.qty] = styler.text(f"Mandatory: M1-M{mandatory} (0 counts as a value)",
+                                       "mandatory_band")
+    sheet.append(row6)
+    blocks = [(layout.qty, layout.qty + months - 1)]
+    if with_prices:
+        blocks += [(layout.price, layout.price + months - 1),
+                   (layout.sales, layout.sales + months - 1)]
+    for first, last in blocks:
+        sheet.merged_cells.add(CellRange(f"{letter(first)}4:{letter(last)}5"))
+    if mandatory > 1:
+        sheet.merged_cells.add(CellRange(f"{letter(layout.qty)}6:"
+                                         f"{letter(layout.qty + mandatory - 1)}6"))
+
+
+def _code_value(code: str) -> int | str:
+    return int(code) if code.isdigit() else code
+
+
+def _write_customer(workbook: Workbook, plan: WorkbookPlan, layout: Layout,
+                    customer: CustomerSheet, title: str, catalog_codes: set[str]) -> None:
+    sheet = workbook.create_sheet(title=title)
+    styler = _styler(sheet)
+    months = layout.months
+    _column_widths(sheet, layout)
+    sheet.freeze_panes = f"{letter(layout.qty)}{FIRST_ROW}"
+    sheet.append([None, styler.text(customer.name, "title")])
+    sheet.append([None, styler.text(f"{plan.rep_name} — {plan.cycle_name}. Type in the "
+                                    "yellow cells; grey cells are formulas.", "note")])
+    sheet.append([])
+    _bands(styler, sheet, plan, layout)
+    header = _header_row(styler, plan, layout, "Probability")
+    sheet.append(header)
+
+    by_code: dict[str, SheetLine] = {}
+    new_lines: list[SheetLine] = []
+    for line in customer.lines:
+        if line.new_item or line.item_code not in catalog_codes:
+            new_lines.append(line)
+        else:
+            by_code[line.item_code] = line
+
+    qty_letters = [letter(layout.qty + m) for m in range(months)]
+    price_letters = [letter(layout.price + m) for m in range(months)]
+    total_to = qty_letters[min(TOTAL_MONTHS, months) - 1]
+
+    def item_row(row_number: int, sequence: int | None, group: str, code: str | None,
+                 description: str, line: SheetLine | None, editable_item: bool) -> list[Any]:
+        row: list[Any] = [None] * layout.width
+        row[1] = styler.cell(sequence, "plain") if sequence is not None else None
+        row[2] = styler.text(group, "plain") if group else None
+        if editable_item:
+            row[3] = styler.cell(_code_value(code) if code else None, "input_code")
+            row[4] = styler.text(description, "input_text") if description else \
+                styler.cell(None, "input_text")
+        else:
+            row[3] = styler.cell(_code_value(code), "code") if code else None
+            row[4] = styler.text(description, "plain") if description else None
+        probability = line.probability if line is not None else None
+        text = PROBABILITY_TEXTS.get(probability) if probability is not None else None
+        row[5] = styler.text(text, "input_text") if text else styler.cell(None, "input_text")
+        for m in range(months):
+            qty = line.qty[m] if line is not None and m < len(line.qty) else None
+            price = line.price[m] if line is not None and m < len(line.price) else None
+            if qty is not None:  # blank input cells get their fill from `_input_fill`
+                row[layout.qty + m] = styler.cell(qty, "qty")
+            if price is not None:
+                row[layout.price + m] = styler.cell(price, "price")
+            row[layout.sales + m] = styler.cell(
+                f"={qty_letters[m]}{row_number}*{price_letters[m]}{row_number}", "sales")
+        row[layout.total] = styler.cell(f"=SUM({qty_letters[0]}{row_number}:{total_to}"
+                                        f"{row_number})", "total")
+        return row
+
+    row_number = FIRST_ROW
+    for sequence, item in enumerate(plan.catalog, start=1):
+        sheet.append(item_row(row_number, sequence, item.group_text, item.item_code,
+                              item.description, by_code.get(item.item_code), False))
+        row_number += 1
+    validation_ranges = [f"F{FIRST_ROW}:F{row_number - 1}"] if plan.catalog else []
+
+    sheet.append([])
+    row_number += 1
+    sheet.append([None, None, styler.text(NEW_ITEM_MARKER, "marker")])
+    row_number += 1
+    sheet.append(_header_row(styler, plan, layout, "Probability"))
+    row_number += 1
+    first_new = row_number
+    count = max(NEW_ITEM_ROWS, len(new_lines) + 1)
+    for index in range(count):
+        line = new_lines[index] if index < len(new_lines) else None
+        sheet.append(item_row(row_number, None, "", line.item_code if line else None,
+                              line.description if line else "", line, True))
+        row_number += 1
+    validation_ranges.append(f"F{first_new}:F{row_number - 1}")
+
+    validation = DataValidation(type="list", formula1=f"{LIST_SHEET}!$B$2:$B$"
+                                f"{len(PROBABILITY_TEXTS) + 1}", allow_blank=True)
+    validation.error = "Choose a probability from the list."
+    validation.prompt = "Probability of this volume"
+    validation.sqref = " ".join(validation_ranges)  # type: ignore[assignment]
+    sheet.data_validations.append(validation)
+
+
+def _write_summary(workbook: Workbook, plan: WorkbookPlan, layout: Layout, titles: list[str],
+                   new_codes: dict[str, str]) -> None:
+    """Per item, each month's cases summed over every customer sheet by item code."""
+    sheet = workbook.create_sheet(title="Summary")
+    styler = _styler(sheet)
+    months = layout.months
+    _column_widths(sheet, layout)
+    sheet.freeze_panes = f"{letter(layout.qty)}{FIRST_ROW}"
+    sheet.append([None, styler.text(f"Summary — {plan.rep_name}", "title")])
+    sheet.append([None, styler.text(f"{plan.cycle_name}: cases per item over all customer "
+                                    "sheets (formulas).", "note")])
+    sheet.append([])
+    _bands(styler, sheet, plan, layout, with_prices=False)
+    sheet.append(_header_row(styler, plan, layout, SUMMARY_F, with_prices=False))
+    qty_letters = [letter(layout.qty + m) for m in range(months)]
+    total_to = qty_letters[min(TOTAL_MONTHS, months) - 1]
+    refs = [quoted(title) for title in titles]
+    rows = [(item.group_text, item.item_code, item.description) for item in plan.catalog]
+    rows += [("New item", code, description) for code, description in new_codes.items()]
+    for offset, (group, code, description) in enumerate(rows):
+        row_number = FIRST_ROW + offset
+        row: list[Any] = [None] * (layout.total + 1)
+        row[1] = styler.cell(offset + 1, "plain")
+        row[2] = styler.text(group, "plain") if group else None
+        row[3] = styler.cell(_code_value(code), "code")
+        row[4] = styler.text(description, "plain") if description else None
+        for m, column in enumerate(qty_letters):
+            terms = [f"SUMIF({ref}!$D:$D,$D{row_number},{ref}!{column}:{column})"
+                     for ref in refs]
+            formula = "=" + ("+".join(terms) if terms else "0")
+            if len(formula) > MAX_FORMULA:  # Excel's limit: fall back to a sum of sums
+                formula = "=SUM(" + ",".join(terms) + ")"
+            row[layout.qty + m] = styler.cell(formula, "sum_qty")
+        row[layout.total] = styler.cell(f"=SUM({qty_letters[0]}{row_number}:{total_to}"
+                                        f"{row_number})", "total")
+        sheet.append(row)
+
+
+def _write_list(workbook: Workbook) -> None:
+    sheet = workbook.create_sheet(title=LIST_SHEET)
+    styler = _styler(sheet)
+    for column, width in zip("ABC", (8, 44, 12), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.append([styler.text("Code", "head"), styler.text("Probability", "head"),
+                  styler.text("Risk", "head")])
+    for code, text in PROBABILITY_TEXTS.items():
+        sheet.append([code, text, PROBABILITY_RISKS[code]])
+
+
+def _write_budget(workbook: Workbook, plan: WorkbookPlan) -> None:
+    """The §5.3 pivot for the plan's M1-M12 that have a budget: cases block, then $ block."""
+    sheet = workbook.create_sheet(title="Budget")
+    styler = _styler(sheet)
+    window = plan.months[:TOTAL_MONTHS]
+    shown = [m for m in window if any(m in row.cases or m in row.sales for row in plan.budget)]
+    sheet.append([styler.text(f"Budget — {plan.rep_name}", "title")])
+    sheet.append([])
+    width = 2 + len(shown)
+    header: list[Any] = []
+    for block in ("Q", "Sales"):
+        header += [styler.text("Row Labels", "head"), styler.text("Customer S&OP", "head")]
+        header += [styler.text(f"Sum of {block}-{m.month}", "head") for m in shown]
+        header.append(None)
+    sheet.append(header)
+    for column in range(2 * (width + 1)):
+        sheet.column_dimensions[letter(column)].width = 24 if column % (width + 1) < 2 else 14
+    totals_q = [0.0] * len(shown)
+    totals_s = [0.0] * len(shown)
+    for index, budget in enumerate(plan.budget):
+        label = styler.text(plan.rep_name, "plain") if index == 0 else None
+        name = text_cell(sheet, budget.sop_name)
+        cases = [budget.cases.get(m, 0.0) for m in shown]
+        sales = [budget.sales.get(m, 0.0) for m in shown]
+        totals_q = [a + b for a, b in zip(totals_q, cases, strict=True)]
+        totals_s = [a + b for a, b in zip(totals_s, sales, strict=True)]
+        row: list[Any] = [label, name, *cases, None]
+        row += [styler.text(plan.rep_name, "plain") if index == 0 else None,
+                text_cell(sheet, budget.sop_name), *sales]
+        sheet.append(row)
+    sheet.append([styler.text("Grand Total", "head"), None, *totals_q, None,
+                  styler.text("Grand Total", "head"), None, *totals_s])
+
+
+# --- reading: rows from .xlsx or .xlsb ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Formula:
+    """A cell holding a formula; `text` without the '=' (None when the format hides it)."""
+
+    text: str | None
+
+
+def _xlsx_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
+    """(sheet name, rows) where rows yield (row number, values) as typed: formulas are
+    `Formula`, never their cached value."""
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        for sheet in workbook.worksheets:
+            if getattr(sheet, "sheet_state", "visible") == "chartsheet":
+                continue
+            yield sheet.title, _xlsx_rows(sheet)
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if not values:
+            continue
+        if any((type(v) is str and v.startswith("=")) or (v is not None and type(v) not in
+               (str, int, float, bool, datetime, date)) for v in values):
+            values = tuple(_xlsx_value(v) for v in values)
+        yield number, values
+
+
+def _xlsx_value(value: Any) -> Any:
+    if type(value) is str and value.startswith("="):
+        return Formula(value[1:])
+    if value is None or type(value) in (str, int, float, bool, datetime, date):
+        return value
+    text = getattr(value, "text", None)  # ArrayFormula / DataTableFormula
+    if text is not None:
+        return Formula(str(text).lstrip("="))
+    return value
+
+
+def _xlsb_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
+    """The same over pyxlsb's record stream, so formula cells are known as formulas (pyxlsb
+    itself would hand out their cached values)."""
+    from pyxlsb import biff12, open_workbook
+
+    workbook = open_workbook(io.BytesIO(data))
+    try:
+        for name in workbook.sheets:
+            sheet = workbook.get_sheet(name)
+            try:
+                yield name, _xlsb_rows(sheet, biff12)
+            finally:
+                sheet.close()
+    finally:
+        workbook.close()
+
+
+def _xlsb_rows(sheet: Any, biff12: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    reader = sheet._reader
+    reader.seek(sheet._data_offset, io.SEEK_SET)
+    strings = sheet._stringtable
+    current: int | None = None
+    cells: dict[int, Any] = {}
+
+    def flush() -> tuple[int, tuple[Any, ...]]:
+        width = max(cells) + 1 if cells else 0
+        return current + 1, tuple(cells.get(i) for i in range(width))  # type: ignore
+
+    for kind, record in reader:
+        if kind == biff12.ROW:
+            if current is not None and record.r != current and cells:
+                yield flush()
+            if record.r != current:
+                cells = {}
+            current = record.r
+        elif biff12.BLANK <= kind <= biff12.FORMULA_BOOLERR:
+            if kind == biff12.STRING and strings is not None:
+                value: Any = strings[record.v]
+            elif kind >= biff12.FORMULA_STRING:
+                value = Formula(None)
+            elif kind in (biff12.BOOLERR,):
+                value = "#ERROR"
+            else:
+                value = record.v
+            if value is not None:
+                cells[record.c] = value
+        elif kind == biff12.SHEETDATA_END:
+            break
+    if current is not None and cells:
+        yield flush()
+
+
+def workbook_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
+    """Sheets of an .xlsx or .xlsb workbook as rows of typed values (see `Formula`)."""
+    import zipfile
+
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except zipfile.BadZipFile:
+        names = set()
+    if "xl/workbook.bin" in names:
+        return _xlsb_sheets(data)
+    return _xlsx_sheets(data)
+
+
+# --- reading: classification and parsing -------------------------------------------------------
+
+def _cell(values: tuple[Any, ...], index: int) -> Any:
+    return values[index] if index < len(values) else None
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (type(value) is str and not value.strip())
+
+
+def classify_header(values: tuple[Any, ...]) -> str | None:
+    """'customer', 'single' (variant a: F holds Avg, price in Y), 'summary' or None."""
+    f_text = normalise(_cell(values, 5))
+    if f_text.startswith("average") and "last q" in f_text:
+        return "summary"
+    if normalise(_cell(values, 1)) != "#" or not normalise(_cell(values, 3)).startswith("item"):
+        return None
+    if f_text.startswith("probab"):
+        return "customer"
+    if f_text.startswith("avg") or f_text == "average":
+        return "single"
+    return None
+
+
+ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+              ast.Div: operator.truediv}
+
+
+def _arithmetic(text: str) -> float | None:
+    """The value of a formula made only of numbers, + - * / and brackets; None otherwise."""
+    if len(text) > 200:
+        return None
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return None
+
+    def value(node: ast.AST) -> float:
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return float(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            inner = value(node.operand)
+            return -inner if isinstance(node.op, ast.USub) else inner
+        if isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:
+            return ARITHMETIC[type(node.op)](value(node.left), value(node.right))
+        raise ValueError
+
+    try:
+        return value(tree.body)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+
+
+class _Bad(ValueError):
+    pass
+
+
+def _amount(value: Any, what: str, warn: Callable[[str], None]) -> float:
+    """A typed quantity or price; raises _Bad with what to do."""
+    if type(value) is float or type(value) is int:
+        number = float(value)
+    elif isinstance(value, Formula):
+        if value.text is None:
+            raise _Bad(f"This {what} cell holds a formula; formulas are not read (their "
+                       "saved results can be wrong): type the number instead.")
+        number = _arithmetic(value.text)  # type: ignore[assignment]
+        if number is None:
+            raise _Bad(f"This {what} cell holds a formula (={value.text}); formulas that "
+                       "refer to other cells are not read, their saved results can be wrong: "
+                       "type the number (Paste Special → Values).")
+    elif isinstance(value, bool):
+        raise _Bad(f"Enter the {what} as a number, not TRUE/FALSE.")
+    elif isinstance(value, datetime | date):
+        raise _Bad(f"This {what} cell holds a date: enter a number.")
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").replace("$", "")
+        try:
+            number = float(text)
+        except ValueError:
+            raise _Bad(f"Enter the {what} as a number (blank means 0 for quantities)."
+                       ) from None
+        warn(f"This {what} is stored as text; it was read as {number:g}.")
+    else:
+        raise _Bad(f"Enter the {what} as a number.")
+    if number != number or number in (float("inf"), float("-inf")):
+        raise _Bad(f"Enter the {what} as a number.")
+    if number < 0:
+        raise _Bad(f"A {what} cannot be negative: enter 0 or more.")
+    return number
+
+
+CODE_TEXT = re.compile(r"^\d{1,6}$")
+
+
+def item_code(value: Any) -> str:
+    """An item code cell (number or text) as the 6-digit code; _Bad when it is not one."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool | Formula):
+        raise _Bad("Type the 6-digit item code (e.g. 110001), not a formula.")
+    text = str(value).strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not CODE_TEXT.match(text):
+        raise _Bad("An item code has 6 digits, e.g. 110001.")
+    return text.zfill(6)
+
+
+PROBABILITY_KEYWORDS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"sales\s*order"), 0),
+    (re.compile(r"supply\s*plan"), 1),
+    (re.compile(r"cust\w*\s+f\w{0,3}cast"), 2),
+    (re.compile(r"budget|estimated|by\s+sales\s+rep"), 3),
+    (re.compile(r"low\s*/\s*mid"), 1),
+    (re.compile(r"high"), 3),
+    (re.compile(r"mid"), 2),
+    (re.compile(r"low"), 0),
+)
+EXACT_PROBABILITIES = {normalise(text): code for code, text in PROBABILITY_TEXTS.items()}
+
+
+def map_probability(value: Any) -> tuple[int | None, str | None]:
+    """(code, warning) for a probability cell: exact texts map silently (case and spaces
+    ignored); misspellings and risk words map with a warning; anything else is None with a
+    warning. Category names win over risk words (`Customer Forecast - HIGH Risk` → 2)."""
+    if _blank(value):
+        return None, None
+    if isinstance(value, Formula):
+        return None, "The probability holds a formula: choose a category from the list."
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value) in (0.0, 1.0, 2.0, 3.0):
+            code = int(value)
+            return code, f"Read the number {value:g} as '{PROBABILITY_TEXTS[code]}'."
+        return None, (f"{value:g} is not a probability category: choose one from the list "
+                      "(left blank).")
+    text = normalise(value)
+    if text in EXACT_PROBABILITIES:
+        return EXACT_PROBABILITIES[text], None
+    close = difflib.get_close_matches(text, list(EXACT_PROBABILITIES), n=1, cutoff=0.85)
+    code: int | None = EXACT_PROBABILITIES[close[0]] if close else None
+    if code is None:
+        for pattern, candidate in PROBABILITY_KEYWORDS:
+            if pattern.search(text):
+                code = candidate
+                break
+    if code is None:
+        return None, (f"'{value}' is not a probability category: choose one from the list "
+                      "(left blank).")
+    return code, f"Read '{str(value).strip()}' as '{PROBABILITY_TEXTS[code]}'."
+
+
+@dataclass
+class _SheetState:
+    kind: str  # customer / single
+    sheet: CustomerSheet
+    header_row: int
+    has_prices: bool = False
+    in_new_block: bool = False
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16
+                      ) -> list[CustomerSheet]:
+    """The customer sheets of a filled rep workbook (.xlsx or .xlsb), in file order, with the
+    lines to keep; every problem goes to `problems` naming sheet, row, column and value.
+    Lines of rows with an error are left out (the caller refuses the file when
+    `problems.errors`); warnings keep the line."""
+    layout = Layout(months)
+    customers: list[CustomerSheet] = []
+    summary_prices: dict[str, float] = {}
+    for name, rows in workbook_sheets(data):
+        state: _SheetState | None = None
+        summary: tuple[int, int] | None = None  # (code column, price column)
+        above: list[tuple[Any, ...]] = []
+        for number, values in rows:
+            if state is not None:
+                _read_row(state, layout, number, values, problems)
+                continue
+            if summary is not None:
+                _summary_price(summary, values, summary_prices)
+                continue
+            if number > HEADER_SEARCH_ROWS:
+                break  # not a sheet we read
+            kind = classify_header(values)
+            if kind == "summary":
+                summary = _summary_columns(values)
+                if summary is None:
+                    break
+            elif kind is not None:
+                state = _SheetState(kind, CustomerSheet(name), number)
+                state.has_prices = kind == "customer" and _has_price_block(values, above,
+                                                                           layout)
+                state.sheet.price_source = ("single" if kind == "single" else
+                                            "sheet" if state.has_prices else "summary")
+                customers.append(state.sheet)
+            else:
+                above.append(values)
+    for customer in customers:
+        if customer.price_source == "summary":
+            for line in customer.lines:
+                price = summary_prices.get(line.item_code)
+                line.price = [price] * months
+    return customers
+
+
+def _summary_columns(values: tuple[Any, ...]) -> tuple[int, int] | None:
+    headers = [normalise(v) for v in values]
+    code = next((i for i, h in enumerate(headers) if h.startswith("item")), None)
+    price = next((i for i, h in enumerate(headers) if h == "price"), None)
+    if code is None or price is None:
+        return None
+    return code, price
+
+
+def _summary_price(columns: tuple[int, int], values: tuple[Any, ...],
+                   prices: dict[str, float]) -> None:
+    code_value, price = _cell(values, columns[0]), _cell(values, columns[1])
+    if _blank(code_value) or type(price) not in (int, float) or price <= 0:
+        return
+    try:
+        prices.setdefault(item_code(code_value), float(price))
+    except _Bad:
+        return
+
+
+def _has_price_block(header: tuple[Any, ...], above: list[tuple[Any, ...]],
+                     layout: Layout) -> bool:
+    """Z..AO carry price headers (or Z4 says PRICE): otherwise the sheet has no prices."""
+    span = range(layout.price, layout.price + layout.months)
+    if any(not _blank(_cell(header, i)) for i in span):
+        return True
+    return any("price" in normalise(_cell(row, layout.price)) for row in above)
+
+
+def _read_row(state: _SheetState, layout: Layout, number: int, values: tuple[Any, ...],
+              problems: ProblemLog) -> None:
+    name = state.sheet.name
+    marker = _cell(values, 2)
+    if isinstance(marker, str) and normalise(marker).startswith("if you need to add new item"):
+        state.in_new_block = True
+        return
+    if classify_header(values) is not None:
+        return  # the header repeated above the new-item block
+    months = layout.months
+    found: list[RowProblem] = []  # logged when the row turns out to be a line
+
+    def problem(column: int, value: Any, message: str, severity: str = "error") -> None:
+        found.append(RowProblem(name, number, letter(column), _shown(value), message,
+                                severity))
+
+    qty: list[float | None] = []
+    typed = False  # any non-zero number typed (not a formula) on the row
+    formulas = False
+    for m in range(months):
+        column = layout.qty + m
+        value = _cell(values, column)
+        if _blank(value):
+            qty.append(0.0)
+            continue
+        formulas = formulas or isinstance(value, Formula)
+        try:
+            number_value = _amount(value, "quantity",
+                                   lambda text, c=column, v=value: problem(c, v, text, "warning"))
+        except _Bad as exc:
+            problem(column, value, str(exc))
+            qty.append(0.0)
+            continue
+        typed = typed or (number_value != 0 and not isinstance(value, Formula))
+        qty.append(number_value)
+
+    price: list[float | None] = [None] * months
+    if state.kind == "single":
+        price_columns = [layout.single_price]
+    elif state.has_prices:
+        price_columns = [layout.price + m for m in range(months)]
+    else:
+        price_columns = []
+    for m, column in enumerate(price_columns):
+        value = _cell(values, column)
+        if _blank(value):
+            continue
+        formulas = formulas or isinstance(value, Formula)
+        try:
+            amount = _amount(value, "price",
+                             lambda text, c=column, v=value: problem(c, v, text, "warning"))
+        except _Bad as exc:
+            problem(column, value, str(exc))
+            continue
+        typed = typed or (amount != 0 and not isinstance(value, Formula))
+        if state.kind == "single":
+            price = [amount] * months
+        else:
+            price[m] = amount
+
+    code_value = _cell(values, 3)
+    if _blank(code_value):
+        # A row without an item code holding only formulas is a totals row some reps add:
+        # skipped. Typed numbers without a code are an error.
+        if typed:
+            problem(3, code_value, "Quantities or prices without an item code: type the "
+                    "6-digit item code in column D, or clear the row.")
+            _log(problems, found)
+        elif not formulas:
+            _log(problems, found)
+        return
+    try:
+        code = item_code(code_value)
+    except _Bad as exc:
+        problem(3, code_value, str(exc))
+        _log(problems, found)
+        return
+
+    keep = any(q for q in qty) or any(p for p in price if p)
+    probability = None
+    if state.kind == "customer":
+        probability, warning = map_probability(_cell(values, 5))
+        if warning and keep:
+            problem(5, _cell(values, 5), warning, "warning")
+    _log(problems, found)
+    if any(p.severity == "error" for p in found) or not keep:
+        return
+    if code in state.seen:
+        problem(3, code_value, f"Item {code} is already on row {state.seen[code]} of this "
+                "sheet: keep its numbers on one row.")
+        return
+    state.seen[code] = number
+    description = _cell(values, 4)
+    state.sheet.lines.append(SheetLine(
+        item_code=code,
+        description=description.strip() if isinstance(description, str) else
+        ("" if description is None or isinstance(description, Formula) else str(description)),
+        probability=probability, qty=qty, price=price, new_item=state.in_new_block,
+        row=number))
+
+
+def _log(problems: ProblemLog, found: list[RowProblem]) -> None:
+    for item in found:
+        problems.append(item)
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, Formula):
+        return f"={value.text}" if value.text is not None else "(formula)"
+    return value
+
+
+def iter_lines(sheets: Iterable[CustomerSheet]) -> Iterator[tuple[str, SheetLine]]:
+    """(sheet name, line) for every kept line: handy for totals and summaries."""
+    for sheet in sheets:
+        for line in sheet.lines:
+            yield sheet.name, line

@@ -1,0 +1,167 @@
+"""The rep workbook (DOMAIN.md §5.1): what is generated is what is read back."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+
+from sop.excel.masterdata import ProblemLog
+from sop.excel.rep_workbook import (
+    PROBABILITY_TEXTS,
+    BudgetRow,
+    CatalogItem,
+    CustomerSheet,
+    SheetLine,
+    WorkbookPlan,
+    read_rep_workbook,
+    write_rep_workbook,
+)
+from sop.months import add_months
+
+MONTHS = [add_months(date(2026, 11, 1), i) for i in range(16)]
+
+
+def plan_with(customers: list[CustomerSheet], catalog: list[CatalogItem] | None = None,
+              budget: list[BudgetRow] | None = None) -> WorkbookPlan:
+    return WorkbookPlan(
+        rep_name="Jordan Reyes", cycle_name="Nov 2026", months=MONTHS, mandatory_months=12,
+        catalog=catalog if catalog is not None else [
+            CatalogItem("110001", "Peeled Garlic 4x5 lb ", "Group 1-2 - G01"),
+            CatalogItem("110002", "Chopped Garlic 4x1 gal", "Group 1-2 - G01"),
+            CatalogItem("220001", "Shallots 10 lb", "Group 2-1 - G02"),
+            CatalogItem("050010", "Resale Ginger", "Group 5-1 - G05"),
+        ],
+        customers=customers, budget=budget or [])
+
+
+def line(code: str, qty: list[float | None], price: list[float | None] | None = None,
+         probability: int | None = None, new_item: bool = False,
+         description: str = "") -> SheetLine:
+    return SheetLine(item_code=code, description=description, probability=probability,
+                     qty=qty + [0.0] * (16 - len(qty)),
+                     price=(price or []) + [None] * (16 - len(price or [])), new_item=new_item)
+
+
+def read(data: bytes, problems: ProblemLog | None = None) -> dict[str, CustomerSheet]:
+    log = problems if problems is not None else ProblemLog()
+    sheets = read_rep_workbook(data, log)
+    if problems is None:
+        assert list(log) == []
+    return {sheet.name: sheet for sheet in sheets}
+
+
+def comparable(sheet: CustomerSheet) -> dict[str, tuple]:
+    return {ln.item_code: (ln.probability, ln.new_item, tuple(ln.qty), tuple(ln.price),
+                           ln.description if ln.new_item else None) for ln in sheet.lines}
+
+
+def test_read_of_write_gives_back_the_plans_lines():
+    customers = [
+        CustomerSheet("BAYOU FOODS", [
+            line("110001", [100, 120.5, 0, 80] + [90] * 12, [41.5, 41.5, None, 42], 0),
+            line("220001", [0, 0, 3], None, 3),
+            line("990001", [5] * 16, [10.25] * 16, 2, new_item=True,
+                 description="Black garlic 1 lb"),
+        ]),
+        CustomerSheet("O'Brien & Sons, Inc. ", [
+            line("110002", [1.25] * 16, [30.0] + [None] * 15, 1),
+            line("050010", [0] * 16, [12.0], None),  # a price alone keeps the line
+            line("110001", [7], None, 2, new_item=True, description="Peeled Garlic promo"),
+        ]),
+        CustomerSheet("ALL ZERO CO.", []),
+    ]
+    plan = plan_with(customers)
+    sheets = read(write_rep_workbook(plan))
+    assert list(sheets) == ["BAYOU FOODS", "O'Brien & Sons, Inc. ", "ALL ZERO CO."]
+    for customer in customers:
+        expected = {ln.item_code: (ln.probability, ln.new_item,
+                                   tuple(float(q or 0) for q in ln.qty), tuple(ln.price),
+                                   ln.description if ln.new_item else None)
+                    for ln in customer.lines}
+        assert comparable(sheets[customer.name]) == expected
+    bayou = sheets["BAYOU FOODS"].lines
+    assert [ln.item_code for ln in bayou] == ["110001", "220001", "990001"]
+    assert bayou[2].new_item and bayou[2].row > 8 + len(plan.catalog)
+
+
+def test_generated_customer_sheet_layout():
+    plan = plan_with([CustomerSheet("BAYOU FOODS", [line("110002", [10, 20], [2.5], 2)])])
+    workbook = load_workbook(io.BytesIO(write_rep_workbook(plan)))
+    assert workbook.sheetnames == ["Summary", "BAYOU FOODS", "List", "Budget"]
+    sheet = workbook["BAYOU FOODS"]
+    assert sheet["G4"].value == "VOLUME FORECAST (CASES)"
+    assert sheet["Z4"].value == "PRICE FORECAST"
+    assert sheet["AQ4"].value == "SALES FORECAST"
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    assert {"G4:V5", "Z4:AO5", "AQ4:BF5"} <= merged
+    header = {c: sheet[f"{c}7"].value for c in ("B", "C", "D", "E", "F", "W")}
+    assert header == {"B": "#", "C": "Group - Category", "D": "ITEM\nCODE",
+                      "E": "DESCRIPTION", "F": "Probability", "W": "TOTAL"}
+    assert sheet["G7"].value.date() == date(2026, 11, 1)
+    assert sheet["V7"].value.date() == date(2028, 2, 1)
+    assert sheet["Z7"].value.date() == date(2026, 11, 1)
+    assert sheet["AQ7"].value.date() == date(2026, 11, 1)
+    assert sheet["G7"].number_format == "mmm-yy"
+    # mandatory months (M1-M12) look different from the others
+    assert sheet["R7"].fill.fgColor.rgb != sheet["S7"].fill.fgColor.rgb
+    assert sheet["G7"].fill.fgColor.rgb == sheet["R7"].fill.fgColor.rgb
+    assert sheet.freeze_panes == "G8"
+    row = 9  # 110002 is the catalog's second item
+    assert sheet[f"B{row}"].value == 2
+    assert sheet[f"D{row}"].value == 110002
+    assert sheet[f"F{row}"].value == PROBABILITY_TEXTS[2]
+    assert sheet[f"G{row}"].value == 10 and sheet[f"H{row}"].value == 20
+    assert sheet[f"Z{row}"].value == 2.5
+    assert sheet[f"W{row}"].value == f"=SUM(G{row}:R{row})"
+    assert sheet[f"AQ{row}"].value == f"=G{row}*Z{row}"
+    assert sheet[f"BF{row}"].value == f"=V{row}*AO{row}"
+    # editable cells look different from computed ones
+    assert sheet[f"G{row}"].fill.fgColor.rgb != sheet[f"AQ{row}"].fill.fgColor.rgb
+    marker = 8 + len(plan.catalog) + 1
+    assert sheet[f"C{marker}"].value == "If you need to add new Item Codes:"
+    assert sheet[f"B{marker + 1}"].value == "#"
+    assert sheet[f"F{marker + 1}"].value == "Probability"
+    validations = sheet.data_validations.dataValidation
+    assert len(validations) == 1
+    assert validations[0].formula1 == "List!$B$2:$B$5"
+    assert "F8:F11" in str(validations[0].sqref)
+    listing = workbook["List"]
+    assert [(r[0].value, r[1].value) for r in listing.iter_rows(min_row=2)] == \
+        list(PROBABILITY_TEXTS.items())
+
+
+def test_summary_sums_by_item_code_over_every_customer_sheet():
+    plan = plan_with([CustomerSheet("A & B", [line("110001", [1])]),
+                      CustomerSheet("C'D", [line("990001", [2], new_item=True,
+                                                 description="New")])])
+    workbook = load_workbook(io.BytesIO(write_rep_workbook(plan)))
+    summary = workbook["Summary"]
+    assert summary["F7"].value == "Average \nLast Q (Sales)"
+    assert summary["D8"].value == 110001
+    assert summary["G8"].value == ("=SUMIF('A & B'!$D:$D,$D8,'A & B'!G:G)"
+                                   "+SUMIF('C''D'!$D:$D,$D8,'C''D'!G:G)")
+    codes = [summary[f"D{r}"].value for r in range(8, 8 + len(plan.catalog) + 1)]
+    assert codes[-1] == 990001  # new items follow the catalog
+
+
+def test_sheet_names_are_made_legal_and_unique():
+    plan = plan_with([CustomerSheet("A/B: C*?", [line("110001", [1])]),
+                      CustomerSheet("X" * 40, [line("110001", [1])]),
+                      CustomerSheet("X" * 35, [line("110001", [2])])])
+    sheets = read(write_rep_workbook(plan))
+    assert list(sheets) == ["A-B- C--", "X" * 31, "X" * 27 + " (2)"]
+
+
+def test_budget_sheet_is_the_pivot_and_not_a_customer():
+    plan = plan_with([CustomerSheet("BAYOU FOODS", [line("110001", [1])])],
+                     budget=[BudgetRow("BAYOU FOODS", {MONTHS[0]: 100.0, MONTHS[1]: 50.0},
+                                       {MONTHS[0]: 4000.0, MONTHS[1]: 2000.0})])
+    data = write_rep_workbook(plan)
+    workbook = load_workbook(io.BytesIO(data))
+    budget = workbook["Budget"]
+    assert [c.value for c in budget[3]][:4] == ["Row Labels", "Customer S&OP", "Sum of Q-11",
+                                                 "Sum of Q-12"]
+    assert [c.value for c in budget[4]][:4] == ["Jordan Reyes", "BAYOU FOODS", 100, 50]
+    assert list(read(data)) == ["BAYOU FOODS"]
