@@ -84,5 +84,9 @@ def change_status(cycle_id: str, action: str):
         if view == "row":
             return ""  # the row disappears
         return Response(status=204, headers={"HX-Redirect": url_for("cycles.list_cycles")})
-    template = "cycles/_row.html" if view == "row" else "cycles/_status.html"
-    return render_template(template, cycle=cycle, error=error), 422 if error else 200
+    if view == "row" or error:
+        template = "cycles/_row.html" if view == "row" else "cycles/_status.html"
+        return render_template(template, cycle=cycle, error=error), 422 if error else 200
+    # The status panel, and the progress panel out of band (closing marks plans missed).
+    return render_template("cycles/_status.html", cycle=cycle) + render_template(
+        "cycles/_progress.html", progress=services.cycle_progress(cycle), oob=True)

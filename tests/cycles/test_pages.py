@@ -96,7 +96,10 @@ def test_detail_shows_buckets_progress_and_totals(app, client, login_as, make_us
                     cases=90, sales=1000).save()
     login_as("manager")
     page = text_of(client.get(f"/cycles/{cycle.pk}"))
-    assert "M1</strong> Nov 2025" in page and "M16</strong> Feb 2027" in page
+    buckets = re.search(r'<table class="buckets">(.*?)</table>', page).group(1)
+    assert re.findall(r"<th[^>]*>(M\d+)</th>", buckets) == [f"M{i}" for i in range(1, 17)]
+    months = re.findall(r"<td>(\w+ \d{4})<br>", buckets)
+    assert (months[0], months[-1], len(months)) == ("Nov 2025", "Feb 2027", 16)
     assert page.count(">required</span>") == 12
     assert "5 reps with customers" in page
     assert "<dt>Submitted</dt><dd>1</dd>" in page and "<dt>Approved</dt><dd>1</dd>" in page
@@ -154,3 +157,16 @@ def test_without_htmx_a_transition_redirects_with_a_message(client, login_as, ma
     response = client.post_form(f"/cycles/{cycle.pk}/open", follow_redirects=True)
     assert "Only a draft cycle can be opened; this one is closed." in response.get_data(
         as_text=True)
+
+
+def test_closing_from_its_page_refreshes_the_progress_too(app, client, login_as, make_cycle,
+                                                           make_user, make_customer):
+    make_customer(make_user("sales_rep"))
+    cycle = make_cycle("2025-11", status="open")
+    login_as("admin")
+    before = text_of(client.get(f"/cycles/{cycle.pk}"))
+    assert "<dt>Pending</dt><dd>1 " in before and "<dt>Missed</dt><dd>0</dd>" in before
+    closed = text_of(client.htmx_post(f"/cycles/{cycle.pk}/close"))
+    assert 'id="cycle-status"' in closed and ">Closed</span>" in closed
+    assert 'id="cycle-progress" hx-swap-oob="true"' in closed
+    assert "<dt>Missed</dt><dd>1</dd>" in closed
