@@ -10,7 +10,15 @@ from datetime import date
 
 import pytest
 
-from sop.models import AuditEntry, Cycle, ImportLog, ImportProblem, PriceEntry, Product
+from sop.models import (
+    AuditEntry,
+    Cycle,
+    ImportLog,
+    ImportProblem,
+    PriceEntry,
+    Product,
+    Submission,
+)
 
 ROLES = ("admin", "manager", "sales_rep")
 EVERYONE = frozenset(ROLES)
@@ -20,7 +28,8 @@ PUBLIC = None  # no sign-in needed
 
 # endpoint: (method, path template, roles allowed or PUBLIC). {user} is another user's id,
 # {customer} a customer of another rep: a rep is told it does not exist (404), not refused.
-NOT_VISIBLE = {"customers.detail", "prices.matrix", "prices.export_matrix"}
+NOT_VISIBLE = {"customers.detail", "prices.matrix", "prices.export_matrix",
+               "submissions.detail"}
 ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "static": ("GET", "/static/css/app.css", PUBLIC),
     "health.health": ("GET", "/health", PUBLIC),
@@ -79,6 +88,12 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "cycles.detail": ("GET", "/cycles/{cycle}", SEES_ALL),
     "cycles.edit_cycle": ("GET", "/cycles/{cycle}/edit", ADMIN),
     "cycles.change_status": ("POST", "/cycles/{cycle}/close", ADMIN),
+    "submissions.board": ("GET", "/submissions", SEES_ALL),
+    "submissions.changes": ("GET", "/submissions/changes?cycle={cycle}&rep={user}", SEES_ALL),
+    "submissions.detail": ("GET", "/submissions/{submission}", SEES_ALL),
+    "submissions.approve": ("POST", "/submissions/{submission}/approve", SEES_ALL),
+    "submissions.reject": ("POST", "/submissions/{submission}/reject", SEES_ALL),
+    "submissions.submit": ("POST", "/submissions/submit", frozenset({"sales_rep"})),
 }
 
 
@@ -106,10 +121,12 @@ def test_route_access_by_role(client, make_user, make_customer, login_as, endpoi
                            problems=[ImportProblem(message="x")]).save()
     cycle = Cycle(year=2026, month=11, name="Nov 2026", planning_start=date(2026, 11, 1),
                   status="open").save()
+    submission = Submission(cycle=cycle, rep=other, status="submitted").save()
     if role != "anonymous":
         login_as(role)
     path = template.format(user=other.pk, customer=customer.pk, product=product.pk,
-                           price=price.pk, import_log=import_log.pk, cycle=cycle.pk)
+                           price=price.pk, import_log=import_log.pk, cycle=cycle.pk,
+                           submission=submission.pk)
     response = request_as(client, method, path) if role != "anonymous" else (
         client.get(path) if method == "GET" else client.post(path))
 

@@ -1,10 +1,16 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from sop.dashboard import services
+
 bp = Blueprint("dashboard", __name__)
 
 
 @bp.get("/")
 @login_required
 def index():
-    return render_template("dashboard/index.html", user=current_user)
+    if current_user.role == "sales_rep":
+        overview = services.rep_overview(current_user)
+    else:
+        overview = services.manager_overview()
+    return render_template("dashboard/index.html", user=current_user, overview=overview)

@@ -36,6 +36,13 @@
     }
   }, true);
 
+  // Close an expanded panel: <button data-clear="#id"> empties that element.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-clear]");
+    var target = button && document.querySelector(button.getAttribute("data-clear"));
+    if (target) { target.innerHTML = ""; }
+  });
+
   // Copy buttons for secrets shown once: <button data-copy="#id">
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
