@@ -108,7 +108,9 @@ def _review(submission_id: str, decision: str):
     if request.form.get("view") == "board":
         return render_template("submissions/_board_row.html",
                                row=services.board_row(submission.cycle, submission.rep),
-                               error=error, comment=comment), status
+                               error=error, comment=comment,
+                               oob_summary=services.board_summary(submission.cycle),
+                               labels=services.STATUS_LABELS), status
     return render_block("submissions/detail.html", "submission", submission=submission,
                         labels=services.STATUS_LABELS, error=error, comment=comment), status
 

@@ -72,6 +72,9 @@ def test_the_board_page_shows_status_figures_and_deltas(app, client, login, comp
     login(make_user("manager"))
     html = client.get("/submissions").get_data(as_text=True)
     assert "Submissions · Nov 2026" in html
+    assert html.count('id="board-summary"') == 1
+    assert '<dt>Submitted</dt><dd data-status="submitted">1</dd>' in html
+    assert '<dt>Not submitted</dt><dd data-status="draft">1</dd>' in html
     rita_row = html.split(f'id="board-rep-{company["rita"].pk}"')[1].split("</tr>")[0]
     assert "Submitted" in rita_row
     assert ">144<" in rita_row and ">$696<" in rita_row

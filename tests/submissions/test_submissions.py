@@ -264,6 +264,9 @@ def test_board_approve_swaps_the_row_in_place(app, client, login, plan, make_use
     assert "<html" not in html
     assert "Approved" in html and "Approved by Mona Manager" in html
     assert 'hx-post="/submissions/' not in html  # nothing left to review
+    # The counts per status above the table follow, out of band.
+    assert 'id="board-summary" hx-swap-oob="true"' in html
+    assert '<dt>Approved</dt><dd data-status="approved">1</dd>' in html
 
 
 def test_board_reject_without_comment_is_422_with_the_message_in_the_row(app, client, login,
