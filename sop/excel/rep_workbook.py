@@ -33,20 +33,18 @@ import difflib
 import io
 import operator
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from xml.etree import ElementTree
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from sop.excel.masterdata import ProblemLog, RowProblem
-from sop.excel.writer import text_cell, workbook_bytes
+from sop.excel.safety import UnsafeWorkbook
+from sop.excel.xlsxstream import Book, Formula, Sheet
 
 
 @dataclass
@@ -191,69 +189,37 @@ def quoted(title: str) -> str:
 
 # --- writing ----------------------------------------------------------------------------------
 
-THIN = Side(style="thin", color="B7B7B7")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="1D4E89")
-MANDATORY_FILL = PatternFill("solid", fgColor="C0504D")
-INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")  # editable cells
-COMPUTED_FILL = PatternFill("solid", fgColor="E7E6E6")  # formulas: do not type here
-MARKER_FILL = PatternFill("solid", fgColor="FCE4D6")
-WHITE_BOLD = Font(bold=True, color="FFFFFF")
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
-CENTER_WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
+HEAD_BLUE = "1D4E89"
+MANDATORY_RED = "C0504D"
+INPUT_YELLOW = "FFF8DC"  # editable cells
+COMPUTED_GREY = "E7E6E6"  # formulas: do not type here
+MARKER_ORANGE = "FCE4D6"
 
 
-class _Styler:
-    """Styled write-only cells at the cost of a copy: each style is resolved once."""
-
-    def __init__(self, sheet: Any) -> None:
-        self.sheet = sheet
-        self.protos: dict[str, WriteOnlyCell] = {}
-
-    def define(self, name: str, **style: Any) -> None:
-        proto = WriteOnlyCell(self.sheet)
-        for key, value in style.items():
-            setattr(proto, key, value)
-        self.protos[name] = proto
-
-    def cell(self, value: Any, style: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell._style = self.protos[style]._style.__copy__()
-        return cell
-
-    def text(self, value: str, style: str) -> WriteOnlyCell:
-        cell = text_cell(self.sheet, value)
-        quote = cell.quotePrefix
-        cell._style = self.protos[style]._style.__copy__()
-        if quote:
-            cell.quotePrefix = True
-        return cell
-
-
-def _styler(sheet: Any) -> _Styler:
-    styler = _Styler(sheet)
-    styler.define("title", font=TITLE)
-    styler.define("note", font=Font(italic=True, color="595959"))
-    styler.define("band", font=WHITE_BOLD, fill=HEAD_FILL, alignment=CENTER_WRAP)
-    styler.define("mandatory_band", font=WHITE_BOLD, fill=MANDATORY_FILL, alignment=CENTER_WRAP)
-    styler.define("head", font=WHITE_BOLD, fill=HEAD_FILL, alignment=CENTER_WRAP, border=BORDER)
-    styler.define("head_month", font=WHITE_BOLD, fill=HEAD_FILL, alignment=CENTER_WRAP,
-                  border=BORDER, number_format=MONTH_FORMAT)
-    styler.define("head_mandatory", font=WHITE_BOLD, fill=MANDATORY_FILL, alignment=CENTER_WRAP,
-                  border=BORDER, number_format=MONTH_FORMAT)
-    styler.define("plain", border=BORDER)
-    styler.define("code", border=BORDER, number_format=CODE_FORMAT)
-    styler.define("input_text", border=BORDER, fill=INPUT_FILL)
-    styler.define("input_code", border=BORDER, fill=INPUT_FILL, number_format=CODE_FORMAT)
-    styler.define("qty", border=BORDER, fill=INPUT_FILL, number_format=QTY_FORMAT)
-    styler.define("price", border=BORDER, fill=INPUT_FILL, number_format=PRICE_FORMAT)
-    styler.define("total", border=BORDER, fill=COMPUTED_FILL, font=BOLD,
-                  number_format=QTY_FORMAT)
-    styler.define("sum_qty", border=BORDER, fill=COMPUTED_FILL, number_format=QTY_FORMAT)
-    styler.define("sales", border=BORDER, fill=COMPUTED_FILL, number_format=PRICE_FORMAT)
-    styler.define("marker", font=BOLD, fill=MARKER_FILL)
-    return styler
+def _styles(book: Book) -> dict[str, int]:
+    head = {"bold": True, "color": "FFFFFF", "center": True, "wrap": True}
+    return {
+        "title": book.style(bold=True, size=14),
+        "note": book.style(italic=True, color="595959"),
+        "band": book.style(fill=HEAD_BLUE, **head),
+        "mandatory_band": book.style(fill=MANDATORY_RED, **head),
+        "head": book.style(fill=HEAD_BLUE, border=True, **head),
+        "head_month": book.style(fill=HEAD_BLUE, border=True, number_format=MONTH_FORMAT,
+                                 **head),
+        "head_mandatory": book.style(fill=MANDATORY_RED, border=True,
+                                     number_format=MONTH_FORMAT, **head),
+        "plain": book.style(border=True),
+        "code": book.style(border=True, number_format=CODE_FORMAT),
+        "input_text": book.style(border=True, fill=INPUT_YELLOW),
+        "input_code": book.style(border=True, fill=INPUT_YELLOW, number_format=CODE_FORMAT),
+        "qty": book.style(border=True, fill=INPUT_YELLOW, number_format=QTY_FORMAT),
+        "price": book.style(border=True, fill=INPUT_YELLOW, number_format=PRICE_FORMAT),
+        "total": book.style(border=True, fill=COMPUTED_GREY, bold=True,
+                            number_format=QTY_FORMAT),
+        "sum_qty": book.style(border=True, fill=COMPUTED_GREY, number_format=QTY_FORMAT),
+        "sales": book.style(border=True, fill=COMPUTED_GREY, number_format=PRICE_FORMAT),
+        "marker": book.style(bold=True, fill=MARKER_ORANGE),
+    }
 
 
 def write_rep_workbook(plan: WorkbookPlan) -> bytes:
@@ -261,9 +227,9 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
     probability List and the Budget. A line goes to its catalog row, unless its item is not in
     the catalog or it is flagged new_item: then it goes to the "add new Item Codes" block, so
     reading the file back gives the same lines with the same flags."""
-    months = len(plan.months)
-    layout = Layout(months)
-    workbook = Workbook(write_only=True)
+    layout = Layout(len(plan.months))
+    book = Book()
+    styles = _styles(book)
     taken: set[str] = {"summary", LIST_SHEET.lower(), "budget"}
     titles = [sheet_title(customer.name, taken) for customer in plan.customers]
     catalog_codes = {item.item_code for item in plan.catalog}
@@ -273,90 +239,97 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
             if line.new_item or line.item_code not in catalog_codes:
                 new_codes.setdefault(line.item_code, line.description)
 
-    _write_summary(workbook, plan, layout, titles, new_codes)
+    _write_summary(book, styles, plan, layout, titles, new_codes)
     for customer, title in zip(plan.customers, titles, strict=True):
-        _write_customer(workbook, plan, layout, customer, title, catalog_codes)
-    _write_list(workbook)
-    _write_budget(workbook, plan)
-    return workbook_bytes(workbook)
+        _write_customer(book, styles, plan, layout, customer, title, catalog_codes)
+    _write_list(book, styles)
+    _write_budget(book, styles, plan)
+    return book.save()
 
 
-def _column_widths(sheet: Any, layout: Layout) -> None:
-    widths = {0: 2, 1: 5, 2: 22, 3: 10, 4: 36, 5: 30}
-    for index, width in widths.items():
-        sheet.column_dimensions[letter(index)].width = width
+def _widths(layout: Layout) -> dict[int, float]:
+    widths: dict[int, float] = {1: 2, 2: 5, 3: 22, 4: 10, 5: 36, 6: 30}
     for index in range(layout.qty, layout.width):
-        sheet.column_dimensions[letter(index)].width = 10
-    sheet.column_dimensions[letter(layout.total + 1)].width = 3
-    sheet.column_dimensions[letter(layout.sales - 1)].width = 3
+        widths[index + 1] = 10
+    widths[layout.total + 2] = 3
+    widths[layout.sales] = 3
+    return widths
 
 
-def _header_row(styler: _Styler, plan: WorkbookPlan, layout: Layout, f_header: str,
-                with_prices: bool = True) -> list[Any]:
-    months = len(plan.months)
-    row: list[Any] = [None] * (layout.width if with_prices else layout.total + 1)
-    row[1] = styler.text("#", "head")
-    row[2] = styler.text("Group - Category", "head")
-    row[3] = styler.text("ITEM\nCODE", "head")
-    row[4] = styler.text("DESCRIPTION", "head")
-    row[5] = styler.text(f_header, "head")
+class _Row:
+    """One row being built: values and style ids by 0-based column."""
+
+    def __init__(self, width: int) -> None:
+        self.values: list[Any] = [None] * width
+        self.styles: list[int | None] = [None] * width
+
+    def put(self, column: int, value: Any, style: int | None) -> None:
+        self.values[column] = value
+        self.styles[column] = style
+
+    def write(self, sheet: Sheet) -> int:
+        return sheet.append(self.values, self.styles)
+
+
+def _header_row(styles: dict[str, int], plan: WorkbookPlan, layout: Layout, f_header: str,
+                with_prices: bool = True) -> _Row:
+    row = _Row(layout.width if with_prices else layout.total + 1)
+    for column, text in ((1, "#"), (2, "Group - Category"), (3, "ITEM\nCODE"),
+                         (4, "DESCRIPTION"), (5, f_header)):
+        row.put(column, text, styles["head"])
     for offset, month in enumerate(plan.months):
-        style = "head_mandatory" if offset < plan.mandatory_months else "head_month"
-        row[layout.qty + offset] = styler.cell(month, style)
+        style = styles["head_mandatory" if offset < plan.mandatory_months else "head_month"]
+        row.put(layout.qty + offset, month, style)
         if with_prices:
-            row[layout.price + offset] = styler.cell(month, style)
-            row[layout.sales + offset] = styler.cell(month, style)
-    row[layout.total] = styler.text("TOTAL", "head")
-    del months
+            row.put(layout.price + offset, month, style)
+            row.put(layout.sales + offset, month, style)
+    row.put(layout.total, "TOTAL", styles["head"])
     return row
 
 
-def _bands(styler: _Styler, sheet: Any, plan: WorkbookPlan, layout: Layout,
-           with_prices: bool = True) -> None:
-    """Rows 4-6: the block titles (merged) and the mandatory-months band."""
-    months = len(plan.months)
-    row4: list[Any] = [None] * layout.width
-    row4[layout.qty] = styler.text("VOLUME FORECAST (CASES)", "band")
-    if with_prices:
-        row4[layout.price] = styler.text("PRICE FORECAST", "band")
-        row4[layout.sales] = styler.text("SALES FORECAST", "band")
-    sheet.append(row4)
-    sheet.append([])
-    row6: list[Any] = [None] * layout.width
-    mandatory = min(plan.mandatory_months, months)
-    if mandatory:
-        row6[layout.qty] = styler.text(f"Mandatory: M1-M{mandatory} (0 counts as a value)",
-                                       "mandatory_band")
-    sheet.append(row6)
+def _top(sheet: Sheet, styles: dict[str, int], plan: WorkbookPlan, layout: Layout,
+         title: str, note: str, with_prices: bool = True) -> None:
+    """Rows 1-6: title, note, the block titles (merged) and the mandatory-months band."""
+    months = layout.months
+    sheet.append([None, title], [None, styles["title"]])
+    sheet.append([None, note], [None, styles["note"]])
+    sheet.skip()
+    row4 = _Row(layout.width)
+    row4.put(layout.qty, "VOLUME FORECAST (CASES)", styles["band"])
     blocks = [(layout.qty, layout.qty + months - 1)]
     if with_prices:
+        row4.put(layout.price, "PRICE FORECAST", styles["band"])
+        row4.put(layout.sales, "SALES FORECAST", styles["band"])
         blocks += [(layout.price, layout.price + months - 1),
                    (layout.sales, layout.sales + months - 1)]
+    row4.write(sheet)
+    sheet.skip()
+    mandatory = min(plan.mandatory_months, months)
+    if mandatory:
+        row6 = _Row(layout.width)
+        row6.put(layout.qty, f"Mandatory: M1-M{mandatory} (0 counts as a value)",
+                 styles["mandatory_band"])
+        row6.write(sheet)
+    else:
+        sheet.skip()
     for first, last in blocks:
-        sheet.merged_cells.add(CellRange(f"{letter(first)}4:{letter(last)}5"))
+        sheet.merges.append(f"{letter(first)}4:{letter(last)}5")
     if mandatory > 1:
-        sheet.merged_cells.add(CellRange(f"{letter(layout.qty)}6:"
-                                         f"{letter(layout.qty + mandatory - 1)}6"))
+        sheet.merges.append(f"{letter(layout.qty)}6:{letter(layout.qty + mandatory - 1)}6")
 
 
 def _code_value(code: str) -> int | str:
     return int(code) if code.isdigit() else code
 
 
-def _write_customer(workbook: Workbook, plan: WorkbookPlan, layout: Layout,
+def _write_customer(book: Book, styles: dict[str, int], plan: WorkbookPlan, layout: Layout,
                     customer: CustomerSheet, title: str, catalog_codes: set[str]) -> None:
-    sheet = workbook.create_sheet(title=title)
-    styler = _styler(sheet)
     months = layout.months
-    _column_widths(sheet, layout)
-    sheet.freeze_panes = f"{letter(layout.qty)}{FIRST_ROW}"
-    sheet.append([None, styler.text(customer.name, "title")])
-    sheet.append([None, styler.text(f"{plan.rep_name} — {plan.cycle_name}. Type in the "
-                                    "yellow cells; grey cells are formulas.", "note")])
-    sheet.append([])
-    _bands(styler, sheet, plan, layout)
-    header = _header_row(styler, plan, layout, "Probability")
-    sheet.append(header)
+    sheet = book.add_sheet(title, _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}")
+    _top(sheet, styles, plan, layout, customer.name,
+         f"{plan.rep_name} - {plan.cycle_name}. Type in the yellow cells; grey cells are "
+         "formulas.")
+    _header_row(styles, plan, layout, "Probability").write(sheet)
 
     by_code: dict[str, SheetLine] = {}
     new_lines: list[SheetLine] = []
@@ -369,152 +342,127 @@ def _write_customer(workbook: Workbook, plan: WorkbookPlan, layout: Layout,
     qty_letters = [letter(layout.qty + m) for m in range(months)]
     price_letters = [letter(layout.price + m) for m in range(months)]
     total_to = qty_letters[min(TOTAL_MONTHS, months) - 1]
+    qty_style, price_style, sales_style = styles["qty"], styles["price"], styles["sales"]
+    input_text = styles["input_text"]
 
-    def item_row(row_number: int, sequence: int | None, group: str, code: str | None,
-                 description: str, line: SheetLine | None, editable_item: bool) -> list[Any]:
-        row: list[Any] = [None] * layout.width
-        row[1] = styler.cell(sequence, "plain") if sequence is not None else None
-        row[2] = styler.text(group, "plain") if group else None
+    def item_row(sequence: int | None, group: str, code: str | None, description: str,
+                 line: SheetLine | None, editable_item: bool) -> None:
+        number = sheet.rows + 1
+        row = _Row(layout.width)
+        if sequence is not None:
+            row.put(1, sequence, styles["plain"])
+        row.put(2, group or None, styles["plain"])
         if editable_item:
-            row[3] = styler.cell(_code_value(code) if code else None, "input_code")
-            row[4] = styler.text(description, "input_text") if description else \
-                styler.cell(None, "input_text")
+            row.put(3, _code_value(code) if code else None, styles["input_code"])
+            row.put(4, description or None, input_text)
         else:
-            row[3] = styler.cell(_code_value(code), "code") if code else None
-            row[4] = styler.text(description, "plain") if description else None
+            row.put(3, _code_value(code) if code else None, styles["code"])
+            row.put(4, description or None, styles["plain"])
         probability = line.probability if line is not None else None
-        text = PROBABILITY_TEXTS.get(probability) if probability is not None else None
-        row[5] = styler.text(text, "input_text") if text else styler.cell(None, "input_text")
+        row.put(5, PROBABILITY_TEXTS.get(probability) if probability is not None else None,
+                input_text)
+        qty = line.qty if line is not None else []
+        price = line.price if line is not None else []
         for m in range(months):
-            qty = line.qty[m] if line is not None and m < len(line.qty) else None
-            price = line.price[m] if line is not None and m < len(line.price) else None
-            if qty is not None:  # blank input cells get their fill from `_input_fill`
-                row[layout.qty + m] = styler.cell(qty, "qty")
-            if price is not None:
-                row[layout.price + m] = styler.cell(price, "price")
-            row[layout.sales + m] = styler.cell(
-                f"={qty_letters[m]}{row_number}*{price_letters[m]}{row_number}", "sales")
-        row[layout.total] = styler.cell(f"=SUM({qty_letters[0]}{row_number}:{total_to}"
-                                        f"{row_number})", "total")
-        return row
+            row.put(layout.qty + m, qty[m] if m < len(qty) else None, qty_style)
+            row.put(layout.price + m, price[m] if m < len(price) else None, price_style)
+            row.put(layout.sales + m, Formula(f"{qty_letters[m]}{number}*"
+                                              f"{price_letters[m]}{number}"), sales_style)
+        row.put(layout.total, Formula(f"SUM({qty_letters[0]}{number}:{total_to}{number})"),
+                styles["total"])
+        row.write(sheet)
 
-    row_number = FIRST_ROW
     for sequence, item in enumerate(plan.catalog, start=1):
-        sheet.append(item_row(row_number, sequence, item.group_text, item.item_code,
-                              item.description, by_code.get(item.item_code), False))
-        row_number += 1
-    validation_ranges = [f"F{FIRST_ROW}:F{row_number - 1}"] if plan.catalog else []
-
-    sheet.append([])
-    row_number += 1
-    sheet.append([None, None, styler.text(NEW_ITEM_MARKER, "marker")])
-    row_number += 1
-    sheet.append(_header_row(styler, plan, layout, "Probability"))
-    row_number += 1
-    first_new = row_number
-    count = max(NEW_ITEM_ROWS, len(new_lines) + 1)
-    for index in range(count):
+        item_row(sequence, item.group_text, item.item_code, item.description,
+                 by_code.get(item.item_code), False)
+    ranges = [f"F{FIRST_ROW}:F{sheet.rows}"] if plan.catalog else []
+    sheet.skip()
+    sheet.append([None, None, NEW_ITEM_MARKER], [None, None, styles["marker"]])
+    _header_row(styles, plan, layout, "Probability").write(sheet)
+    first_new = sheet.rows + 1
+    for index in range(max(NEW_ITEM_ROWS, len(new_lines) + 1)):
         line = new_lines[index] if index < len(new_lines) else None
-        sheet.append(item_row(row_number, None, "", line.item_code if line else None,
-                              line.description if line else "", line, True))
-        row_number += 1
-    validation_ranges.append(f"F{first_new}:F{row_number - 1}")
-
-    validation = DataValidation(type="list", formula1=f"{LIST_SHEET}!$B$2:$B$"
-                                f"{len(PROBABILITY_TEXTS) + 1}", allow_blank=True)
-    validation.error = "Choose a probability from the list."
-    validation.prompt = "Probability of this volume"
-    validation.sqref = " ".join(validation_ranges)  # type: ignore[assignment]
-    sheet.data_validations.append(validation)
+        item_row(None, "", line.item_code if line else None,
+                 line.description if line else "", line, True)
+    ranges.append(f"F{first_new}:F{sheet.rows}")
+    sheet.validations.append((" ".join(ranges),
+                              f"{LIST_SHEET}!$B$2:$B${len(PROBABILITY_TEXTS) + 1}"))
 
 
-def _write_summary(workbook: Workbook, plan: WorkbookPlan, layout: Layout, titles: list[str],
-                   new_codes: dict[str, str]) -> None:
+def _write_summary(book: Book, styles: dict[str, int], plan: WorkbookPlan, layout: Layout,
+                   titles: list[str], new_codes: dict[str, str]) -> None:
     """Per item, each month's cases summed over every customer sheet by item code."""
-    sheet = workbook.create_sheet(title="Summary")
-    styler = _styler(sheet)
     months = layout.months
-    _column_widths(sheet, layout)
-    sheet.freeze_panes = f"{letter(layout.qty)}{FIRST_ROW}"
-    sheet.append([None, styler.text(f"Summary — {plan.rep_name}", "title")])
-    sheet.append([None, styler.text(f"{plan.cycle_name}: cases per item over all customer "
-                                    "sheets (formulas).", "note")])
-    sheet.append([])
-    _bands(styler, sheet, plan, layout, with_prices=False)
-    sheet.append(_header_row(styler, plan, layout, SUMMARY_F, with_prices=False))
+    sheet = book.add_sheet("Summary", _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}")
+    _top(sheet, styles, plan, layout, f"Summary - {plan.rep_name}",
+         f"{plan.cycle_name}: cases per item over all customer sheets (formulas).",
+         with_prices=False)
+    _header_row(styles, plan, layout, SUMMARY_F, with_prices=False).write(sheet)
     qty_letters = [letter(layout.qty + m) for m in range(months)]
     total_to = qty_letters[min(TOTAL_MONTHS, months) - 1]
     refs = [quoted(title) for title in titles]
     rows = [(item.group_text, item.item_code, item.description) for item in plan.catalog]
     rows += [("New item", code, description) for code, description in new_codes.items()]
     for offset, (group, code, description) in enumerate(rows):
-        row_number = FIRST_ROW + offset
-        row: list[Any] = [None] * (layout.total + 1)
-        row[1] = styler.cell(offset + 1, "plain")
-        row[2] = styler.text(group, "plain") if group else None
-        row[3] = styler.cell(_code_value(code), "code")
-        row[4] = styler.text(description, "plain") if description else None
+        number = FIRST_ROW + offset
+        row = _Row(layout.total + 1)
+        row.put(1, offset + 1, styles["plain"])
+        row.put(2, group or None, styles["plain"])
+        row.put(3, _code_value(code), styles["code"])
+        row.put(4, description or None, styles["plain"])
         for m, column in enumerate(qty_letters):
-            terms = [f"SUMIF({ref}!$D:$D,$D{row_number},{ref}!{column}:{column})"
-                     for ref in refs]
-            formula = "=" + ("+".join(terms) if terms else "0")
-            if len(formula) > MAX_FORMULA:  # Excel's limit: fall back to a sum of sums
-                formula = "=SUM(" + ",".join(terms) + ")"
-            row[layout.qty + m] = styler.cell(formula, "sum_qty")
-        row[layout.total] = styler.cell(f"=SUM({qty_letters[0]}{row_number}:{total_to}"
-                                        f"{row_number})", "total")
-        sheet.append(row)
+            terms = [f"SUMIF({ref}!$D:$D,$D{number},{ref}!{column}:{column})" for ref in refs]
+            formula = "+".join(terms) if terms else "0"
+            if len(formula) > MAX_FORMULA:  # Excel's limit: a SUM of up to 255 SUMIFs
+                formula = "SUM(" + ",".join(terms) + ")"
+            row.put(layout.qty + m, Formula(formula), styles["sum_qty"])
+        row.put(layout.total, Formula(f"SUM({qty_letters[0]}{number}:{total_to}{number})"),
+                styles["total"])
+        row.write(sheet)
 
 
-def _write_list(workbook: Workbook) -> None:
-    sheet = workbook.create_sheet(title=LIST_SHEET)
-    styler = _styler(sheet)
-    for column, width in zip("ABC", (8, 44, 12), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.append([styler.text("Code", "head"), styler.text("Probability", "head"),
-                  styler.text("Risk", "head")])
+def _write_list(book: Book, styles: dict[str, int]) -> None:
+    sheet = book.add_sheet(LIST_SHEET, {1: 8, 2: 44, 3: 12})
+    head = styles["head"]
+    sheet.append(["Code", "Probability", "Risk"], [head, head, head])
     for code, text in PROBABILITY_TEXTS.items():
         sheet.append([code, text, PROBABILITY_RISKS[code]])
 
 
-def _write_budget(workbook: Workbook, plan: WorkbookPlan) -> None:
+def _write_budget(book: Book, styles: dict[str, int], plan: WorkbookPlan) -> None:
     """The §5.3 pivot for the plan's M1-M12 that have a budget: cases block, then $ block."""
-    sheet = workbook.create_sheet(title="Budget")
-    styler = _styler(sheet)
     window = plan.months[:TOTAL_MONTHS]
     shown = [m for m in window if any(m in row.cases or m in row.sales for row in plan.budget)]
-    sheet.append([styler.text(f"Budget — {plan.rep_name}", "title")])
-    sheet.append([])
-    width = 2 + len(shown)
+    block = 2 + len(shown) + 1
+    widths = {}
+    for column in range(2 * block):
+        widths[column + 1] = 24 if column % block < 2 else 14
+    sheet = book.add_sheet("Budget", widths)
+    sheet.append([f"Budget - {plan.rep_name}"], [styles["title"]])
+    sheet.skip()
+    head = styles["head"]
     header: list[Any] = []
-    for block in ("Q", "Sales"):
-        header += [styler.text("Row Labels", "head"), styler.text("Customer S&OP", "head")]
-        header += [styler.text(f"Sum of {block}-{m.month}", "head") for m in shown]
-        header.append(None)
-    sheet.append(header)
-    for column in range(2 * (width + 1)):
-        sheet.column_dimensions[letter(column)].width = 24 if column % (width + 1) < 2 else 14
+    for name in ("Q", "Sales"):
+        header += ["Row Labels", "Customer S&OP", *(f"Sum of {name}-{m.month}" for m in shown),
+                   None]
+    sheet.append(header, [head] * len(header))
     totals_q = [0.0] * len(shown)
     totals_s = [0.0] * len(shown)
     for index, budget in enumerate(plan.budget):
-        label = styler.text(plan.rep_name, "plain") if index == 0 else None
-        name = text_cell(sheet, budget.sop_name)
+        label = plan.rep_name if index == 0 else None
         cases = [budget.cases.get(m, 0.0) for m in shown]
         sales = [budget.sales.get(m, 0.0) for m in shown]
         totals_q = [a + b for a, b in zip(totals_q, cases, strict=True)]
         totals_s = [a + b for a, b in zip(totals_s, sales, strict=True)]
-        row: list[Any] = [label, name, *cases, None]
-        row += [styler.text(plan.rep_name, "plain") if index == 0 else None,
-                text_cell(sheet, budget.sop_name), *sales]
-        sheet.append(row)
-    sheet.append([styler.text("Grand Total", "head"), None, *totals_q, None,
-                  styler.text("Grand Total", "head"), None, *totals_s])
+        sheet.append([label, budget.sop_name, *cases, None, label, budget.sop_name, *sales])
+    total_row = ["Grand Total", None, *totals_q, None, "Grand Total", None, *totals_s]
+    sheet.append(total_row, [head if v == "Grand Total" else None for v in total_row])
 
 
 # --- reading: rows from .xlsx or .xlsb ---------------------------------------------------------
 
 @dataclass(frozen=True)
-class Formula:
+class FormulaCell:
     """A cell holding a formula; `text` without the '=' (None when the format hides it)."""
 
     text: str | None
@@ -522,36 +470,174 @@ class Formula:
 
 def _xlsx_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
     """(sheet name, rows) where rows yield (row number, values) as typed: formulas are
-    `Formula`, never their cached value."""
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    `FormulaCell`, never their cached value. Streams each sheet's XML (expat through
+    ElementTree.iterparse): ~5x faster than openpyxl's read-only mode, for the same values."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = set(archive.namelist())
+    workbook = _parse(archive.read("xl/workbook.xml"))
+    rels_path = "xl/_rels/workbook.xml.rels"
+    targets = {}
+    if rels_path in names:
+        for rel in _parse(archive.read(rels_path)):
+            targets[rel.get("Id")] = rel.get("Target", "")
+    strings = _shared_strings(archive, names)
+    dates = _date_styles(archive, names)
+    for sheet in workbook.iter(f"{MAIN_NS}sheet"):
+        target = targets.get(sheet.get(f"{REL_NS}id") or "", "")
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if path in names and "worksheets/" in path:
+            yield sheet.get("name") or "", _xlsx_rows(archive, path, strings, dates)
+
+
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+DATE_FORMAT_IDS = {14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57}
+CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+NO_DTD = UnsafeWorkbook("The workbook holds XML declarations Excel never writes (a DTD): save it "
+                        "again from Excel and upload the new copy.")
+
+
+def _check_prolog(head: bytes) -> None:
+    """Entities (billion laughs, external files) need a DTD before the root element: refuse
+    any part that has one, so expat never expands anything."""
+    root = re.search(rb"<[A-Za-z]", head)
+    if root is None or re.search(rb"<!DOCTYPE|<!ENTITY", head[:root.start()], re.IGNORECASE):
+        raise NO_DTD
+
+
+def _parse(data: bytes) -> ElementTree.Element:
+    _check_prolog(data[:65536])
+    return ElementTree.fromstring(data)  # noqa: S314 - prolog checked: no DTD, no entities
+
+
+def _events(stream: Any) -> Iterator[tuple[str, ElementTree.Element]]:
+    """iterparse's ("end", element) events of a zip member, fed in chunks, DTD refused."""
+    head = stream.read(65536)
+    _check_prolog(head)
+    parser = ElementTree.XMLPullParser(("end",))
+    chunk = head
+    while chunk:
+        parser.feed(chunk)
+        yield from parser.read_events()
+        chunk = stream.read(65536)
+    parser.close()
+    yield from parser.read_events()
+
+
+def _shared_strings(archive: zipfile.ZipFile, names: set[str]) -> list[str]:
+    if "xl/sharedStrings.xml" not in names:
+        return []
+    strings: list[str] = []
+    text_tag, item_tag, phonetic = f"{MAIN_NS}t", f"{MAIN_NS}si", f"{MAIN_NS}rPh"
+    with archive.open("xl/sharedStrings.xml") as stream:
+        for _, element in _events(stream):
+            if element.tag == item_tag:
+                for skip in element.findall(phonetic):
+                    element.remove(skip)
+                strings.append("".join(t.text or "" for t in element.iter(text_tag)))
+                element.clear()
+    return strings
+
+
+def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> set[int]:
+    """Indexes of the cell formats that show a date (their numbers are dates)."""
+    if "xl/styles.xml" not in names:
+        return set()
+    root = _parse(archive.read("xl/styles.xml"))
+    custom = set()
+    for fmt in root.iter(f"{MAIN_NS}numFmt"):
+        code = re.sub(r'"[^"]*"|\[[^\]]*\]', "", (fmt.get("formatCode") or "").lower())
+        if re.search(r"[dy]|m{3,}", code):
+            custom.add(int(fmt.get("numFmtId") or 0))
+    found = set()
+    xfs = root.find(f"{MAIN_NS}cellXfs")
+    for index, xf in enumerate(xfs if xfs is not None else []):
+        number = int(xf.get("numFmtId") or 0)
+        if number in DATE_FORMAT_IDS or number in custom:
+            found.add(index)
+    return found
+
+
+def _column_index(letters: str, cache: dict[str, int] = {}) -> int:  # noqa: B006
+    index = cache.get(letters)
+    if index is None:
+        index = 0
+        for char in letters:
+            index = index * 26 + ord(char) - 64
+        index -= 1
+        cache[letters] = index
+    return index
+
+
+def _xlsx_rows(archive: zipfile.ZipFile, path: str, strings: list[str], dates: set[int]
+               ) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    cell_tag, row_tag = f"{MAIN_NS}c", f"{MAIN_NS}row"
+    value_tag, formula_tag, inline_tag = f"{MAIN_NS}v", f"{MAIN_NS}f", f"{MAIN_NS}is"
+    text_tag = f"{MAIN_NS}t"
+    with archive.open(path) as stream:
+        cells: dict[int, Any] = {}
+        last_row = 0
+        column = -1
+        for _, element in _events(stream):
+            tag = element.tag
+            if tag == cell_tag:
+                ref = element.get("r")
+                if ref:
+                    match = CELL_REF.match(ref)
+                    column = _column_index(match.group(1)) if match else column + 1
+                else:
+                    column += 1
+                formula = element.find(formula_tag)
+                kind = element.get("t")
+                if formula is not None:
+                    cells[column] = FormulaCell(formula.text or "")
+                elif kind == "inlineStr":
+                    inline = element.find(inline_tag)
+                    cells[column] = "".join(t.text or "" for t in inline.iter(text_tag)) \
+                        if inline is not None else ""
+                else:
+                    raw = element.findtext(value_tag)
+                    if raw is not None:
+                        cells[column] = _typed(raw, kind, element.get("s"), strings, dates)
+                element.clear()
+            elif tag == row_tag:
+                number = element.get("r")
+                last_row = int(number) if number else last_row + 1
+                if cells:
+                    width = max(cells) + 1
+                    yield last_row, tuple(cells.get(i) for i in range(width))
+                    cells = {}
+                column = -1
+                element.clear()
+
+
+def _typed(raw: str, kind: str | None, style: str | None, strings: list[str],
+           dates: set[int]) -> Any:
+    if kind == "s":
+        index = int(raw)
+        return strings[index] if 0 <= index < len(strings) else ""
+    if kind in ("str", "e"):
+        return raw
+    if kind == "b":
+        return raw == "1"
+    if kind == "d":
+        try:
+            return datetime.fromisoformat(raw)
+        except ValueError:
+            return raw
     try:
-        for sheet in workbook.worksheets:
-            if getattr(sheet, "sheet_state", "visible") == "chartsheet":
-                continue
-            yield sheet.title, _xlsx_rows(sheet)
-    finally:
-        workbook.close()
-
-
-def _xlsx_rows(sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if not values:
-            continue
-        if any((type(v) is str and v.startswith("=")) or (v is not None and type(v) not in
-               (str, int, float, bool, datetime, date)) for v in values):
-            values = tuple(_xlsx_value(v) for v in values)
-        yield number, values
-
-
-def _xlsx_value(value: Any) -> Any:
-    if type(value) is str and value.startswith("="):
-        return Formula(value[1:])
-    if value is None or type(value) in (str, int, float, bool, datetime, date):
-        return value
-    text = getattr(value, "text", None)  # ArrayFormula / DataTableFormula
-    if text is not None:
-        return Formula(str(text).lstrip("="))
-    return value
+        number = float(raw)
+    except ValueError:
+        return raw
+    if style is not None and dates and int(style) in dates:
+        try:
+            return EXCEL_EPOCH + timedelta(days=number)
+        except OverflowError:
+            return number
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def _xlsb_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
@@ -593,7 +679,7 @@ def _xlsb_rows(sheet: Any, biff12: Any) -> Iterator[tuple[int, tuple[Any, ...]]]
             if kind == biff12.STRING and strings is not None:
                 value: Any = strings[record.v]
             elif kind >= biff12.FORMULA_STRING:
-                value = Formula(None)
+                value = FormulaCell(None)
             elif kind in (biff12.BOOLERR,):
                 value = "#ERROR"
             else:
@@ -607,9 +693,7 @@ def _xlsb_rows(sheet: Any, biff12: Any) -> Iterator[tuple[int, tuple[Any, ...]]]
 
 
 def workbook_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
-    """Sheets of an .xlsx or .xlsb workbook as rows of typed values (see `Formula`)."""
-    import zipfile
-
+    """Sheets of an .xlsx or .xlsb workbook as rows of typed values (see `FormulaCell`)."""
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except zipfile.BadZipFile:
@@ -680,7 +764,7 @@ def _amount(value: Any, what: str, warn: Callable[[str], None]) -> float:
     """A typed quantity or price; raises _Bad with what to do."""
     if type(value) is float or type(value) is int:
         number = float(value)
-    elif isinstance(value, Formula):
+    elif isinstance(value, FormulaCell):
         if value.text is None:
             raise _Bad(f"This {what} cell holds a formula; formulas are not read (their "
                        "saved results can be wrong): type the number instead.")
@@ -717,7 +801,7 @@ def item_code(value: Any) -> str:
     """An item code cell (number or text) as the 6-digit code; _Bad when it is not one."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, bool | Formula):
+    if isinstance(value, bool | FormulaCell):
         raise _Bad("Type the 6-digit item code (e.g. 110001), not a formula.")
     text = str(value).strip()
     if text.endswith(".0"):
@@ -746,7 +830,7 @@ def map_probability(value: Any) -> tuple[int | None, str | None]:
     warning. Category names win over risk words (`Customer Forecast - HIGH Risk` → 2)."""
     if _blank(value):
         return None, None
-    if isinstance(value, Formula):
+    if isinstance(value, FormulaCell):
         return None, "The probability holds a formula: choose a category from the list."
     if isinstance(value, int | float) and not isinstance(value, bool):
         if float(value) in (0.0, 1.0, 2.0, 3.0):
@@ -878,7 +962,7 @@ def _read_row(state: _SheetState, layout: Layout, number: int, values: tuple[Any
         if _blank(value):
             qty.append(0.0)
             continue
-        formulas = formulas or isinstance(value, Formula)
+        formulas = formulas or isinstance(value, FormulaCell)
         try:
             number_value = _amount(value, "quantity",
                                    lambda text, c=column, v=value: problem(c, v, text, "warning"))
@@ -886,7 +970,7 @@ def _read_row(state: _SheetState, layout: Layout, number: int, values: tuple[Any
             problem(column, value, str(exc))
             qty.append(0.0)
             continue
-        typed = typed or (number_value != 0 and not isinstance(value, Formula))
+        typed = typed or (number_value != 0 and not isinstance(value, FormulaCell))
         qty.append(number_value)
 
     price: list[float | None] = [None] * months
@@ -900,14 +984,14 @@ def _read_row(state: _SheetState, layout: Layout, number: int, values: tuple[Any
         value = _cell(values, column)
         if _blank(value):
             continue
-        formulas = formulas or isinstance(value, Formula)
+        formulas = formulas or isinstance(value, FormulaCell)
         try:
             amount = _amount(value, "price",
                              lambda text, c=column, v=value: problem(c, v, text, "warning"))
         except _Bad as exc:
             problem(column, value, str(exc))
             continue
-        typed = typed or (amount != 0 and not isinstance(value, Formula))
+        typed = typed or (amount != 0 and not isinstance(value, FormulaCell))
         if state.kind == "single":
             price = [amount] * months
         else:
@@ -949,7 +1033,7 @@ def _read_row(state: _SheetState, layout: Layout, number: int, values: tuple[Any
     state.sheet.lines.append(SheetLine(
         item_code=code,
         description=description.strip() if isinstance(description, str) else
-        ("" if description is None or isinstance(description, Formula) else str(description)),
+        ("" if description is None or isinstance(description, FormulaCell) else str(description)),
         probability=probability, qty=qty, price=price, new_item=state.in_new_block,
         row=number))
 
@@ -960,7 +1044,7 @@ def _log(problems: ProblemLog, found: list[RowProblem]) -> None:
 
 
 def _shown(value: Any) -> Any:
-    if isinstance(value, Formula):
+    if isinstance(value, FormulaCell):
         return f"={value.text}" if value.text is not None else "(formula)"
     return value
 
