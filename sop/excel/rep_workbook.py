@@ -1021,12 +1021,11 @@ def _read_row(state: _SheetState, layout: Layout, number: int, values: tuple[Any
         probability, warning = map_probability(_cell(values, 5))
         if warning and keep:
             problem(5, _cell(values, 5), warning, "warning")
-    _log(problems, found)
-    if any(p.severity == "error" for p in found) or not keep:
-        return
-    if code in state.seen:
+    if keep and code in state.seen:
         problem(3, code_value, f"Item {code} is already on row {state.seen[code]} of this "
                 "sheet: keep its numbers on one row.")
+    _log(problems, found)
+    if any(p.severity == "error" for p in found) or not keep:
         return
     state.seen[code] = number
     description = _cell(values, 4)
