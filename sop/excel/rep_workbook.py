@@ -236,7 +236,7 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
     new_codes: dict[str, str] = {}
     for customer in plan.customers:
         for line in customer.lines:
-            if line.new_item or line.item_code not in catalog_codes:
+            if line.item_code not in catalog_codes:  # the Summary has one row per code
                 new_codes.setdefault(line.item_code, line.description)
 
     _write_summary(book, styles, plan, layout, titles, new_codes)
@@ -632,7 +632,7 @@ def _typed(raw: str, kind: str | None, style: str | None, strings: list[str],
         number = float(raw)
     except ValueError:
         return raw
-    if style is not None and dates and int(style) in dates:
+    if style is not None and dates and style.isdigit() and int(style) in dates:
         try:
             return EXCEL_EPOCH + timedelta(days=number)
         except OverflowError:
@@ -696,11 +696,14 @@ def workbook_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tupl
     """Sheets of an .xlsx or .xlsb workbook as rows of typed values (see `FormulaCell`)."""
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, OSError, ValueError):
         names = set()
     if "xl/workbook.bin" in names:
         return _xlsb_sheets(data)
-    return _xlsx_sheets(data)
+    if "xl/workbook.xml" in names:
+        return _xlsx_sheets(data)
+    raise UnsafeWorkbook("This is not a readable Excel workbook: upload the .xlsx or .xlsb "
+                         "file as saved by Excel.")
 
 
 # --- reading: classification and parsing -------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pytest
 from openpyxl import load_workbook
 
 from sop.excel.masterdata import ProblemLog
@@ -18,6 +19,7 @@ from sop.excel.rep_workbook import (
     read_rep_workbook,
     write_rep_workbook,
 )
+from sop.excel.safety import UnsafeWorkbook
 from sop.months import add_months
 
 MONTHS = [add_months(date(2026, 11, 1), i) for i in range(16)]
@@ -165,3 +167,25 @@ def test_budget_sheet_is_the_pivot_and_not_a_customer():
                                                  "Sum of Q-12"]
     assert [c.value for c in budget[4]][:4] == ["Jordan Reyes", "BAYOU FOODS", 100, 50]
     assert list(read(data)) == ["BAYOU FOODS"]
+
+
+def test_a_generated_workbook_saved_again_reads_the_same():
+    """Saved by another application: shared strings instead of inline ones, other styles."""
+    plan = plan_with([CustomerSheet("BAYOU FOODS", [
+        line("110001", [1, 2.5], [3.0], 1),
+        line("990001", [4], None, 3, new_item=True, description="=not a formula"),
+    ])])
+    data = write_rep_workbook(plan)
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook["BAYOU FOODS"]["E15"].value == "=not a formula"
+    assert workbook["BAYOU FOODS"]["E15"].data_type == "s"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    again = read(buffer.getvalue())
+    assert comparable(again["BAYOU FOODS"]) == comparable(read(data)["BAYOU FOODS"])
+    assert again["BAYOU FOODS"].lines[1].description == "=not a formula"
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_clearly():
+    with pytest.raises(UnsafeWorkbook, match="not a readable Excel workbook"):
+        read_rep_workbook(b"PK\x03\x04 broken", ProblemLog())
