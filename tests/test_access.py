@@ -29,7 +29,7 @@ PUBLIC = None  # no sign-in needed
 # endpoint: (method, path template, roles allowed or PUBLIC). {user} is another user's id,
 # {customer} a customer of another rep: a rep is told it does not exist (404), not refused.
 NOT_VISIBLE = {"customers.detail", "prices.matrix", "prices.export_matrix",
-               "submissions.detail"}
+               "submissions.detail", "forecasts.line_history"}
 ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "static": ("GET", "/static/css/app.css", PUBLIC),
     "health.health": ("GET", "/health", PUBLIC),
@@ -94,6 +94,19 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "submissions.approve": ("POST", "/submissions/{submission}/approve", SEES_ALL),
     "submissions.reject": ("POST", "/submissions/{submission}/reject", SEES_ALL),
     "submissions.submit": ("POST", "/submissions/submit", frozenset({"sales_rep"})),
+    "forecasts.grid": ("GET", "/forecast", EVERYONE),
+    "forecasts.customer_search": ("GET", "/forecast/customers?q=a", EVERYONE),
+    "forecasts.next_missing": ("GET", "/forecast/next-missing", EVERYONE),
+    "forecasts.line_history": ("GET", "/forecast/history?cycle={cycle}&customer={customer}"
+                               "&product={product}&rep={user}", SEES_ALL),
+    "forecasts.save_cell": ("POST", "/forecast/cell", frozenset({"sales_rep"})),
+    "forecasts.save_probability": ("POST", "/forecast/probability", frozenset({"sales_rep"})),
+    "forecasts.suggest_items": ("GET", "/forecast/items/suggest?item_code=11",
+                                frozenset({"sales_rep"})),
+    "forecasts.add_item": ("POST", "/forecast/items", frozenset({"sales_rep"})),
+    "forecasts.remove_line": ("POST", "/forecast/remove", frozenset({"sales_rep"})),
+    "forecasts.copy_last_cycle": ("POST", "/forecast/copy", frozenset({"sales_rep"})),
+    "forecasts.fill_row": ("POST", "/forecast/fill", frozenset({"sales_rep"})),
 }
 
 

@@ -53,4 +53,77 @@
       button.textContent = "Copied";
     }
   });
+  // Forecast grid: move across cells like a spreadsheet. Tab follows the DOM; Enter / Shift+
+  // Enter and the up/down arrows move a row, left/right move a cell when the caret is at the
+  // edge. Each cell saves itself on change (htmx), so leaving a cell is what saves it.
+  function gridCells(row) {
+    return row ? Array.prototype.slice.call(row.querySelectorAll("input.cell")) : [];
+  }
+  function gridRowWithCells(row, step) {
+    var next = row;
+    do {
+      next = step > 0 ? next.nextElementSibling : next.previousElementSibling;
+    } while (next && (next.hidden || gridCells(next).length === 0));
+    return next;
+  }
+  function gridFocus(input) {
+    if (input) { input.focus(); input.select(); }
+  }
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("table.grid input.cell")) { return; }
+    var row = input.closest("tr");
+    var cells = gridCells(row);
+    var index = cells.indexOf(input);
+    var key = event.key;
+    var atStart = input.selectionStart === 0 && input.selectionEnd === 0;
+    var atEnd = input.selectionStart === input.value.length;
+    var whole = input.selectionStart === 0 && input.selectionEnd === input.value.length;
+    if (key === "Enter" || key === "ArrowDown" || key === "ArrowUp") {
+      var target = gridRowWithCells(row, (key === "ArrowUp" || (key === "Enter" && event.shiftKey)) ? -1 : 1);
+      event.preventDefault();
+      if (target) { gridFocus(gridCells(target)[index]); } else { input.blur(); gridFocus(input); }
+    } else if (key === "ArrowLeft" && (atStart || whole) && index > 0) {
+      event.preventDefault();
+      gridFocus(cells[index - 1]);
+    } else if (key === "ArrowRight" && (atEnd || whole) && index < cells.length - 1) {
+      event.preventDefault();
+      gridFocus(cells[index + 1]);
+    }
+  });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("table.grid input.cell")) {
+      event.target.select();
+    }
+  });
+  // Price row of one line, or of all lines: <button data-toggle-prices="row-id">
+  document.addEventListener("click", function (event) {
+    var one = event.target.closest("[data-toggle-prices]");
+    if (one) {
+      var row = document.getElementById(one.getAttribute("data-toggle-prices"));
+      if (row) {
+        row.hidden = !row.hidden;
+        one.setAttribute("aria-expanded", String(!row.hidden));
+      }
+      return;
+    }
+    var all = event.target.closest("[data-toggle-all-prices]");
+    if (all) {
+      var show = all.getAttribute("aria-pressed") !== "true";
+      all.setAttribute("aria-pressed", String(show));
+      all.textContent = show ? "Hide prices" : "Show prices";
+      document.querySelectorAll("table.grid tr.price-row").forEach(function (priceRow) {
+        priceRow.hidden = !show;
+      });
+      document.querySelectorAll("[data-toggle-prices]").forEach(function (button) {
+        button.setAttribute("aria-expanded", String(show));
+      });
+    }
+  });
+  // A select that submits its form on change: <select data-autosubmit>
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select[data-autosubmit]") && event.target.form) {
+      event.target.form.requestSubmit();
+    }
+  });
 })();

@@ -1,0 +1,765 @@
+"""The forecast grid: a rep plans one customer at a time (DOMAIN.md §3-4).
+
+Reads are bulk: one grid of 200 items is a handful of queries (lines, matrix, items, sales
+history, budget, last cycle), never one per row. Every write is a compare-and-set: a cell
+save carries the value the client loaded and only lands if the cell still holds it, so two
+people never silently overwrite each other; different cells of one line both land."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bson import ObjectId
+from flask import has_request_context, request
+from pymongo import InsertOne, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from sop.audit import record_audit
+from sop.clock import now
+from sop.cycles.services import previous_cycle
+from sop.forecasts.figures import roll_forward, total
+from sop.forecasts.valuation import value_lines
+from sop.listing import prefix_match
+from sop.models import (
+    PROBABILITIES,
+    AuditEntry,
+    BudgetEntry,
+    Customer,
+    Cycle,
+    ForecastLine,
+    ForecastSnapshot,
+    PriceEntry,
+    Product,
+    SalesHistory,
+    Submission,
+    User,
+)
+from sop.months import add_months, month_label, months_apart
+from sop.settings import get_setting
+from sop.submissions.services import plan_is_editable
+
+FIELDS = {"qty": "qty", "price": "price"}
+FIELD_LABELS = {"qty": "qty", "price": "price"}
+LINE_PROJECTION = {"product": 1, "customer": 1, "qty": 1, "price": 1, "probability": 1,
+                   "new_item": 1, "version": 1, "updated_by": 1, "updated_at": 1}
+ACTUAL_MONTHS = 3
+
+
+class GridError(ValueError):
+    """A refused edit the user can fix (bad number, unknown item...): HTTP 422."""
+
+
+class PlanLocked(Exception):
+    """The plan may not change (cycle not open, plan submitted or approved, not the rep's)."""
+
+
+@dataclass
+class Conflict(Exception):
+    """The cell changed since the client loaded it: the value it holds now, and who set it."""
+
+    value: Any
+    by: str | None
+    at: datetime | None
+
+
+# --- values -------------------------------------------------------------------------------
+
+def parse_value(raw: str | None, what: str = "qty") -> float | None:
+    """A cell as typed: blank → not entered; else a number ≥ 0 (fractions allowed)."""
+    text = (raw or "").strip().replace(",", "").lstrip("$").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise GridError("Enter a number, e.g. 12 or 12.5." if what == "qty"
+                        else "Enter a price like 42.50.") from None
+    if math.isnan(value) or math.isinf(value):
+        raise GridError("Enter a finite number.")
+    if value < 0:
+        raise GridError("Cases cannot be negative." if what == "qty"
+                        else "A price cannot be negative.")
+    return value
+
+
+def show(value: float | None) -> str:
+    """A stored value as the input shows it; parse_value(show(v)) == v exactly."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def short(value: float | None) -> str:
+    """A figure shown, not edited: thousands separated, one decimal when not whole."""
+    if value is None:
+        return "\u2013"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def bucket_label(bucket: int, what: str) -> str:
+    return f"M{bucket + 1} {FIELD_LABELS[what]}"
+
+
+def is_empty(raw: Mapping[str, Any]) -> bool:
+    """No quantity and no price (blank or 0): such a line may be removed."""
+    return not any(v for v in (raw.get("qty") or [])) and not any(
+        v for v in (raw.get("price") or []))
+
+
+# --- reading the grid ----------------------------------------------------------------------
+
+@dataclass
+class GridRow:
+    product_id: ObjectId
+    item_code: str
+    description: str
+    line_id: ObjectId | None = None
+    version: int = 0
+    probability: int | None = None
+    new_item: bool = False
+    in_matrix: bool = True
+    qty: list[float | None] = field(default_factory=list)
+    price: list[float | None] = field(default_factory=list)
+    effective: list[float] = field(default_factory=list)
+    cases: float = 0.0  # mandatory months
+    dollars: float = 0.0  # mandatory months, at effective price
+    actuals: list[float | None] = field(default_factory=list)  # the 3 months before M1
+    last_year: list[float | None] = field(default_factory=list)  # per bucket
+    last_cycle: list[float | None] = field(default_factory=list)  # per bucket
+    missing: list[int] = field(default_factory=list)  # 0-based mandatory buckets left blank
+    empty: bool = True
+
+    @property
+    def average(self) -> float | None:
+        known = [a for a in self.actuals if a is not None]
+        return sum(known) / len(self.actuals) if known else None
+
+    @property
+    def key(self) -> str:
+        return str(self.product_id)
+
+
+@dataclass
+class Totals:
+    """The customer's totals per bucket and over the mandatory months / the horizon."""
+
+    horizon: int
+    mandatory: int
+    cases: list[float] = field(default_factory=list)
+    dollars: list[float] = field(default_factory=list)
+    rows: dict[ObjectId, tuple[float, float]] = field(default_factory=dict)  # product → row
+
+    @property
+    def cases_mandatory(self) -> float:
+        return total(self.cases, self.mandatory)
+
+    @property
+    def dollars_mandatory(self) -> float:
+        return total(self.dollars, self.mandatory)
+
+    @property
+    def cases_all(self) -> float:
+        return total(self.cases)
+
+    @property
+    def dollars_all(self) -> float:
+        return total(self.dollars)
+
+
+@dataclass
+class Grid:
+    cycle: Cycle
+    rep: User
+    customer: Customer
+    editable: bool
+    status: str
+    months: list[date]
+    rows: list[GridRow]
+    totals: Totals
+    actual_months: list[date]
+    budget_cases: list[float | None]
+    budget_dollars: list[float | None]
+    last_cycle: Cycle | None
+    last_cycle_cases: list[float | None]
+    last_year_cases: list[float | None]
+
+    @property
+    def mandatory(self) -> int:
+        return self.cycle.mandatory_months
+
+
+def customer_totals(cycle: Cycle, rep: User | ObjectId, customer: Customer | ObjectId,
+                    lines: Iterable[Mapping[str, Any]] | None = None) -> Totals:
+    """Cases and $ at effective price per bucket over the rep's lines of the customer."""
+    horizon, mandatory = cycle.horizon_months, cycle.mandatory_months
+    if lines is None:
+        lines = ForecastLine._get_collection().find(
+            {"cycle": cycle.pk, "rep": _pk(rep), "customer": _pk(customer)},
+            {"customer": 1, "product": 1, "qty": 1, "price": 1})
+    totals = Totals(horizon, mandatory, [0.0] * horizon, [0.0] * horizon)
+    for valued in value_lines(lines):
+        qty = (list(valued.qty) + [None] * horizon)[:horizon]
+        for i in range(horizon):
+            totals.cases[i] += qty[i] or 0.0
+            totals.dollars[i] += valued.revenue[i] if i < len(valued.revenue) else 0.0
+        totals.rows[valued.raw["product"]] = (total(qty, mandatory),
+                                              total(valued.revenue, mandatory))
+    return totals
+
+
+def load_grid(cycle: Cycle, rep: User, customer: Customer, viewer: User) -> Grid:
+    """Everything the grid of one customer shows, in a fixed handful of bulk queries."""
+    horizon, mandatory = cycle.horizon_months, cycle.mandatory_months
+    months = cycle.bucket_months
+    lines = list(ForecastLine._get_collection().find(
+        {"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk}, LINE_PROJECTION))
+    matrix = {row["product"]: row for row in PriceEntry._get_collection().find(
+        {"customer": customer.pk}, {"product": 1, "active": 1, "price": 1, "_id": 0})}
+    product_ids = {pid for pid, row in matrix.items() if row.get("active", True)}
+    product_ids |= {line["product"] for line in lines}
+    products = {p["_id"]: p for p in Product._get_collection().find(
+        {"_id": {"$in": list(product_ids)}}, {"item_code": 1, "description": 1})}
+    valued = {v.raw["product"]: v for v in value_lines(lines)}
+    by_product = {line["product"]: line for line in lines}
+
+    actual_months = [add_months(cycle.planning_start, -ACTUAL_MONTHS + i)
+                     for i in range(ACTUAL_MONTHS)]
+    history = _sales_by_month(customer.pk, product_ids)
+    last_cycle = previous_cycle(cycle)
+    previous = _previous_quantities(last_cycle, cycle, customer.pk, product_ids)
+
+    rows = []
+    totals = Totals(horizon, mandatory, [0.0] * horizon, [0.0] * horizon)
+    for pid in product_ids:
+        product = products.get(pid)
+        if product is None:
+            continue
+        line = by_product.get(pid)
+        entry = matrix.get(pid)
+        row = GridRow(pid, product.get("item_code", ""), product.get("description", ""),
+                      in_matrix=bool(entry and entry.get("active", True)))
+        sales = history.get(pid, {})
+        row.actuals = [sales.get(_ym(m)) for m in actual_months]
+        row.last_year = [sales.get(_ym(add_months(m, -12))) for m in months]
+        row.last_cycle = previous.get(pid) or [None] * horizon
+        if line is not None:
+            row.line_id = line["_id"]
+            row.version = line.get("version", 1)
+            row.probability = line.get("probability")
+            row.new_item = bool(line.get("new_item"))
+            row.qty = _pad(line.get("qty"), horizon)
+            row.price = _pad(line.get("price"), horizon)
+            row.empty = is_empty(line)
+            value = valued[pid]
+            row.effective = value.prices
+            row.cases = total(row.qty, mandatory)
+            row.dollars = total(value.revenue, mandatory)
+            for i in range(horizon):
+                totals.cases[i] += row.qty[i] or 0.0
+                totals.dollars[i] += value.revenue[i] if i < len(value.revenue) else 0.0
+        else:
+            row.qty = [None] * horizon
+            row.price = [None] * horizon
+        row.missing = [i for i in range(mandatory) if row.qty[i] is None]
+        rows.append(row)
+    rows.sort(key=lambda r: r.item_code)
+
+    budget_cases, budget_dollars = _budget(customer.pk, months)
+    return Grid(
+        cycle=cycle, rep=rep, customer=customer,
+        editable=viewer.pk == rep.pk and plan_is_editable(cycle, rep),
+        status=_status(cycle, rep), months=months, rows=rows, totals=totals,
+        actual_months=actual_months, budget_cases=budget_cases,
+        budget_dollars=budget_dollars, last_cycle=last_cycle,
+        last_cycle_cases=_column_sums((r.last_cycle for r in rows), horizon),
+        last_year_cases=_column_sums((r.last_year for r in rows), horizon),
+    )
+
+
+def _status(cycle: Cycle, rep: User) -> str:
+    submission = Submission.objects(cycle=cycle, rep=rep).only("status").first()
+    return submission.status if submission else "draft"
+
+
+def _pk(value: Any) -> ObjectId:
+    return value if isinstance(value, ObjectId) else value.pk
+
+
+def _pad(values: list | None, horizon: int) -> list:
+    return (list(values or []) + [None] * horizon)[:horizon]
+
+
+def _ym(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _column_sums(columns: Iterable[list[float | None]], horizon: int) -> list[float | None]:
+    sums: list[float | None] = [None] * horizon
+    for values in columns:
+        for i, value in enumerate(values[:horizon]):
+            if value is not None:
+                sums[i] = (sums[i] or 0.0) + value
+    return sums
+
+
+def _sales_by_month(customer_id: ObjectId, product_ids: set[ObjectId]
+                    ) -> dict[ObjectId, dict[str, float]]:
+    """{product: {"YYYY-MM": cases}} of the customer's history, one query."""
+    result: dict[ObjectId, dict[str, float]] = {}
+    for doc in SalesHistory._get_collection().find(
+            {"customer": customer_id}, {"product": 1, "months.month": 1,
+                                        "months.quantity": 1}):
+        if doc["product"] in product_ids:
+            result[doc["product"]] = {m["month"]: m.get("quantity") or 0.0
+                                      for m in doc.get("months") or []}
+    return result
+
+
+def _previous_quantities(last: Cycle | None, cycle: Cycle, customer_id: ObjectId,
+                         product_ids: set[ObjectId]) -> dict[ObjectId, list[float | None]]:
+    """Last cycle's cases per product, moved onto this cycle's calendar months."""
+    if last is None:
+        return {}
+    offset = months_apart(last.planning_start, cycle.planning_start)
+    result: dict[ObjectId, list[float | None]] = {}
+    for doc in _previous_lines(last, {"customer": customer_id}, {"product": 1, "qty": 1}):
+        if doc["product"] in product_ids and doc["product"] not in result:
+            result[doc["product"]] = roll_forward(doc.get("qty") or [], offset,
+                                                  cycle.horizon_months)
+    return result
+
+
+def _previous_lines(last: Cycle, query: dict[str, Any], fields: dict[str, int]):
+    """The frozen snapshot of a closed cycle, else its live lines."""
+    snapshots = ForecastSnapshot._get_collection()
+    source = snapshots if snapshots.find_one({"cycle": last.pk}, {"_id": 1}) else \
+        ForecastLine._get_collection()
+    return source.find({"cycle": last.pk, **query}, fields)
+
+
+def _budget(customer_id: ObjectId, months: list[date]
+            ) -> tuple[list[float | None], list[float | None]]:
+    wanted = {(m.year, m.month): i for i, m in enumerate(months)}
+    cases: list[float | None] = [None] * len(months)
+    dollars: list[float | None] = [None] * len(months)
+    for row in BudgetEntry._get_collection().find(
+            {"customer": customer_id, "year": {"$in": sorted({m.year for m in months})}},
+            {"year": 1, "month": 1, "cases": 1, "sales": 1}):
+        i = wanted.get((row["year"], row["month"]))
+        if i is not None:
+            cases[i] = (cases[i] or 0.0) + (row.get("cases") or 0.0)
+            dollars[i] = (dollars[i] or 0.0) + (row.get("sales") or 0.0)
+    return cases, dollars
+
+
+# --- customers of a rep --------------------------------------------------------------------
+
+def rep_customers(rep: User, text: str = "", limit: int | None = None) -> list[Customer]:
+    """The rep's active customers by S&OP name, optionally filtered by a typed prefix."""
+    customers = prefix_match(Customer.objects(sales_rep=rep, active=True), text,
+                             ("sop_name_key", "code_lower", "name_lower"))
+    customers = customers.only("code", "name", "sop_name").order_by("sop_name_key", "code")
+    return list(customers.limit(limit) if limit else customers)
+
+
+def sales_reps() -> list[User]:
+    return list(User.objects(role="sales_rep").only("full_name", "email", "active")
+                .order_by("full_name_lower"))
+
+
+def customers_missing_months(cycle: Cycle, rep: User) -> set[ObjectId]:
+    """Customers of the rep with a mandatory month left blank: on a line, or on an active
+    matrix item that has no line yet."""
+    mandatory = cycle.mandatory_months
+    customer_ids = [c.pk for c in Customer.objects(sales_rep=rep, active=True).only("id")]
+    missing: set[ObjectId] = set()
+    present: set[tuple[ObjectId, ObjectId]] = set()
+    for line in ForecastLine._get_collection().find(
+            {"cycle": cycle.pk, "rep": rep.pk}, {"customer": 1, "product": 1, "qty": 1}):
+        present.add((line["customer"], line["product"]))
+        qty = _pad(line.get("qty"), mandatory)
+        if any(q is None for q in qty[:mandatory]):
+            missing.add(line["customer"])
+    if mandatory:
+        for entry in PriceEntry._get_collection().find(
+                {"customer": {"$in": customer_ids}, "active": True},
+                {"customer": 1, "product": 1}):
+            if (entry["customer"], entry["product"]) not in present:
+                missing.add(entry["customer"])
+    return missing
+
+
+def next_customer_missing(cycle: Cycle, rep: User, after: ObjectId | None
+                          ) -> Customer | None:
+    """The next customer (by S&OP name, wrapping around) with missing months."""
+    missing = customers_missing_months(cycle, rep)
+    ordered = [c for c in rep_customers(rep) if c.pk in missing]
+    if not ordered:
+        return None
+    ids = [c.pk for c in rep_customers(rep)]
+    position = ids.index(after) if after in ids else -1
+    later = [c for c in ordered if ids.index(c.pk) > position]
+    return (later or ordered)[0]
+
+
+# --- saving one cell -----------------------------------------------------------------------
+
+@dataclass
+class CellSaved:
+    line: dict[str, Any]
+    what: str
+    bucket: int
+    value: Any
+    totals: Totals
+
+
+def _require_editable(cycle: Cycle, actor: User) -> None:
+    if actor.role != "sales_rep" or not plan_is_editable(cycle, actor):
+        raise PlanLocked("This plan cannot be changed now (cycle not open, or plan "
+                         "submitted or approved).")
+
+
+def _who(line: Mapping[str, Any]) -> str | None:
+    user_id = line.get("updated_by")
+    if user_id is None:
+        return None
+    user = User.objects(id=user_id).only("full_name").first()
+    return user.full_name if user else None
+
+
+def _new_line(cycle: Cycle, actor: User, customer: Customer, product: Product,
+              stamp: datetime, source: str = "portal") -> dict[str, Any]:
+    in_matrix = PriceEntry.objects(customer=customer, product=product,
+                                   active=True).only("id").first() is not None
+    horizon = cycle.horizon_months
+    return {"_id": ObjectId(), "cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk,
+            "product": product.pk, "probability": None, "new_item": not in_matrix,
+            "qty": [None] * horizon, "price": [None] * horizon, "source": source,
+            "version": 1, "updated_by": actor.pk, "updated_at": stamp, "created_at": stamp}
+
+
+def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Product,
+                     path: str, value: Any, loaded: Any) -> dict[str, Any]:
+    """Set `path` of the rep's line to `value` only if it still holds `loaded`; the line is
+    created when it does not exist yet (a duplicate-key race retries the compare-and-set).
+    Returns the line after the change; raises Conflict with the value found otherwise."""
+    collection = ForecastLine._get_collection()
+    key = {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk, "product": product.pk}
+    stamp = now()
+    update = {"$set": {path: value, "updated_by": actor.pk, "updated_at": stamp,
+                       "source": "portal"}, "$inc": {"version": 1}}
+    for _attempt in range(3):
+        line = collection.find_one_and_update({**key, path: loaded}, update,
+                                              projection=LINE_PROJECTION,
+                                              return_document=ReturnDocument.AFTER)
+        if line is not None:
+            return line
+        current = collection.find_one(key, LINE_PROJECTION)
+        if current is not None:
+            found = _read_path(current, path)
+            if found == loaded:
+                continue  # the line was created by another save in between: compare again
+            raise Conflict(found, _who(current), current.get("updated_at"))
+        if loaded is not None:  # the line was removed meanwhile
+            raise Conflict(None, None, None)
+        doc = _new_line(cycle, actor, customer, product, stamp)
+        field_name, _, index = path.partition(".")
+        if index:
+            doc[field_name][int(index)] = value
+        else:
+            doc[field_name] = value
+        try:
+            collection.insert_one(doc)
+        except DuplicateKeyError:
+            continue  # created by another save a moment ago: compare with it
+        return {k: doc[k] for k in ("_id", *LINE_PROJECTION)}
+    raise Conflict(None, None, None)
+
+
+def _read_path(line: Mapping[str, Any], path: str) -> Any:
+    field_name, _, index = path.partition(".")
+    if not index:
+        return line.get(field_name)
+    values = line.get(field_name) or []
+    return values[int(index)] if int(index) < len(values) else None
+
+
+def save_cell(actor: User, cycle: Cycle, customer: Customer, product: Product, what: str,
+              bucket: int, raw_value: str | None, raw_loaded: str | None) -> CellSaved:
+    """One quantity or price typed in the grid, saved if the cell still holds what the
+    client loaded (else Conflict), audited, with the customer's fresh totals."""
+    if what not in FIELDS or not 0 <= bucket < cycle.horizon_months:
+        raise GridError("Unknown cell.")
+    _require_editable(cycle, actor)
+    value = parse_value(raw_value, what)
+    try:
+        loaded = parse_value(raw_loaded, what)
+    except GridError:
+        raise GridError("The page is out of date: reload it.") from None
+    path = f"{FIELDS[what]}.{bucket}"
+    if value == loaded:
+        line = ForecastLine._get_collection().find_one(
+            {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk,
+             "product": product.pk}, LINE_PROJECTION)
+        current = _read_path(line, path) if line else None
+        if current != loaded:
+            raise Conflict(current, _who(line) if line else None,
+                           line.get("updated_at") if line else None)
+    else:
+        line = _compare_and_set(actor, cycle, customer, product, path, value, loaded)
+        label = bucket_label(bucket, what)
+        record_audit("forecast_line_updated",
+                     f"{label} of item {product.item_code} for {customer.code} changed from "
+                     f"{show(loaded) or 'blank'} to {show(value) or 'blank'}.",
+                     actor=actor, entity_type="forecast_line", entity_id=line["_id"],
+                     changes={label: {"before": loaded, "after": value}})
+    return CellSaved(line or {}, what, bucket, value,
+                     customer_totals(cycle, actor, customer))
+
+
+def save_probability(actor: User, cycle: Cycle, customer: Customer, product: Product,
+                     raw_value: str | None, raw_loaded: str | None) -> dict[str, Any]:
+    """The line's probability category (blank allowed), compare-and-set like a cell."""
+    _require_editable(cycle, actor)
+    value, loaded = _parse_probability(raw_value), _parse_probability(raw_loaded)
+    if value == loaded:
+        return ForecastLine._get_collection().find_one(
+            {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk,
+             "product": product.pk}, LINE_PROJECTION) or {}
+    line = _compare_and_set(actor, cycle, customer, product, "probability", value, loaded)
+    record_audit("forecast_line_updated",
+                 f"Probability of item {product.item_code} for {customer.code} set to "
+                 f"{PROBABILITIES.get(value, 'blank')}.", actor=actor,
+                 entity_type="forecast_line", entity_id=line["_id"],
+                 changes={"probability": {"before": loaded, "after": value}})
+    return line
+
+
+def _parse_probability(raw: str | None) -> int | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if text not in {str(code) for code in PROBABILITIES}:
+        raise GridError("Choose a probability from the list.")
+    return int(text)
+
+
+# --- row and bulk actions ------------------------------------------------------------------
+
+def catalog_suggestions(cycle: Cycle, rep: User, customer: Customer, text: str,
+                        limit: int = 10) -> list[Product]:
+    """Active catalog items not yet in the customer's grid, by code or description prefix."""
+    if not text.strip():
+        return []
+    present = set(PriceEntry.objects(customer=customer, active=True)
+                  .no_dereference().scalar("product"))
+    present |= set(ForecastLine.objects(cycle=cycle, rep=rep, customer=customer)
+                   .no_dereference().scalar("product"))
+    ids = [getattr(p, "id", p) for p in present]
+    matches = prefix_match(Product.objects(active=True, id__nin=ids), text,
+                           ("item_code", "description_lower"))
+    return list(matches.only("item_code", "description").order_by("item_code").limit(limit))
+
+
+def add_item(actor: User, cycle: Cycle, customer: Customer, item_code: str) -> dict[str, Any]:
+    """A catalog item the customer will buy: an empty line, flagged "new item" when the pair
+    is not in the customer's price matrix."""
+    _require_editable(cycle, actor)
+    code = (item_code or "").strip().split(" ")[0]
+    product = Product.objects(item_code=code, active=True).first()
+    if product is None:
+        raise GridError(f"No active item {code!r} in the catalog.")
+    if PriceEntry.objects(customer=customer, product=product, active=True).first():
+        raise GridError(f"Item {product.item_code} is already in this customer's grid.")
+    doc = _new_line(cycle, actor, customer, product, now())
+    try:
+        ForecastLine._get_collection().insert_one(doc)
+    except DuplicateKeyError:
+        raise GridError(f"Item {product.item_code} is already in this customer's grid.") \
+            from None
+    record_audit("forecast_line_added",
+                 f"Item {product.item_code} added to the plan of {customer.code}"
+                 f"{' (new item)' if doc['new_item'] else ''}.", actor=actor,
+                 entity_type="forecast_line", entity_id=doc["_id"],
+                 changes={"item": {"before": None, "after": product.item_code},
+                          "new item": {"before": None, "after": doc["new_item"]}})
+    return doc
+
+
+def remove_line(actor: User, cycle: Cycle, customer: Customer, product: Product) -> None:
+    """Remove a line without any quantity or price (blank or 0)."""
+    _require_editable(cycle, actor)
+    collection = ForecastLine._get_collection()
+    line = collection.find_one({"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk,
+                                "product": product.pk}, LINE_PROJECTION)
+    if line is None:
+        raise GridError("That line does not exist (any more).")
+    if not is_empty(line):
+        raise GridError(f"Item {product.item_code} has quantities or prices: clear them "
+                        "first.")
+    deleted = collection.delete_one({"_id": line["_id"], "version": line.get("version")})
+    if not deleted.deleted_count:
+        raise GridError("The line changed meanwhile: reload and try again.")
+    record_audit("forecast_line_removed",
+                 f"Empty line of item {product.item_code} removed from the plan of "
+                 f"{customer.code}.", actor=actor, entity_type="forecast_line",
+                 entity_id=line["_id"], changes={"item": {"before": product.item_code,
+                                                          "after": None}})
+
+
+def fill_row(actor: User, cycle: Cycle, customer: Customer, product: Product,
+             raw_value: str | None, scope: str) -> int:
+    """Every bucket (scope "all") or every mandatory bucket of the row set to one quantity;
+    returns how many buckets changed. One audit entry with every changed bucket."""
+    _require_editable(cycle, actor)
+    value = parse_value(raw_value, "qty")
+    if value is None:
+        raise GridError("Enter the quantity to fill the row with.")
+    collection = ForecastLine._get_collection()
+    key = {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk, "product": product.pk}
+    count = cycle.horizon_months if scope == "all" else cycle.mandatory_months
+    line = collection.find_one(key, LINE_PROJECTION)
+    before = _pad(line.get("qty") if line else None, cycle.horizon_months)
+    after = [value if i < count else before[i] for i in range(cycle.horizon_months)]
+    changes = {bucket_label(i, "qty"): {"before": before[i], "after": after[i]}
+               for i in range(cycle.horizon_months) if before[i] != after[i]}
+    if not changes:
+        return 0
+    stamp = now()
+    if line is None:
+        doc = _new_line(cycle, actor, customer, product, stamp)
+        doc["qty"] = after
+        try:
+            collection.insert_one(doc)
+        except DuplicateKeyError:
+            raise GridError("The line changed meanwhile: reload and try again.") from None
+        line_id = doc["_id"]
+    else:
+        result = collection.update_one(
+            {"_id": line["_id"], "version": line.get("version")},
+            {"$set": {"qty": after, "updated_by": actor.pk, "updated_at": stamp,
+                      "source": "portal"}, "$inc": {"version": 1}})
+        if not result.modified_count:
+            raise GridError("The line changed meanwhile: reload and try again.")
+        line_id = line["_id"]
+    _audit_many(actor, [(line_id, f"Item {product.item_code} of {customer.code} filled with "
+                                  f"{show(value)} cases ({len(changes)} month(s)).", changes)])
+    return len(changes)
+
+
+@dataclass
+class CopyResult:
+    copied: int = 0
+    kept: int = 0  # lines that already held numbers: never overwritten
+    last_cycle: Cycle | None = None
+
+
+def copy_last_cycle(actor: User, cycle: Cycle, customers: list[Customer]) -> CopyResult:
+    """Last cycle's numbers of these customers rolled forward onto this cycle's months, in
+    bulk. Lines that already hold a quantity or price are left as they are."""
+    _require_editable(cycle, actor)
+    last = previous_cycle(cycle)
+    if last is None:
+        raise GridError("There is no earlier cycle to copy from.")
+    result = CopyResult(last_cycle=last)
+    horizon = cycle.horizon_months
+    offset = months_apart(last.planning_start, cycle.planning_start)
+    ids = [c.pk for c in customers]
+    codes = {c.pk: c.code for c in customers}
+    collection = ForecastLine._get_collection()
+    existing = {(d["customer"], d["product"]): d for d in collection.find(
+        {"cycle": cycle.pk, "rep": actor.pk, "customer": {"$in": ids}}, LINE_PROJECTION)}
+    active = {(d["customer"], d["product"]) for d in PriceEntry._get_collection().find(
+        {"customer": {"$in": ids}, "active": True}, {"customer": 1, "product": 1})}
+    sources: dict[tuple[ObjectId, ObjectId], dict[str, Any]] = {}
+    for doc in _previous_lines(last, {"customer": {"$in": ids}},
+                               {"customer": 1, "product": 1, "rep": 1, "qty": 1, "price": 1,
+                                "probability": 1, "new_item": 1}):
+        pair = (doc["customer"], doc["product"])
+        if pair not in sources or doc.get("rep") == actor.pk:
+            sources[pair] = doc
+    item_codes = dict(Product.objects(id__in=list({p for _, p in sources})).scalar(
+        "id", "item_code"))
+    stamp = now()
+    operations, audits = [], []
+    for pair, source in sources.items():
+        qty = roll_forward(source.get("qty") or [], offset, horizon)
+        price = roll_forward(source.get("price") or [], offset, horizon)
+        if all(v is None for v in qty) and all(v is None for v in price):
+            continue
+        target = existing.get(pair)
+        if target is not None and not is_empty(target):
+            result.kept += 1
+            continue
+        before_qty = _pad(target.get("qty") if target else None, horizon)
+        before_price = _pad(target.get("price") if target else None, horizon)
+        probability = source.get("probability")
+        changes = {bucket_label(i, what): {"before": old[i], "after": new[i]}
+                   for what, old, new in (("qty", before_qty, qty),
+                                          ("price", before_price, price))
+                   for i in range(horizon) if old[i] != new[i]}
+        fields = {"qty": qty, "price": price, "source": "copy", "updated_by": actor.pk,
+                  "updated_at": stamp}
+        if target is None or target.get("probability") is None:
+            fields["probability"] = probability
+            if probability is not None and (target or {}).get("probability") != probability:
+                changes["probability"] = {"before": None, "after": probability}
+        if target is None:
+            line_id = ObjectId()
+            operations.append(InsertOne({
+                "_id": line_id, "cycle": cycle.pk, "rep": actor.pk, "customer": pair[0],
+                "product": pair[1], "new_item": pair not in active, "version": 1,
+                "created_at": stamp, **fields}))
+        else:
+            line_id = target["_id"]
+            operations.append(UpdateOne({"_id": line_id, "version": target.get("version")},
+                                        {"$set": fields, "$inc": {"version": 1}}))
+        audits.append((line_id, f"Item {item_codes.get(pair[1], '?')} of "
+                                f"{codes.get(pair[0], '?')} copied from {last.name}, rolled "
+                                f"forward {offset} month(s).", changes))
+    if operations:
+        try:
+            collection.bulk_write(operations, ordered=False)
+            result.copied = len(operations)
+        except BulkWriteError as exc:  # a line created meanwhile by another save: kept
+            failed = {e["index"] for e in exc.details.get("writeErrors", [])}
+            result.copied = len(operations) - len(failed)
+            result.kept += len(failed)
+            audits = [a for i, a in enumerate(audits) if i not in failed]
+    _audit_many(actor, audits)
+    return result
+
+
+def _audit_many(actor: User, entries: list[tuple[ObjectId, str, dict[str, Any]]]) -> None:
+    """One "forecast_line_updated" entry per line, inserted in one bulk write."""
+    if not entries or not get_setting("enable_audit_logging"):
+        return
+    ip = request.remote_addr if has_request_context() else None
+    agent = (request.user_agent.string or "")[:300] if has_request_context() else None
+    stamp = now()
+    documents = [AuditEntry(at=stamp, action="forecast_line_updated", severity="info",
+                            message=message, actor_id=actor.pk, actor_email=actor.email,
+                            ip=ip, user_agent=agent, entity_type="forecast_line",
+                            entity_id=str(line_id), changes=changes)
+                 for line_id, message, changes in entries]
+    AuditEntry._get_collection().insert_many([d.to_mongo() for d in documents], ordered=False)
+
+
+def line_history(cycle: Cycle, rep: User, customer: Customer, product: Product
+                 ) -> tuple[dict[str, Any] | None, list[AuditEntry]]:
+    """The line (if it exists) and every audited change of it, newest first."""
+    line = ForecastLine._get_collection().find_one(
+        {"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk, "product": product.pk},
+        {"_id": 1, "version": 1})
+    if line is None:
+        return None, []
+    entries = AuditEntry.objects(entity_type="forecast_line", entity_id=str(line["_id"]))
+    return line, list(entries.order_by("-at").limit(200))
+
+
+def month_names(cycle: Cycle) -> list[str]:
+    return [month_label(m) for m in cycle.bucket_months]
