@@ -81,3 +81,7 @@ def register_commands(app: Flask) -> None:
                            "being e-mailed.")
         except CycleError as exc:
             raise click.ClickException(str(exc)) from None
+
+    from sop.workbooks.cli import register_workbook_commands
+
+    register_workbook_commands(app)

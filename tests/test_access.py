@@ -18,6 +18,7 @@ from sop.models import (
     PriceEntry,
     Product,
     Submission,
+    WorkbookUpload,
 )
 
 ROLES = ("admin", "manager", "sales_rep")
@@ -28,8 +29,11 @@ PUBLIC = None  # no sign-in needed
 
 # endpoint: (method, path template, roles allowed or PUBLIC). {user} is another user's id,
 # {customer} a customer of another rep: a rep is told it does not exist (404), not refused.
+# {upload} is a workbook upload into another rep's plan: a rep gets 404 there too (managers,
+# when not allowed, are refused: 403).
 NOT_VISIBLE = {"customers.detail", "prices.matrix", "prices.export_matrix",
-               "submissions.detail", "forecasts.line_history"}
+               "submissions.detail", "forecasts.line_history", "workbooks.download",
+               "workbooks.preview", "workbooks.resolve", "workbooks.confirm", "workbooks.discard"}
 ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "static": ("GET", "/static/css/app.css", PUBLIC),
     "health.health": ("GET", "/health", PUBLIC),
@@ -107,6 +111,14 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "forecasts.remove_line": ("POST", "/forecast/remove", frozenset({"sales_rep"})),
     "forecasts.copy_last_cycle": ("POST", "/forecast/copy", frozenset({"sales_rep"})),
     "forecasts.fill_row": ("POST", "/forecast/fill", frozenset({"sales_rep"})),
+    "workbooks.index": ("GET", "/workbooks", EVERYONE),
+    "workbooks.download": ("GET", "/workbooks/download?cycle={cycle}&rep={user}", SEES_ALL),
+    "workbooks.upload": ("POST", "/workbooks/upload", frozenset({"admin", "sales_rep"})),
+    "workbooks.preview": ("GET", "/workbooks/uploads/{upload}", SEES_ALL),
+    "workbooks.resolve": ("POST", "/workbooks/uploads/{upload}/sheets", ADMIN),
+    "workbooks.confirm": ("POST", "/workbooks/uploads/{upload}/confirm", ADMIN),
+    "workbooks.discard": ("POST", "/workbooks/uploads/{upload}/discard", ADMIN),
+    "workbooks.consolidated": ("GET", "/workbooks/consolidated?cycle={cycle}", EVERYONE),
 }
 
 
@@ -135,11 +147,12 @@ def test_route_access_by_role(client, make_user, make_customer, login_as, endpoi
     cycle = Cycle(year=2026, month=11, name="Nov 2026", planning_start=date(2026, 11, 1),
                   status="open").save()
     submission = Submission(cycle=cycle, rep=other, status="submitted").save()
+    upload = WorkbookUpload(cycle=cycle, rep=other, uploaded_by=other, file_name="w.xlsx").save()
     if role != "anonymous":
         login_as(role)
     path = template.format(user=other.pk, customer=customer.pk, product=product.pk,
                            price=price.pk, import_log=import_log.pk, cycle=cycle.pk,
-                           submission=submission.pk)
+                           submission=submission.pk, upload=upload.pk)
     response = request_as(client, method, path) if role != "anonymous" else (
         client.get(path) if method == "GET" else client.post(path))
 
@@ -154,7 +167,7 @@ def test_route_access_by_role(client, make_user, make_customer, login_as, endpoi
             assert response.status_code in (302, 400)  # no session, no CSRF token
     elif role in allowed:
         assert response.status_code in (200, 302), response.status_code
-    elif endpoint in NOT_VISIBLE:
+    elif endpoint in NOT_VISIBLE and role == "sales_rep":
         assert response.status_code == 404
     else:
         assert response.status_code == 403

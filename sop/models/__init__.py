@@ -13,11 +13,12 @@ from sop.models.sales import SalesHistory, SalesMonth
 from sop.models.setting import Setting
 from sop.models.submission import SUBMISSION_STATUSES, Submission, SubmissionEvent
 from sop.models.user import ROLES, User
+from sop.models.workbook import SheetMatch, WorkbookUpload
 
 ALL_DOCUMENTS = (
     User, PasswordResetToken, Setting, AuditEntry, ArchivedAuditEntry,
     Customer, Product, PriceEntry, SalesHistory, BudgetEntry, ImportLog,
-    Cycle, ForecastLine, ForecastSnapshot, Submission,
+    Cycle, ForecastLine, ForecastSnapshot, Submission, WorkbookUpload,
 )
 
 __all__ = [
@@ -42,9 +43,11 @@ __all__ = [
     "Product",
     "SalesHistory",
     "SalesMonth",
+    "SheetMatch",
     "Setting",
     "Submission",
     "SubmissionEvent",
     "User",
+    "WorkbookUpload",
     "name_key",
 ]
