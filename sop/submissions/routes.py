@@ -27,7 +27,7 @@ def board():
     rows = services.board_rows(cycle) if cycle else []
     return render_template("submissions/board.html", cycle=cycle, rows=rows,
                            cycles=Cycle.objects.order_by("-year", "-month").only("name", "status"),
-                           summary=services.board_summary(cycle) if cycle else {},
+                           summary=services.rows_summary(rows),
                            labels=services.STATUS_LABELS)
 
 

@@ -3,7 +3,8 @@ Whether a rep's plan may still be edited is decided here only (`plan_is_editable
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from sop.cycles.services import previous_cycle
 from sop.forecasts.figures import missing_months
 from sop.forecasts.valuation import plan_totals, raw_lines, totals_by, value_lines
 from sop.form_submission import FieldError
+from sop.listing import cached_choices
 from sop.mail import send_email
 from sop.models import (
     BudgetEntry,
@@ -404,19 +406,30 @@ def board_cycle(cycle_id: str | None = None) -> Cycle | None:
             or Cycle.objects.order_by("-year", "-month").first())
 
 
+def _customer_rep_ids() -> set[ObjectId]:
+    return set(Customer._get_collection().distinct("sales_rep", {"active": True,
+                                                                 "sales_rep": {"$ne": None}}))
+
+
+def _line_rep_ids(cycle: Cycle) -> set[ObjectId]:
+    """Reps with lines in the cycle; a minute per process (a scan of the cycle's lines, and a
+    rep starting a plan almost always owns customers, who already put them on the board)."""
+    return cached_choices(("board-line-reps", cycle.pk), lambda: set(
+        ForecastLine._get_collection().distinct("rep", {"cycle": cycle.pk})))
+
+
 def board_rep_ids(cycle: Cycle) -> list[ObjectId]:
-    """Reps on the board: owners of active customers, and anyone with lines in the cycle."""
-    ids = set(Customer._get_collection().distinct("sales_rep", {"active": True,
-                                                                "sales_rep": {"$ne": None}}))
-    ids |= set(ForecastSnapshot._get_collection().distinct("rep", {"cycle": cycle.pk}))
-    ids |= set(ForecastLine._get_collection().distinct("rep", {"cycle": cycle.pk}))
+    """Reps on the board: owners of active customers, anyone with lines in the cycle, and
+    anyone with a submission for it."""
+    ids = _customer_rep_ids() | _line_rep_ids(cycle)
+    ids |= set(Submission._get_collection().distinct("rep", {"cycle": cycle.pk}))
     return [rep_id for rep_id in ids if rep_id is not None]
 
 
-def board_statuses(cycle: Cycle, rep_ids: list[ObjectId] | None = None
+def board_statuses(cycle: Cycle, rep_ids: Iterable[ObjectId] | None = None
                    ) -> list[tuple[User, Submission | None]]:
     """Each rep on the board with their submission (None: never started), by name."""
-    ids = board_rep_ids(cycle) if rep_ids is None else rep_ids
+    ids = board_rep_ids(cycle) if rep_ids is None else list(rep_ids)
     reps = User.objects(id__in=ids).order_by("full_name_lower")
     submissions = {s.rep.pk: s for s in Submission.objects(cycle=cycle, rep__in=ids)
                    .select_related(max_depth=1)} if ids else {}
@@ -425,16 +438,23 @@ def board_statuses(cycle: Cycle, rep_ids: list[ObjectId] | None = None
 
 def board_rows(cycle: Cycle, rep_ids: list[ObjectId] | None = None) -> list[BoardRow]:
     """Per rep: status, lines, cases and $ for M1-M12 against budget and the previous cycle
-    over the same calendar months."""
-    statuses = board_statuses(cycle, rep_ids)
-    ids = [rep.pk for rep, _ in statuses]
-    if not ids:
-        return []
-    query = {"cycle": cycle.pk, "rep": {"$in": ids}}
-    months = min(BOARD_MONTHS, cycle.horizon_months)
+    over the same calendar months. The whole board (`rep_ids` None) reads the cycle's lines
+    once: the reps with lines come out of that same pass."""
+    query: dict[str, Any] = {"cycle": cycle.pk}
+    if rep_ids is not None:
+        query["rep"] = {"$in": rep_ids}
     plans = totals_by(query, cycle.horizon_months, "rep")
-    budgets = budget_by_rep(cycle, ids)
-    last = last_cycle_figures(cycle, "rep", {"rep": {"$in": ids}})
+    if rep_ids is None:
+        ids = _customer_rep_ids() | set(plans)
+        ids |= set(Submission._get_collection().distinct("rep", {"cycle": cycle.pk}))
+    else:
+        ids = set(rep_ids)
+    statuses = board_statuses(cycle, ids)
+    if not statuses:
+        return []
+    months = min(BOARD_MONTHS, cycle.horizon_months)
+    budgets = budget_by_rep(cycle, [rep.pk for rep, _ in statuses])
+    last = last_cycle_figures(cycle, "rep", rep_ids)
     rows = []
     for rep, submission in statuses:
         row = BoardRow(cycle, rep, submission, budget=budgets.get(rep.pk, Figures()),
@@ -445,6 +465,14 @@ def board_rows(cycle: Cycle, rep_ids: list[ObjectId] | None = None) -> list[Boar
             row.plan = Figures(plan.cases_through(months), plan.dollars_through(months))
         rows.append(row)
     return rows
+
+
+def rows_summary(rows: list[BoardRow]) -> dict[str, int]:
+    """How many reps of the board are in each status."""
+    counts = dict.fromkeys(STATUS_LABELS, 0)
+    for row in rows:
+        counts[row.status] += 1
+    return counts
 
 
 def board_row(cycle: Cycle, rep: User) -> BoardRow:
@@ -466,18 +494,44 @@ def budget_by_rep(cycle: Cycle, rep_ids: list[ObjectId]) -> dict[ObjectId, Figur
             for row in BudgetEntry._get_collection().aggregate(pipeline)}
 
 
-def last_cycle_figures(cycle: Cycle, key: str, match: Mapping[str, Any]
+def last_cycle_figures(cycle: Cycle, key: str, rep_ids: list[ObjectId] | None = None
                        ) -> dict[Any, Figures] | None:
     """Cases and $ of the previous cycle over this cycle's M1-M12 calendar months, per `key`
-    ("rep" or "customer"): its frozen snapshot when there is one, else its lines.
-    None when there is no previous cycle."""
+    ("rep" or "customer") for the given reps (all when None): its frozen snapshot when there
+    is one, else its lines. None when there is no previous cycle. A closed cycle never
+    changes, so its figures for the whole board are computed once per process."""
     previous = previous_cycle(cycle)
     if previous is None:
         return None
+    frozen = previous.status in ("closed", "archived")
+    cache_key = (previous.pk, cycle.planning_start, key)
+    if frozen and rep_ids is None:
+        with _frozen_lock:
+            hit = _frozen_figures.get(cache_key)
+        if hit is not None:
+            return hit
+    result = _previous_figures(cycle, previous, key, rep_ids)
+    if frozen and rep_ids is None:
+        with _frozen_lock:
+            if len(_frozen_figures) >= FROZEN_CACHE_SIZE:
+                _frozen_figures.pop(next(iter(_frozen_figures)))
+            _frozen_figures[cache_key] = result
+    return result
+
+
+_frozen_figures: dict[tuple[Any, ...], dict[Any, Figures]] = {}
+_frozen_lock = threading.Lock()
+FROZEN_CACHE_SIZE = 16
+
+
+def _previous_figures(cycle: Cycle, previous: Cycle, key: str,
+                      rep_ids: list[ObjectId] | None) -> dict[Any, Figures]:
     buckets = [offset for offset in (months_apart(previous.planning_start, month)
                                      for month in board_calendar(cycle))
                if 0 <= offset < previous.horizon_months]
-    query = {"cycle": previous.pk, **match}
+    query: dict[str, Any] = {"cycle": previous.pk}
+    if rep_ids is not None:
+        query["rep"] = {"$in": rep_ids}
     result: dict[Any, Figures] = {}
     snapshots = ForecastSnapshot._get_collection()
     if snapshots.find_one({"cycle": previous.pk}, {"_id": 1}) is not None:
@@ -520,7 +574,7 @@ def customer_changes(cycle: Cycle, rep: User) -> list[CustomerChange]:
     first."""
     months = min(BOARD_MONTHS, cycle.horizon_months)
     plans = totals_by({"cycle": cycle.pk, "rep": rep.pk}, cycle.horizon_months, "customer")
-    last = last_cycle_figures(cycle, "customer", {"rep": rep.pk})
+    last = last_cycle_figures(cycle, "customer", [rep.pk])
     ids = set(plans) | set(last or {})
     customers = {row["_id"]: row for row in Customer._get_collection().find(
         {"_id": {"$in": list(ids)}}, {"sop_name": 1, "code": 1})}
