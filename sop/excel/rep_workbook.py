@@ -572,46 +572,60 @@ def _column_index(letters: str, cache: dict[str, int] = {}) -> int:  # noqa: B00
     return index
 
 
+WHOLE_SHEET_BYTES = 16 * 1024 * 1024  # parsed at once below this (C speed), streamed above
+DIGITS = "0123456789"
+
+
 def _xlsx_rows(archive: zipfile.ZipFile, path: str, strings: list[str], dates: set[int]
                ) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    cell_tag, row_tag = f"{MAIN_NS}c", f"{MAIN_NS}row"
-    value_tag, formula_tag, inline_tag = f"{MAIN_NS}v", f"{MAIN_NS}f", f"{MAIN_NS}is"
-    text_tag = f"{MAIN_NS}t"
-    with archive.open(path) as stream:
-        cells: dict[int, Any] = {}
+    row_tag = f"{MAIN_NS}row"
+    if archive.getinfo(path).file_size <= WHOLE_SHEET_BYTES:
+        root = _parse(archive.read(path))
+        data = root.find(f"{MAIN_NS}sheetData")
         last_row = 0
-        column = -1
+        for row in data if data is not None else ():
+            if row.tag == row_tag:
+                last_row, values = _row_values(row, last_row, strings, dates)
+                if values:
+                    yield last_row, values
+        return
+    with archive.open(path) as stream:
+        last_row = 0
         for _, element in _events(stream):
-            tag = element.tag
-            if tag == cell_tag:
-                ref = element.get("r")
-                if ref:
-                    match = CELL_REF.match(ref)
-                    column = _column_index(match.group(1)) if match else column + 1
-                else:
-                    column += 1
-                formula = element.find(formula_tag)
-                kind = element.get("t")
-                if formula is not None:
-                    cells[column] = FormulaCell(formula.text or "")
-                elif kind == "inlineStr":
-                    inline = element.find(inline_tag)
-                    cells[column] = "".join(t.text or "" for t in inline.iter(text_tag)) \
-                        if inline is not None else ""
-                else:
-                    raw = element.findtext(value_tag)
-                    if raw is not None:
-                        cells[column] = _typed(raw, kind, element.get("s"), strings, dates)
+            if element.tag == row_tag:
+                last_row, values = _row_values(element, last_row, strings, dates)
                 element.clear()
-            elif tag == row_tag:
-                number = element.get("r")
-                last_row = int(number) if number else last_row + 1
-                if cells:
-                    width = max(cells) + 1
-                    yield last_row, tuple(cells.get(i) for i in range(width))
-                    cells = {}
-                column = -1
-                element.clear()
+                if values:
+                    yield last_row, values
+
+
+def _row_values(row: ElementTree.Element, last_row: int, strings: list[str], dates: set[int]
+                ) -> tuple[int, tuple[Any, ...]]:
+    """(row number, values by column) of one <row> element."""
+    number = row.get("r")
+    number_value = int(number) if number and number.isdigit() else last_row + 1
+    cells: dict[int, Any] = {}
+    column = -1
+    formula_tag, value_tag = f"{MAIN_NS}f", f"{MAIN_NS}v"
+    for cell in row:
+        ref = cell.get("r")
+        letters = ref.rstrip(DIGITS) if ref else None
+        column = _column_index(letters) if letters else column + 1
+        if not len(cell):
+            continue  # an empty (styled) cell
+        formula = cell.find(formula_tag)
+        kind = cell.get("t")
+        if formula is not None:
+            cells[column] = FormulaCell(formula.text or "")
+        elif kind == "inlineStr":
+            cells[column] = "".join(t.text or "" for t in cell.iter(f"{MAIN_NS}t"))
+        else:
+            raw = cell.findtext(value_tag)
+            if raw is not None:
+                cells[column] = _typed(raw, kind, cell.get("s"), strings, dates)
+    if not cells:
+        return number_value, ()
+    return number_value, tuple(cells.get(i) for i in range(max(cells) + 1))
 
 
 def _typed(raw: str, kind: str | None, style: str | None, strings: list[str],
