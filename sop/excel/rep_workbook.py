@@ -876,6 +876,7 @@ class _SheetState:
     kind: str  # customer / single
     sheet: CustomerSheet
     header_row: int
+    layout: Layout  # the file's columns: its own number of month columns (TOTAL's position)
     has_prices: bool = False
     in_new_block: bool = False
     seen: dict[str, int] = field(default_factory=dict)
@@ -896,7 +897,7 @@ def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16
         above: list[tuple[Any, ...]] = []
         for number, values in rows:
             if state is not None:
-                _read_row(state, layout, number, values, problems)
+                _read_row(state, months, number, values, problems)
                 continue
             if summary is not None:
                 _summary_price(summary, values, summary_prices)
@@ -909,9 +910,10 @@ def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16
                 if summary is None:
                     break
             elif kind is not None:
-                state = _SheetState(kind, CustomerSheet(name), number)
+                state = _SheetState(kind, CustomerSheet(name), number,
+                                    _file_layout(values, layout))
                 state.has_prices = kind == "customer" and _has_price_block(values, above,
-                                                                           layout)
+                                                                           state.layout)
                 state.sheet.price_source = ("single" if kind == "single" else
                                             "sheet" if state.has_prices else "summary")
                 customers.append(state.sheet)
@@ -923,6 +925,15 @@ def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16
                 price = summary_prices.get(line.item_code)
                 line.price = [price] * months
     return customers
+
+
+def _file_layout(header: tuple[Any, ...], expected: Layout) -> Layout:
+    """The sheet's layout from where its TOTAL column is (W for 16 month columns): a file made
+    for another horizon still reads its prices from the right columns."""
+    for index in range(expected.qty + 1, len(header)):
+        if normalise(header[index]) == "total":
+            return Layout(index - expected.qty)
+    return expected
 
 
 def _summary_columns(values: tuple[Any, ...]) -> tuple[int, int] | None:
@@ -954,8 +965,11 @@ def _has_price_block(header: tuple[Any, ...], above: list[tuple[Any, ...]],
     return any("price" in normalise(_cell(row, layout.price)) for row in above)
 
 
-def _read_row(state: _SheetState, layout: Layout, number: int, values: tuple[Any, ...],
+def _read_row(state: _SheetState, months: int, number: int, values: tuple[Any, ...],
               problems: ProblemLog) -> None:
+    """One row after the header: a line of `months` buckets (the file's extra month columns
+    are ignored, missing ones read as blank)."""
+    layout = state.layout
     name = state.sheet.name
     marker = _cell(values, 2)
     if isinstance(marker, str) and normalise(marker).startswith("if you need to add new item"):
@@ -963,7 +977,6 @@ def _read_row(state: _SheetState, layout: Layout, number: int, values: tuple[Any
         return
     if classify_header(values) is not None:
         return  # the header repeated above the new-item block
-    months = layout.months
     found: list[RowProblem] = []  # logged when the row turns out to be a line
 
     def problem(column: int, value: Any, message: str, severity: str = "error") -> None:
@@ -975,7 +988,7 @@ def _read_row(state: _SheetState, layout: Layout, number: int, values: tuple[Any
     formulas = False
     for m in range(months):
         column = layout.qty + m
-        value = _cell(values, column)
+        value = _cell(values, column) if m < layout.months else None
         if _blank(value):
             qty.append(0.0)
             continue
@@ -994,7 +1007,7 @@ def _read_row(state: _SheetState, layout: Layout, number: int, values: tuple[Any
     if state.kind == "single":
         price_columns = [layout.single_price]
     elif state.has_prices:
-        price_columns = [layout.price + m for m in range(months)]
+        price_columns = [layout.price + m for m in range(min(months, layout.months))]
     else:
         price_columns = []
     for m, column in enumerate(price_columns):

@@ -189,3 +189,22 @@ def test_a_generated_workbook_saved_again_reads_the_same():
 def test_a_file_that_is_not_a_workbook_is_refused_clearly():
     with pytest.raises(UnsafeWorkbook, match="not a readable Excel workbook"):
         read_rep_workbook(b"PK\x03\x04 broken", ProblemLog())
+
+
+def test_months_come_from_the_files_own_columns_whatever_the_horizon():
+    twelve = WorkbookPlan(rep_name="R", cycle_name="C", months=MONTHS[:12], mandatory_months=12,
+                          catalog=[CatalogItem("110001", "Garlic")],
+                          customers=[CustomerSheet("A", [SheetLine(
+                              "110001", qty=[float(m) for m in range(1, 13)],
+                              price=[2.0] + [None] * 10 + [3.0])])])
+    data = write_rep_workbook(twelve)
+    same = read_rep_workbook(data, ProblemLog(), months=12)[0].lines[0]
+    assert same.qty == [float(m) for m in range(1, 13)]
+    assert same.price == [2.0] + [None] * 10 + [3.0]
+    longer = read_rep_workbook(data, ProblemLog(), months=16)[0].lines[0]
+    assert longer.qty == same.qty + [0.0] * 4 and longer.price == same.price + [None] * 4
+    sixteen = write_rep_workbook(plan_with([CustomerSheet("A", [
+        line("110001", [float(m) for m in range(1, 17)], [float(m) for m in range(1, 17)])])]))
+    shorter = read_rep_workbook(sixteen, ProblemLog(), months=12)[0].lines[0]
+    assert shorter.qty == [float(m) for m in range(1, 13)]
+    assert shorter.price == [float(m) for m in range(1, 13)]
