@@ -126,4 +126,16 @@
       event.target.form.requestSubmit();
     }
   });
+  // Rep workbook upload: choosing a file named "... - JR.xlsx" selects the rep with initials JR
+  // (the user may still change it): <input type="file" data-rep-from-name> + <select data-rep-select>
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[data-rep-from-name]") || !input.form) { return; }
+    var select = input.form.querySelector("select[data-rep-select]");
+    var name = input.files && input.files[0] ? input.files[0].name : "";
+    var match = / - *([A-Za-z]{1,6}) *(\(\d+\))? *\.xls[xb]$/i.exec(name);
+    if (!select || !match) { return; }
+    var options = select.querySelectorAll("option[data-rep-code='" + match[1].toUpperCase() + "']");
+    if (options.length === 1) { select.value = options[0].value; }
+  });
 })();

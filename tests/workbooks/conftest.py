@@ -1,5 +1,9 @@
 """A small company for the rep workbook tests: Jane Roe (JR) with two customers, another rep,
-items in and out of the price matrix, an open cycle with Jane's lines."""
+items in and out of the price matrix, an open cycle with Jane's lines.
+
+Page tests must not hold an app context around the client's requests (Flask would share `g`,
+and with it a stale CSRF token, between requests): `company` pushes none; service tests ask
+for `app_context` themselves."""
 
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ class Company:
 
 
 @pytest.fixture
-def company(app_context, make_user, make_customer, make_product, make_price, make_cycle,
+def company(app, make_user, make_customer, make_product, make_price, make_cycle,
             make_line) -> Company:
     rep = make_user("sales_rep", email="jane@example.com", full_name="Jane Roe")
     other = make_user("sales_rep", email="omar@example.com", full_name="Omar Diaz")

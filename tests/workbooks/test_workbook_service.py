@@ -27,6 +27,8 @@ from sop.workbooks.services import (
 )
 from tests.workbooks.conftest import full
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def sheet(plan, name):
     return next(s for s in plan.customers if s.name == name)

@@ -1,0 +1,161 @@
+"""The workbook page: download, upload, preview, resolve, confirm, through the browser's
+requests, and who may do what."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from sop.excel.rep_workbook import write_rep_workbook
+from sop.models import AuditEntry, ForecastLine, WorkbookUpload
+from sop.workbooks.services import workbook_plan
+from tests.conftest import DEFAULT_PASSWORD
+
+FILE_NAME = "Consolidated Master File SOP_Nov26 - JR.xlsx"
+
+
+@pytest.fixture
+def as_user(client, login):
+    """Sign in as `user`, signing out whoever was signed in."""
+    signed_in = []
+
+    def sign_in(user):
+        if signed_in:
+            client.post_form("/logout")
+        assert login(user, DEFAULT_PASSWORD).status_code == 302
+        signed_in.append(user)
+        return user
+    return sign_in
+
+
+def post_file(client, data: bytes, name: str = FILE_NAME, **fields):
+    form = {"csrf_token": client.csrf_token("/workbooks"), **{k: str(v) for k, v in fields.items()},
+            "file": (io.BytesIO(data), name)}
+    return client.post("/workbooks/upload", data=form, content_type="multipart/form-data")
+
+
+def edited_workbook(company, months_to_double: int = 1) -> bytes:
+    plan = workbook_plan(company.cycle, company.rep)
+    for sheet in plan.customers:
+        if sheet.name == "BAYOU FOODS":
+            sheet.name = "Bayou Foods Company"  # unknown: to map in the preview
+            for line in sheet.lines:
+                line.qty[:months_to_double] = [q * 2 for q in line.qty[:months_to_double]]
+    return write_rep_workbook(plan)
+
+
+def test_a_rep_downloads_their_workbook_named_with_their_initials(client, company, as_user):
+    as_user(company.rep)
+    page = client.get("/workbooks").get_data(as_text=True)
+    assert FILE_NAME in page
+    response = client.get(f"/workbooks/download?cycle={company.cycle.pk}&rep={company.rep.pk}")
+    assert response.status_code == 200
+    assert FILE_NAME in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    assert {"ACME & SONS", "BAYOU FOODS"} <= set(book.sheetnames)
+    assert AuditEntry.objects(action="workbook_downloaded").count() == 1
+    # another rep's workbook does not exist for them
+    assert client.get(f"/workbooks/download?cycle={company.cycle.pk}&rep={company.other.pk}"
+                      ).status_code == 404
+
+
+def test_upload_preview_map_a_sheet_and_confirm(client, company, as_user):
+    as_user(company.rep)
+    response = post_file(client, edited_workbook(company), cycle=company.cycle.pk,
+                         rep=company.rep.pk)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    record = WorkbookUpload.objects.get()
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Bayou Foods Company" in page and "no customer" in page
+    assert "Confirm" not in page  # blocked until the sheet has a customer
+
+    fragment = client.htmx_post(f"/workbooks/uploads/{record.pk}/sheets",
+                                {"sheet": "Bayou Foods Company", "target": str(company.bayou.pk)},
+                                token_from="/workbooks")
+    assert fragment.status_code == 200
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and "the sheet name becomes an alias" in html
+    assert "Confirm: import 2 customer sheets" in html
+
+    client.post_form(f"/workbooks/uploads/{record.pk}/confirm", token_from="/workbooks")
+    assert record.reload().status == "applied"
+    assert company.lines()[("BAYOU FOODS", "110001")]["qty"][0] == 20
+    assert "bayou foods company" in company.bayou.reload().aliases
+    page = client.get(f"/workbooks/uploads/{record.pk}").get_data(as_text=True)
+    assert "applied" in page and "imported into Jane Roe" in page
+
+
+def test_a_refused_mapping_is_explained_in_the_fragment(client, company, as_user):
+    as_user(company.rep)
+    post_file(client, edited_workbook(company), cycle=company.cycle.pk, rep=company.rep.pk)
+    record = WorkbookUpload.objects.get()
+    response = client.htmx_post(f"/workbooks/uploads/{record.pk}/sheets",
+                                {"sheet": "Bayou Foods Company",
+                                 "target": str(company.elsewhere.pk)}, token_from="/workbooks")
+    assert response.status_code == 422
+    assert "Choose one of Jane Roe&#39;s customers" in response.get_data(as_text=True)
+    assert next(m for m in record.reload().sheets
+                if m.name == "Bayou Foods Company").match == "unmatched"
+
+
+def test_a_rep_cannot_upload_into_or_see_another_reps_plan(client, company, as_user):
+    as_user(company.other)
+    response = post_file(client, edited_workbook(company), cycle=company.cycle.pk,
+                         rep=company.rep.pk)
+    assert response.status_code == 404
+    assert WorkbookUpload.objects.count() == 0
+    as_user(company.rep)
+    post_file(client, edited_workbook(company), cycle=company.cycle.pk, rep=company.rep.pk)
+    record = WorkbookUpload.objects.get()
+    as_user(company.other)
+    assert client.get(f"/workbooks/uploads/{record.pk}").status_code == 404
+    assert client.post_form(f"/workbooks/uploads/{record.pk}/confirm",
+                            token_from="/workbooks").status_code == 404
+    assert record.reload().status == "previewed"
+
+
+def test_an_admin_uploads_for_the_rep_named_by_the_file(client, company, login_as):
+    login_as("admin")
+    response = post_file(client, edited_workbook(company), cycle=company.cycle.pk, rep="")
+    record = WorkbookUpload.objects.get()
+    assert response.location.endswith(f"/workbooks/uploads/{record.pk}")
+    assert record.rep == company.rep
+    page = client.get(f"/workbooks/uploads/{record.pk}").get_data(as_text=True)
+    assert "Create customer" in page  # admins may create the customer from the sheet name
+
+
+def test_a_hostile_file_is_refused_with_a_message(client, company, as_user):
+    as_user(company.rep)
+    response = post_file(client, b"PK\x03\x04 this is not really a zip", cycle=company.cycle.pk,
+                         rep=company.rep.pk)
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "The file is damaged" in page
+    assert WorkbookUpload.objects.count() == 0
+
+
+def test_a_submitted_plan_offers_no_upload(client, company, as_user):
+    from sop.models import Submission
+
+    Submission(cycle=company.cycle, rep=company.rep, status="submitted").save()
+    as_user(company.rep)
+    page = client.get("/workbooks").get_data(as_text=True)
+    assert "cannot change now" in page and "Upload and preview" not in page
+    response = post_file(client, edited_workbook(company), cycle=company.cycle.pk,
+                         rep=company.rep.pk)
+    assert "cannot change now" in client.get(response.location).get_data(as_text=True)
+    assert ForecastLine.objects(source="excel").count() == 0
+
+
+def test_the_consolidated_plan_of_a_rep_holds_only_their_lines(client, company, as_user,
+                                                               make_line):
+    make_line(company.cycle, company.other, company.elsewhere, company.ginger, qty=[7] * 16)
+    as_user(company.rep)
+    response = client.get(f"/workbooks/consolidated?cycle={company.cycle.pk}")
+    assert response.status_code == 200
+    assert "Consolidated SOP_Nov26" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data), read_only=True)["Consol"]
+    reps = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
+    assert reps == {"Jane Roe"}
