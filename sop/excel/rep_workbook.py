@@ -122,7 +122,7 @@ TOTAL_MONTHS = 12  # W sums M1-M12
 NEW_ITEM_ROWS = 6
 LIST_SHEET = "List"
 MONTH_FORMAT = "mmm-yy"
-QTY_FORMAT = "#,##0.##"
+QTY_FORMAT = "#,##0"  # totals; typed quantities show as typed (General), fractions too
 PRICE_FORMAT = '"$"#,##0.00'
 CODE_FORMAT = "000000"
 ILLEGAL_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -212,7 +212,7 @@ def _styles(book: Book) -> dict[str, int]:
         "code": book.style(border=True, number_format=CODE_FORMAT),
         "input_text": book.style(border=True, fill=INPUT_YELLOW),
         "input_code": book.style(border=True, fill=INPUT_YELLOW, number_format=CODE_FORMAT),
-        "qty": book.style(border=True, fill=INPUT_YELLOW, number_format=QTY_FORMAT),
+        "qty": book.style(border=True, fill=INPUT_YELLOW),
         "price": book.style(border=True, fill=INPUT_YELLOW, number_format=PRICE_FORMAT),
         "total": book.style(border=True, fill=COMPUTED_GREY, bold=True,
                             number_format=QTY_FORMAT),

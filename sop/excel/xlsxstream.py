@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 from openpyxl.utils import get_column_letter
 
 EPOCH = date(1899, 12, 30)
+INF = float("inf")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -84,6 +85,8 @@ class Sheet:
                 continue
             ref = COLUMNS[index] + str(number)
             kind = type(value)
+            if kind is float and (value != value or value in (INF, -INF)):
+                continue  # NaN and infinities have no place in a workbook: left blank
             if kind is float or kind is int:
                 add(f'<c r="{ref}" s="{style or 0}"><v>{value!r}</v></c>' if style else
                     f'<c r="{ref}"><v>{value!r}</v></c>')
