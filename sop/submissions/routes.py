@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
-from werkzeug.routing import BuildError
 
 from sop.cycles.services import current_open_cycle
 from sop.htmx import wants_fragment
@@ -121,7 +118,4 @@ def grid_url(cycle_id: object, customer_id: object | None = None,
     """Where a rep edits the lines of one customer (the forecast grid)."""
     args = {k: str(v) for k, v in (("cycle", cycle_id), ("customer", customer_id),
                                    ("rep", rep_id)) if v is not None}
-    try:
-        return url_for("forecasts.grid", **args)
-    except BuildError:  # the grid is not registered (yet): its URL is part of the contract
-        return "/forecast?" + urlencode(args)
+    return url_for("forecasts.grid", **args)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from sop.models import AuditEntry, Submission, User
+from sop.models import AuditEntry, ForecastLine, Submission, User
 from sop.submissions import services
 from sop.submissions.services import (
     PlanIncomplete,
@@ -127,6 +127,25 @@ def test_submit_locks_the_plan_and_freezes_totals_at_effective_prices(app, plan)
         entry = AuditEntry.objects(action="submission_submitted").get()
         assert entry.entity_id == str(submission.pk)
         assert entry.changes["status"] == {"before": "draft", "after": "submitted"}
+
+
+def test_a_submitted_plan_refuses_grid_saves_until_rejected(app, client, login, plan,
+                                                            make_user):
+    line = plan["lines"][0]
+    cell = {"cycle": str(plan["cycle"].pk), "customer": str(plan["acme"].pk),
+            "product": str(plan["garlic"].pk), "field": "qty", "bucket": "0", "was": "10"}
+    submission = submitted(plan, app)
+    login(plan["rep"])
+
+    refused = client.htmx_post("/forecast/cell", {**cell, "value": "99"})
+    assert refused.status_code == 403
+    with app.app_context():
+        assert ForecastLine.objects.get(id=line.pk).qty[0] == 10.0
+        reject_submission(submission, make_user("manager"), "Raise ACME")
+    saved = client.htmx_post("/forecast/cell", {**cell, "value": "99"})
+    assert saved.status_code == 200
+    with app.app_context():
+        assert ForecastLine.objects.get(id=line.pk).qty[0] == 99.0
 
 
 def test_the_workbook_import_submits_with_method_excel(app, plan):
