@@ -79,6 +79,7 @@ class CatalogItem:
     item_code: str
     description: str
     group_text: str = ""  # column C, "Group - Category"
+    average_last_q: float | None = None  # Summary column F: average monthly sales $, last 3 months
 
 
 @dataclass
@@ -219,6 +220,7 @@ def _styles(book: Book) -> dict[str, int]:
         "sum_qty": book.style(border=True, fill=COMPUTED_GREY, number_format=QTY_FORMAT),
         "sales": book.style(border=True, fill=COMPUTED_GREY, number_format=PRICE_FORMAT),
         "marker": book.style(bold=True, fill=MARKER_ORANGE),
+        "money": book.style(border=True, number_format=PRICE_FORMAT),
     }
 
 
@@ -401,15 +403,17 @@ def _write_summary(book: Book, styles: dict[str, int], plan: WorkbookPlan, layou
     qty_letters = [letter(layout.qty + m) for m in range(months)]
     total_to = qty_letters[min(TOTAL_MONTHS, months) - 1]
     refs = [quoted(title) for title in titles]
-    rows = [(item.group_text, item.item_code, item.description) for item in plan.catalog]
-    rows += [("New item", code, description) for code, description in new_codes.items()]
-    for offset, (group, code, description) in enumerate(rows):
+    rows = [(item.group_text, item.item_code, item.description, item.average_last_q)
+            for item in plan.catalog]
+    rows += [("New item", code, description, None) for code, description in new_codes.items()]
+    for offset, (group, code, description, average) in enumerate(rows):
         number = FIRST_ROW + offset
         row = _Row(layout.total + 1)
         row.put(1, offset + 1, styles["plain"])
         row.put(2, group or None, styles["plain"])
         row.put(3, _code_value(code), styles["code"])
         row.put(4, description or None, styles["plain"])
+        row.put(5, average, styles["money"])
         for m, column in enumerate(qty_letters):
             terms = [f"SUMIF({ref}!$D:$D,$D{number},{ref}!{column}:{column})" for ref in refs]
             formula = "+".join(terms) if terms else "0"

@@ -138,9 +138,11 @@ def test_summary_sums_by_item_code_over_every_customer_sheet():
     plan = plan_with([CustomerSheet("A & B", [line("110001", [1])]),
                       CustomerSheet("C'D", [line("990001", [2], new_item=True,
                                                  description="New")])])
+    plan.catalog[0].average_last_q = 1234.5
     workbook = load_workbook(io.BytesIO(write_rep_workbook(plan)))
     summary = workbook["Summary"]
     assert summary["F7"].value == "Average \nLast Q (Sales)"
+    assert summary["F8"].value == 1234.5 and summary["F9"].value is None
     assert summary["D8"].value == 110001
     assert summary["G8"].value == ("=SUMIF('A & B'!$D:$D,$D8,'A & B'!G:G)"
                                    "+SUMIF('C''D'!$D:$D,$D8,'C''D'!G:G)")
