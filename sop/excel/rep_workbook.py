@@ -576,7 +576,7 @@ def _column_index(letters: str, cache: dict[str, int] = {}) -> int:  # noqa: B00
     return index
 
 
-WHOLE_SHEET_BYTES = 16 * 1024 * 1024  # parsed at once below this (C speed), streamed above
+WHOLE_SHEET_BYTES = 4 * 1024 * 1024  # parsed at once below this (C speed), streamed above
 DIGITS = "0123456789"
 
 
@@ -895,6 +895,7 @@ def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16
     layout = Layout(months)
     customers: list[CustomerSheet] = []
     summary_prices: dict[str, float] = {}
+    formula_prices: dict[str, RowProblem] = {}  # Summary prices that are formulas: not read
     for name, rows in workbook_sheets(data):
         state: _SheetState | None = None
         summary: tuple[int, int] | None = None  # (code column, price column)
@@ -904,7 +905,7 @@ def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16
                 _read_row(state, months, number, values, problems)
                 continue
             if summary is not None:
-                _summary_price(summary, values, summary_prices)
+                _summary_price(summary, name, number, values, summary_prices, formula_prices)
                 continue
             if number > HEADER_SEARCH_ROWS:
                 break  # not a sheet we read
@@ -928,6 +929,9 @@ def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16
             for line in customer.lines:
                 price = summary_prices.get(line.item_code)
                 line.price = [price] * months
+                warning = formula_prices.pop(line.item_code, None)
+                if price is None and warning is not None:
+                    problems.append(warning)  # once per item
     return customers
 
 
@@ -949,15 +953,26 @@ def _summary_columns(values: tuple[Any, ...]) -> tuple[int, int] | None:
     return code, price
 
 
-def _summary_price(columns: tuple[int, int], values: tuple[Any, ...],
-                   prices: dict[str, float]) -> None:
+def _summary_price(columns: tuple[int, int], sheet: str, number: int,
+                   values: tuple[Any, ...], prices: dict[str, float],
+                   formulas: dict[str, RowProblem]) -> None:
+    """Remember the Summary's typed price of the row's item (variant b). A formula price is
+    not read (its cached value may be wrong): kept as a warning, logged only when a customer
+    sheet without prices needs that item's price."""
     code_value, price = _cell(values, columns[0]), _cell(values, columns[1])
-    if _blank(code_value) or type(price) not in (int, float) or price <= 0:
+    if _blank(code_value):
         return
     try:
-        prices.setdefault(item_code(code_value), float(price))
+        code = item_code(code_value)
     except _Bad:
         return
+    if isinstance(price, FormulaCell):
+        formulas.setdefault(code, RowProblem(
+            sheet, number, letter(columns[1]), _shown(price),
+            "This Summary price is a formula and formulas are not read: type the price, or "
+            "the customer's price from the price matrix applies.", "warning"))
+    elif type(price) in (int, float) and price > 0:
+        prices.setdefault(code, float(price))
 
 
 def _has_price_block(header: tuple[Any, ...], above: list[tuple[Any, ...]],

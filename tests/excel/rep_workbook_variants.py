@@ -156,7 +156,7 @@ def write_item(ws: Any, spec: Sheet, number: int, row: Row, sequence: int | None
 
 
 def summary_sheet(workbook: Workbook, name: str = "Summary", header_row: int = 7,
-                  prices: dict[int, float] | None = None, customers: list[str] = ()) -> None:
+                  prices: dict[int, Any] | None = None, customers: list[str] = ()) -> None:
     ws = workbook.create_sheet(name)
     h = header_row
     for column, text in ((2, "#"), (3, "Group - Category"), (4, "ITEM\nCODE"),

@@ -14,6 +14,7 @@ from sop.excel.rep_workbook import (
     map_probability,
     read_rep_workbook,
 )
+from sop.excel.safety import UnsafeWorkbook
 from sop.models.forecast import PROBABILITIES
 from tests.excel.rep_workbook_variants import (
     Row,
@@ -99,6 +100,19 @@ def test_variant_b_prices_come_from_the_summary_price_column_by_item_code():
     assert "110001" not in lines(sheets["NO PRICES"])
     assert lines(sheets["HAS PRICES"])["110002"][3][0] == 2.5
     assert list(problems) == []
+
+
+def test_variant_b_a_formula_price_on_the_summary_is_not_read_and_says_so():
+    data = real_workbook([Sheet("NO PRICES", [Row(110002, [4]), Row(110001, [1])],
+                                variant="no_prices")],
+                         summary={"prices": {110002: "=VLOOKUP(D9,Prices!A:B,2,0)",
+                                             110001: 12.0, 220001: "=1/0"}})
+    sheets, problems = read(data)
+    assert lines(sheets["NO PRICES"])["110002"][3] == NONE16
+    assert lines(sheets["NO PRICES"])["110001"][3] == [12.0] * 16
+    # only the item a sheet needs is reported, once
+    assert issues(problems) == [("Summary", 9, "X", "=VLOOKUP(D9,Prices!A:B,2,0)",
+                                 "warning")]
 
 
 def test_variant_c_summary_header_on_row_8_is_still_a_summary():
@@ -260,3 +274,32 @@ def test_xlsb_formula_in_a_quantity_cell_is_a_row_error():
     sheets, problems = read(xlsb_as_formula(data, 1, 4242.5))
     assert sheets["FX"].lines == []
     assert issues(problems) == [("FX", 8, "G", "(formula)", "error")]
+
+
+def test_big_sheets_are_streamed_and_read_the_same(monkeypatch):
+    spec = [Sheet("S1", [Row(110001, [1, 2], [3.5], PROBABILITIES[2])],
+                  new_rows=[Row(990001, [4], [], None, "New")]),
+            Sheet("S2", [Row(220001, ["=2*3"])], variant="no_prices")]
+    data = real_workbook(spec, summary={"prices": {220001: 9.0}})
+    whole = read(data)
+    monkeypatch.setattr("sop.excel.rep_workbook.WHOLE_SHEET_BYTES", 0)
+    streamed = read(data)
+    assert {n: lines(s) for n, s in streamed[0].items()} == \
+        {n: lines(s) for n, s in whole[0].items()}
+    assert lines(streamed[0]["S2"])["220001"] == (None, False, qty(6), [9.0] * 16)
+    assert issues(streamed[1]) == issues(whole[1]) == []
+
+
+def test_a_workbook_with_a_dtd_is_refused_before_parsing():
+    data = real_workbook([Sheet("S1", [Row(110001, [1])])])
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                assert content.startswith(b"<worksheet")
+                content = b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + content
+            target.writestr(item, content)
+    with pytest.raises(UnsafeWorkbook, match="DTD"):
+        read(buffer.getvalue())
