@@ -108,3 +108,12 @@ def test_expanding_a_row_shows_the_change_per_customer(app, client, login, compa
     assert response.status_code == 200 and html.lstrip().startswith("<td")
     assert "ACME FOODS" in html and "+12</span> <span class=\"pct\">(+11.1%)" in html
     assert "BRAVO MARKETS" in html and "+$96</span>" in html
+
+
+def test_without_an_open_cycle_the_board_shows_the_latest_one(app, client, login, make_user,
+                                                             make_cycle):
+    make_cycle("2026-09", status="closed")
+    make_cycle("2026-10", status="closed")
+    make_cycle("2026-12", status="draft")  # never opened: nothing to review there yet
+    login(make_user("manager"))
+    assert "Submissions · Oct 2026" in client.get("/submissions").get_data(as_text=True)
