@@ -137,7 +137,7 @@ MONTH_FORMAT = "mmm-yy"
 QTY_FORMAT = "#,##0"  # totals; typed quantities show as typed (General), fractions too
 PRICE_FORMAT = '"$"#,##0.00'
 CODE_FORMAT = "000000"
-ILLEGAL_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+ILLEGAL_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 MAX_FORMULA = 8000
 
 

@@ -151,11 +151,11 @@ def test_summary_sums_by_item_code_over_every_customer_sheet():
 
 
 def test_sheet_names_are_made_legal_and_unique():
-    plan = plan_with([CustomerSheet("A/B: C*?", [line("110001", [1])]),
+    plan = plan_with([CustomerSheet("A/B: C*?\x07", [line("110001", [1])]),
                       CustomerSheet("X" * 40, [line("110001", [1])]),
                       CustomerSheet("X" * 35, [line("110001", [2])])])
     sheets = read(write_rep_workbook(plan))
-    assert list(sheets) == ["A-B- C--", "X" * 31, "X" * 27 + " (2)"]
+    assert list(sheets) == ["A-B- C---", "X" * 31, "X" * 27 + " (2)"]
 
 
 def test_budget_sheet_is_the_pivot_and_not_a_customer():
