@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
 from sop.cycles.services import current_open_cycle
+from sop.dashboard.services import rep_overview
 from sop.htmx import wants_fragment
 from sop.models import Cycle, Submission, User
 from sop.security import deny_access, get_scoped_or_404, role_required
@@ -57,8 +58,6 @@ def submit():
         flash(error or "Your plan is submitted. You will hear back by e-mail.",
               "error" if error else "success")
         return redirect(url_for("dashboard.index"))
-    from sop.dashboard.services import rep_overview
-
     overview = rep_overview(current_user, report=report)
     return render_template("dashboard/_plan_panel.html", overview=overview, error=error), status
 

@@ -39,7 +39,7 @@ def type_cell(page, label: str, value: str) -> None:
 
 
 def submit_from_dashboard(page) -> None:
-    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     wait_until_htmx_ready(page, "#plan-panel form")
     page.get_by_role("button", name="Submit my plan").click()
 
@@ -76,7 +76,7 @@ def test_rep_submits_manager_rejects_rep_fixes_and_resubmits_manager_approves(
     mona = new_page()
     mona.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     sign_in(mona, "mona@example.com", DEFAULT_PASSWORD)
-    mona.get_by_role("link", name="Submissions").click()
+    mona.get_by_role("navigation", name="Main").get_by_role("link", name="Submissions").click()
     row = board_row(mona, rep)
     expect(row.locator(".badge")).to_have_text("Submitted")
     expect(row).to_contain_text("122")
