@@ -507,7 +507,6 @@ def _xlsx_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[A
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 DATE_FORMAT_IDS = {14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57}
-CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
@@ -557,7 +556,7 @@ def _shared_strings(archive: zipfile.ZipFile, names: set[str]) -> list[str]:
     return strings
 
 
-def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> set[int]:
+def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
     """Indexes of the cell formats that show a date (their numbers are dates)."""
     if "xl/styles.xml" not in names:
         return set()
@@ -572,26 +571,18 @@ def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> set[int]:
     for index, xf in enumerate(xfs if xfs is not None else []):
         number = int(xf.get("numFmtId") or 0)
         if number in DATE_FORMAT_IDS or number in custom:
-            found.add(index)
+            found.add(str(index))
     return found
 
 
-def _column_index(letters: str, cache: dict[str, int] = {}) -> int:  # noqa: B006
-    index = cache.get(letters)
-    if index is None:
-        index = 0
-        for char in letters:
-            index = index * 26 + ord(char) - 64
-        index -= 1
-        cache[letters] = index
-    return index
+COLUMN_INDEX = {get_column_letter(i + 1): i for i in range(16384)}
 
 
 WHOLE_SHEET_BYTES = 4 * 1024 * 1024  # parsed at once below this (C speed), streamed above
 DIGITS = "0123456789"
 
 
-def _xlsx_rows(archive: zipfile.ZipFile, path: str, strings: list[str], dates: set[int]
+def _xlsx_rows(archive: zipfile.ZipFile, path: str, strings: list[str], dates: set[str]
                ) -> Iterator[tuple[int, tuple[Any, ...]]]:
     row_tag = f"{MAIN_NS}row"
     if archive.getinfo(path).file_size <= WHOLE_SHEET_BYTES:
@@ -614,9 +605,10 @@ def _xlsx_rows(archive: zipfile.ZipFile, path: str, strings: list[str], dates: s
                     yield last_row, values
 
 
-def _row_values(row: ElementTree.Element, last_row: int, strings: list[str], dates: set[int]
+def _row_values(row: ElementTree.Element, last_row: int, strings: list[str], dates: set[str]
                 ) -> tuple[int, tuple[Any, ...]]:
-    """(row number, values by column) of one <row> element."""
+    """(row number, values by column) of one <row> element. A cell's first child tells its
+    content: <f> a formula, <v> a value, <is> an inline string."""
     number = row.get("r")
     number_value = int(number) if number and number.isdigit() else last_row + 1
     cells: dict[int, Any] = {}
@@ -624,32 +616,55 @@ def _row_values(row: ElementTree.Element, last_row: int, strings: list[str], dat
     formula_tag, value_tag = f"{MAIN_NS}f", f"{MAIN_NS}v"
     for cell in row:
         ref = cell.get("r")
-        letters = ref.rstrip(DIGITS) if ref else None
-        column = _column_index(letters) if letters else column + 1
+        column = COLUMN_INDEX.get(ref.rstrip(DIGITS), column + 1) if ref else column + 1
         if not len(cell):
             continue  # an empty (styled) cell
-        formula = cell.find(formula_tag)
+        first = cell[0]
+        tag = first.tag
+        if tag == formula_tag:
+            cells[column] = FormulaCell(first.text or "")
+            continue
         kind = cell.get("t")
-        if formula is not None:
-            cells[column] = FormulaCell(formula.text or "")
+        if tag == value_tag:
+            raw = first.text
+            if raw is None:
+                continue
+            if kind is None or kind == "n":
+                style = cell.get("s")
+                try:
+                    value = float(raw)
+                except ValueError:
+                    cells[column] = raw
+                    continue
+                if style is not None and style in dates:
+                    cells[column] = _serial_date(value)
+                else:
+                    cells[column] = int(value) if value.is_integer() and abs(value) < 2**53 \
+                        else value
+            else:
+                cells[column] = _typed(raw, kind, strings)
         elif kind == "inlineStr":
             cells[column] = "".join(t.text or "" for t in cell.iter(f"{MAIN_NS}t"))
-        else:
-            raw = cell.findtext(value_tag)
-            if raw is not None:
-                cells[column] = _typed(raw, kind, cell.get("s"), strings, dates)
     if not cells:
         return number_value, ()
-    return number_value, tuple(cells.get(i) for i in range(max(cells) + 1))
+    out: list[Any] = [None] * (max(cells) + 1)
+    for index, value in cells.items():
+        out[index] = value
+    return number_value, tuple(out)
 
 
-def _typed(raw: str, kind: str | None, style: str | None, strings: list[str],
-           dates: set[int]) -> Any:
+def _serial_date(value: float) -> Any:
+    try:
+        return EXCEL_EPOCH + timedelta(days=value)
+    except OverflowError:
+        return value
+
+
+def _typed(raw: str, kind: str, strings: list[str]) -> Any:
+    """A <v> of a non-numeric cell type."""
     if kind == "s":
-        index = int(raw)
+        index = int(raw) if raw.isdigit() else -1
         return strings[index] if 0 <= index < len(strings) else ""
-    if kind in ("str", "e"):
-        return raw
     if kind == "b":
         return raw == "1"
     if kind == "d":
@@ -657,16 +672,7 @@ def _typed(raw: str, kind: str | None, style: str | None, strings: list[str],
             return datetime.fromisoformat(raw)
         except ValueError:
             return raw
-    try:
-        number = float(raw)
-    except ValueError:
-        return raw
-    if style is not None and dates and style.isdigit() and int(style) in dates:
-        try:
-            return EXCEL_EPOCH + timedelta(days=number)
-        except OverflowError:
-            return number
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    return raw  # "str", "e" (an error such as #N/A) and anything unknown: as text
 
 
 def _xlsb_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
@@ -1016,9 +1022,15 @@ def _read_row(state: _SheetState, months: int, number: int, values: tuple[Any, .
     qty: list[float | None] = []
     typed = False  # any non-zero number typed (not a formula) on the row
     formulas = False
+    width, first, present = len(values), layout.qty, layout.months
     for m in range(months):
-        column = layout.qty + m
-        value = _cell(values, column) if m < layout.months else None
+        column = first + m
+        value = values[column] if column < width and m < present else None
+        kind = type(value)
+        if (kind is float or kind is int) and value >= 0:  # the usual case, fast
+            qty.append(float(value))
+            typed = typed or value != 0
+            continue
         if _blank(value):
             qty.append(0.0)
             continue
@@ -1041,7 +1053,14 @@ def _read_row(state: _SheetState, months: int, number: int, values: tuple[Any, .
     else:
         price_columns = []
     for m, column in enumerate(price_columns):
-        value = _cell(values, column)
+        value = values[column] if column < width else None
+        if value is None:
+            continue
+        kind = type(value)
+        if (kind is float or kind is int) and value >= 0 and state.kind != "single":
+            price[m] = float(value)
+            typed = typed or value != 0
+            continue
         if _blank(value):
             continue
         formulas = formulas or isinstance(value, FormulaCell)
