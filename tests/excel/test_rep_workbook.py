@@ -210,3 +210,34 @@ def test_months_come_from_the_files_own_columns_whatever_the_horizon():
     shorter = read_rep_workbook(sixteen, ProblemLog(), months=12)[0].lines[0]
     assert shorter.qty == [float(m) for m in range(1, 13)]
     assert shorter.price == [float(m) for m in range(1, 13)]
+
+
+def test_round_trip_of_a_random_plan():
+    """Many customers, random fractions, gaps, prices and probabilities: all come back."""
+    import random
+
+    chance = random.Random(4)
+    catalog = [CatalogItem(f"{110001 + i:06d}", f"Item {i}", f"Group {i % 3}")
+               for i in range(40)]
+    customers = []
+    for number in range(12):
+        lines = []
+        for item in chance.sample(catalog, 15):
+            qty = [chance.choice([None, 0.0, 1.0, 2.5, 1000.0, 0.125]) for _ in range(16)]
+            price = [chance.choice([None, None, 0.0, 41.75, 3.0]) for _ in range(16)]
+            qty[0] = 1.0  # at least one volume: the line is kept
+            lines.append(SheetLine(item.item_code, item.description,
+                                   chance.choice([None, 0, 1, 2, 3]), qty, price,
+                                   new_item=chance.random() < 0.1))
+        lines.append(SheetLine(f"{990000 + number:06d}", f"New {number}", None, [0.0] * 16,
+                               [5.0] + [None] * 15, new_item=True))  # kept by its price
+        customers.append(CustomerSheet(f"Customer {number}, Inc.", lines))
+    plan = plan_with(customers, catalog=catalog)
+    sheets = read(write_rep_workbook(plan))
+    assert list(sheets) == [c.name for c in customers]
+    for customer in customers:
+        expected = {ln.item_code: (ln.probability, ln.new_item,
+                                   tuple(float(q or 0) for q in ln.qty), tuple(ln.price),
+                                   ln.description if ln.new_item else None)
+                    for ln in customer.lines}
+        assert comparable(sheets[customer.name]) == expected
