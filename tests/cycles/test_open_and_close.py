@@ -14,8 +14,8 @@ from sop.jobs.cycles import auto_close_cycles
 from sop.models import AuditEntry, Cycle, ForecastSnapshot, Submission, SubmissionEvent
 from sop.settings import store_value
 
-GRID_LINK = "http://portal.test/"  # the grid: /forecast?cycle={cycle} once it exists
-WORKBOOKS_LINK = "http://portal.test/"  # the workbooks page: /workbooks once it exists
+GRID_LINK = "http://portal.test/forecast?cycle={cycle}"
+WORKBOOKS_LINK = "http://portal.test/workbooks"
 
 
 def bodies(message) -> dict[str, str]:
