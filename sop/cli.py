@@ -13,11 +13,12 @@ def seed_demo_data() -> tuple[list[tuple[str, str, str]], dict[str, int]]:
     and its master data, sales history and budget."""
     from sop.clock import now
     from sop.demo_company import DEMO, CompanyGenerator
-    from sop.demo_seed import create_accounts, load_master_data
+    from sop.demo_seed import create_accounts, load_demo_cycles, load_master_data
 
-    company = CompanyGenerator(DEMO, now().date())
+    today = now().date()
+    company = CompanyGenerator(DEMO, today)
     accounts = create_accounts(company)
-    return accounts, load_master_data(company)
+    return accounts, {**load_master_data(company), **load_demo_cycles(company, today)}
 
 
 def register_commands(app: Flask) -> None:

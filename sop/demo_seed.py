@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, timedelta
 from typing import Any
 
 from sop.auth.services import generate_password
@@ -21,6 +22,7 @@ from sop.models import (
     name_key,
 )
 from sop.models.sales import fingerprint
+from sop.months import add_months, first_of_month
 from sop.users.services import create_user
 
 DEMO_STAFF = (
@@ -119,3 +121,34 @@ def insert_cycle_lines(company: CompanyGenerator, cycle: Cycle, reps: list[str] 
         for spec in company.forecasts(cycle.planning_start, cycle.horizon_months, revision)
         if spec.rep_email in users and (reps is None or spec.rep_email in reps)]
     return _insert(ForecastLine, rows)
+
+
+def load_demo_cycles(company: CompanyGenerator, today: date) -> dict[str, int]:
+    """Last month's cycle, approved and closed (its snapshot feeds "last cycle" columns), and
+    this month's cycle open: the first rep has submitted, the second is half-way (lines, a few
+    months still blank), the others have not started (they can copy last cycle's numbers)."""
+    from sop.cycles.services import close_cycle, create_cycle, open_cycle
+    from sop.submissions.services import approve_submission, submit_plan
+
+    admin = User.objects(role="admin").first()
+    reps = [rep.email for rep in company.reps]
+    this_month = first_of_month(today)
+    last = create_cycle(admin, add_months(this_month, -1), open_date=add_months(this_month, -1),
+                        close_date=add_months(this_month, -1) + timedelta(days=19))
+    open_cycle(admin, last)
+    counts = {"last_cycle_lines": insert_cycle_lines(company, last)}
+    for rep in User.objects(role="sales_rep", email__in=reps):
+        approve_submission(submit_plan(last, rep, rep), admin)
+    close_cycle(admin, last)
+
+    current = create_cycle(admin, this_month, open_date=this_month,
+                           close_date=max(today + timedelta(days=7),
+                                          this_month + timedelta(days=19)))
+    open_cycle(admin, current)
+    counts["open_cycle_lines"] = insert_cycle_lines(company, current, reps[:2], revision=1)
+    first, second = (User.objects.get(email=email) for email in reps[:2])
+    submit_plan(current, first, first)
+    half_done = ForecastLine.objects(cycle=current, rep=second).limit(5)
+    for line in half_done:
+        line.update(set__qty=[*line.qty[:9], None, None, None, *line.qty[12:]])
+    return counts

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,8 +11,7 @@ from pymongo.errors import BulkWriteError
 
 from sop.audit import field_changes, record_audit
 from sop.clock import now
-from sop.forecasts.figures import effective_prices, revenue
-from sop.forecasts.valuation import LINE_FIELDS, PlanTotals, ValuedLine, raw_lines
+from sop.forecasts.valuation import PlanTotals, plan_totals, raw_lines, value_lines
 from sop.form_submission import FieldError
 from sop.mail import send_email
 from sop.models import (
@@ -22,8 +20,6 @@ from sop.models import (
     Cycle,
     ForecastLine,
     ForecastSnapshot,
-    PriceEntry,
-    Product,
     Submission,
     SubmissionEvent,
     User,
@@ -242,32 +238,9 @@ def close_cycle(actor: User | None, cycle: Cycle) -> Cycle:
     return cycle
 
 
-def valued_cycle_lines(cycle: Cycle, fields: tuple[str, ...] = LINE_FIELDS
-                       ) -> Iterator[ValuedLine]:
-    """Every line of `cycle` at its effective prices (the same rule as
-    sop.forecasts.valuation), for whole-cycle work: closing and the cycle page. The fallback
-    prices come from ONE read of the price matrix and the list prices instead of a look-up per
-    batch of lines, whose long `$in` lists cost seconds per batch on the embedded server."""
-    matrix = {(row["customer"], row["product"]): row.get("price")
-              for row in PriceEntry._get_collection().find(
-                  {}, {"customer": 1, "product": 1, "price": 1, "_id": 0})}
-    listed = {row["_id"]: row.get("list_price")
-              for row in Product._get_collection().find({}, {"list_price": 1})}
-    for raw in raw_lines({"cycle": cycle.pk}, fields):
-        qty = raw.get("qty") or []
-        prices = effective_prices(raw.get("price") or [],
-                                  matrix.get((raw["customer"], raw["product"])),
-                                  listed.get(raw["product"]))
-        prices += [prices[-1] if prices else 0.0] * (len(qty) - len(prices))
-        yield ValuedLine(raw, prices, revenue(qty, prices))
-
-
 def cycle_plan_totals(cycle: Cycle, horizon: int) -> PlanTotals:
     """Cases and $ per bucket over every line of the cycle."""
-    totals = PlanTotals(horizon)
-    for line in valued_cycle_lines(cycle, ("customer", "product", "qty", "price")):
-        totals.add(line)
-    return totals
+    return plan_totals({"cycle": cycle.pk}, horizon)
 
 
 def freeze_snapshot(cycle: Cycle, frozen_at: datetime) -> int:
@@ -276,8 +249,8 @@ def freeze_snapshot(cycle: Cycle, frozen_at: datetime) -> int:
     collection = ForecastSnapshot._get_collection()
     batch: list[dict[str, Any]] = []
     written = 0
-    for valued in valued_cycle_lines(cycle, ("rep", "customer", "product", "probability",
-                                             "new_item", "qty", "price")):
+    for valued in value_lines(raw_lines({"cycle": cycle.pk}, (
+            "rep", "customer", "product", "probability", "new_item", "qty", "price"))):
         raw = valued.raw
         batch.append({"cycle": cycle.pk, "line_id": raw["_id"], "rep": raw["rep"],
                       "customer": raw["customer"], "product": raw["product"],

@@ -20,24 +20,45 @@ LINE_FIELDS = ("_id", "cycle", "rep", "customer", "product", "probability", "new
                "price", "version")
 
 
+class PriceBook:
+    """Fallback prices (the matrix price if positive, else the list price), read per customer
+    on first use and kept for the life of the book: valuing a whole cycle reads each
+    customer's matrix once. (Filtering by customer alone keeps the look-up on the index
+    prefix: `$in` lists on both customer and product cost seconds on the embedded server.)"""
+
+    def __init__(self) -> None:
+        self.matrix: dict[ObjectId, dict[ObjectId, float | None]] = {}
+        self.listed: dict[ObjectId, float | None] = {}
+
+    def load(self, pairs: Iterable[Pair]) -> None:
+        pairs = list(pairs)
+        customers = list({c for c, _ in pairs if c not in self.matrix})
+        products = list({p for _, p in pairs if p not in self.listed})
+        for customer in customers:
+            self.matrix[customer] = {}
+        if customers:
+            for row in PriceEntry._get_collection().find(
+                    {"customer": {"$in": customers}},
+                    {"customer": 1, "product": 1, "price": 1, "_id": 0}):
+                self.matrix[row["customer"]][row["product"]] = row.get("price")
+        for product in products:
+            self.listed[product] = None
+        if products:
+            for row in Product._get_collection().find({"_id": {"$in": products}},
+                                                      {"list_price": 1}):
+                self.listed[row["_id"]] = row.get("list_price")
+
+    def fallback(self, pair: Pair) -> float | None:
+        price = self.matrix.get(pair[0], {}).get(pair[1])
+        return price if price and price > 0 else self.listed.get(pair[1])
+
+
 def fallback_prices(pairs: Iterable[Pair]) -> dict[Pair, float | None]:
     """For each (customer, product): the matrix price if positive, else the list price."""
     pairs = set(pairs)
-    if not pairs:
-        return {}
-    customers = list({c for c, _ in pairs})
-    products = list({p for _, p in pairs})
-    matrix = {(row["customer"], row["product"]): row.get("price")
-              for row in PriceEntry._get_collection().find(
-                  {"customer": {"$in": customers}, "product": {"$in": products}},
-                  {"customer": 1, "product": 1, "price": 1, "_id": 0})}
-    listed = {row["_id"]: row.get("list_price") for row in Product._get_collection().find(
-        {"_id": {"$in": products}}, {"list_price": 1})}
-    result = {}
-    for pair in pairs:
-        price = matrix.get(pair)
-        result[pair] = price if price and price > 0 else listed.get(pair[1])
-    return result
+    book = PriceBook()
+    book.load(pairs)
+    return {pair: book.fallback(pair) for pair in pairs}
 
 
 @dataclass
@@ -53,23 +74,30 @@ class ValuedLine:
         return self.raw.get("qty") or []
 
 
-def value_lines(raw_lines: Iterable[Mapping[str, Any]], batch: int = 2000
-                ) -> Iterator[ValuedLine]:
-    """Each raw line (a dict with customer, product, qty, price) valued, in batches."""
+def value_lines(raw_lines: Iterable[Mapping[str, Any]], batch: int = 2000,
+                fallbacks: Mapping[Pair, float | None] | None = None) -> Iterator[ValuedLine]:
+    """Each raw line (a dict with customer, product, qty, price) valued, in batches.
+    `fallbacks` ({pair: matrix price, else list price}) skips the look-ups when the caller
+    already holds them (the grid reads the customer's whole matrix anyway)."""
+    book = PriceBook()
     chunk: list[Mapping[str, Any]] = []
     for raw in raw_lines:
         chunk.append(raw)
         if len(chunk) == batch:
-            yield from _value_chunk(chunk)
+            yield from _value_chunk(chunk, book, fallbacks)
             chunk = []
-    yield from _value_chunk(chunk)
+    yield from _value_chunk(chunk, book, fallbacks)
 
 
-def _value_chunk(chunk: list[Mapping[str, Any]]) -> Iterator[ValuedLine]:
-    fallbacks = fallback_prices((raw["customer"], raw["product"]) for raw in chunk)
+def _value_chunk(chunk: list[Mapping[str, Any]], book: PriceBook,
+                 known: Mapping[Pair, float | None] | None = None) -> Iterator[ValuedLine]:
+    if known is None:
+        book.load((raw["customer"], raw["product"]) for raw in chunk)
     for raw in chunk:
-        prices = effective_prices(raw.get("price") or [], fallbacks.get(
-            (raw["customer"], raw["product"])), None)
+        pair = (raw["customer"], raw["product"])
+        prices = effective_prices(raw.get("price") or [],
+                                  known.get(pair) if known is not None else book.fallback(pair),
+                                  None)
         prices += [prices[-1] if prices else 0.0] * (len(raw.get("qty") or []) - len(prices))
         yield ValuedLine(raw, prices, revenue(raw.get("qty") or [], prices))
 

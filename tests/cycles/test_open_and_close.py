@@ -170,18 +170,3 @@ def test_the_scheduled_job_runs_in_the_worker(app, closing_scene, run_jobs):
         assert Cycle.objects.get(id=closing_scene["cycle"].pk).status == "closed"
         assert AuditEntry.objects(action="cycle_closed").count() == 1
         assert ForecastSnapshot.objects.count() == 3
-
-
-def test_whole_cycle_valuation_agrees_with_the_shared_valuation(app_context, closing_scene,
-                                                                make_product, make_line):
-    from sop.cycles.services import valued_cycle_lines
-    from sop.forecasts.valuation import raw_lines, value_lines
-
-    cycle = closing_scene["cycle"]
-    unpriced = make_product(list_price=None)
-    make_line(cycle, closing_scene["reps"]["idle"], closing_scene["line"].customer, unpriced,
-              qty=[4, 4], price=[None, 3.0])
-    shared = {v.raw["_id"]: (v.prices, v.revenue)
-              for v in value_lines(raw_lines({"cycle": cycle.pk}))}
-    mine = {v.raw["_id"]: (v.prices, v.revenue) for v in valued_cycle_lines(cycle)}
-    assert mine == shared and len(mine) == 4
