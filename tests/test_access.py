@@ -32,7 +32,8 @@ PUBLIC = None  # no sign-in needed
 # {upload} is a workbook upload into another rep's plan: a rep gets 404 there too (managers,
 # when not allowed, are refused: 403).
 NOT_VISIBLE = {"customers.detail", "prices.matrix", "prices.export_matrix",
-               "submissions.detail", "forecasts.line_history", "workbooks.download",
+               "submissions.detail", "forecasts.line_history", "forecasts.price_rows",
+               "workbooks.download",
                "workbooks.preview", "workbooks.resolve", "workbooks.confirm", "workbooks.discard"}
 ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "static": ("GET", "/static/css/app.css", PUBLIC),
@@ -103,6 +104,8 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "forecasts.next_missing": ("GET", "/forecast/next-missing", EVERYONE),
     "forecasts.line_history": ("GET", "/forecast/history?cycle={cycle}&customer={customer}"
                                "&product={product}&rep={user}", SEES_ALL),
+    "forecasts.price_rows": ("GET", "/forecast/prices?cycle={cycle}&customer={customer}",
+                             SEES_ALL),
     "forecasts.save_cell": ("POST", "/forecast/cell", frozenset({"sales_rep"})),
     "forecasts.save_probability": ("POST", "/forecast/probability", frozenset({"sales_rep"})),
     "forecasts.suggest_items": ("GET", "/forecast/items/suggest?item_code=11",

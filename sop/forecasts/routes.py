@@ -167,8 +167,8 @@ def save_probability():
     context = {"cycle": target[0], "customer": target[1], "product": target[2]}
     form = request.form
     try:
-        line = services.save_probability(current_user, *target, form.get("probability"),
-                                         form.get("was"))
+        value = services.save_probability(current_user, *target, form.get("probability"),
+                                          form.get("was"))
     except services.PlanLocked as exc:
         _refuse_locked(exc)
     except services.GridError as exc:
@@ -180,8 +180,7 @@ def save_probability():
                                value=conflict.value, **context), 409
     if not wants_fragment():
         return _back(target)
-    return render_template("forecasts/_probability.html", value=line.get("probability"),
-                           **context)
+    return render_template("forecasts/_probability.html", value=value, **context)
 
 
 @bp.get("/items/suggest")
@@ -258,6 +257,23 @@ def fill_row():
                                  request.form.get("value"), request.form.get("scope", "all"))
 
     return _grid_action(fill, lambda changed: f"{changed} month(s) filled.")
+
+
+@bp.get("/prices")
+@login_required
+def price_rows():
+    args = request.args
+    cycle = _cycle(args.get("cycle"))
+    customer = get_scoped_or_404(Customer, current_user, id=args.get("customer"))
+    rep = _rep(args.get("rep"), customer)
+    product = (get_scoped_or_404(Product, current_user, id=args["product"])
+               if args.get("product") else None)
+    if cycle is None or rep is None:
+        abort(404)
+    rows, editable = services.load_price_rows(cycle, rep, customer, current_user,
+                                              product.pk if product else None)
+    return render_template("forecasts/_price_rows.html", rows=rows, editable=editable,
+                           horizon=cycle.horizon_months, oob=product is None)
 
 
 @bp.get("/history")

@@ -15,15 +15,16 @@ from typing import Any
 
 from bson import ObjectId
 from flask import has_request_context, request
-from pymongo import InsertOne, ReturnDocument, UpdateOne
+from markupsafe import Markup
+from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from sop.audit import record_audit
 from sop.clock import now
 from sop.cycles.services import previous_cycle
-from sop.forecasts.figures import roll_forward, total
+from sop.forecasts.figures import effective_prices, roll_forward, total
 from sop.forecasts.valuation import value_lines
-from sop.listing import prefix_match
+from sop.listing import cached_choices, prefix_match
 from sop.models import (
     PROBABILITIES,
     AuditEntry,
@@ -132,6 +133,22 @@ class GridRow:
     last_cycle: list[float | None] = field(default_factory=list)  # per bucket
     missing: list[int] = field(default_factory=list)  # 0-based mandatory buckets left blank
     empty: bool = True
+    # What the template prints, prepared in one pass (200 rows x 32 cells: Jinja filters and
+    # escaping per cell would cost more than every query of the grid together).
+    shown_qty: list[str] = field(default_factory=list)
+    shown_price: list[str] = field(default_factory=list)
+    placeholders: list[str] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+    code: str = ""
+
+    def prepare_display(self) -> None:
+        self.code = Markup.escape(self.item_code)
+        self.shown_qty = [_number_text(show(v)) for v in self.qty]
+        self.shown_price = [_number_text(show(v)) for v in self.price]
+        self.placeholders = [_number_text(f"{p:,.2f}") for p in self.effective] or [""] * len(
+            self.qty)
+        self.refs = [_number_text(f"{short(a)} · {short(b)}")
+                     for a, b in zip(self.last_year, self.last_cycle, strict=False)]
 
     @property
     def average(self) -> float | None:
@@ -141,6 +158,12 @@ class GridRow:
     @property
     def key(self) -> str:
         return str(self.product_id)
+
+
+def _number_text(text: str) -> Markup:
+    """Text formatted here from numbers only (digits, separators, dashes): nothing to escape,
+    so the template does not escape it again in each of thousands of cells."""
+    return Markup(text)  # noqa: S704 - built from floats, never from user text
 
 
 @dataclass
@@ -197,11 +220,12 @@ def customer_totals(cycle: Cycle, rep: User | ObjectId, customer: Customer | Obj
     """Cases and $ at effective price per bucket over the rep's lines of the customer."""
     horizon, mandatory = cycle.horizon_months, cycle.mandatory_months
     if lines is None:
-        lines = ForecastLine._get_collection().find(
+        lines = list(ForecastLine._get_collection().find(
             {"cycle": cycle.pk, "rep": _pk(rep), "customer": _pk(customer)},
-            {"customer": 1, "product": 1, "qty": 1, "price": 1})
+            {"customer": 1, "product": 1, "qty": 1, "price": 1}))
+    fallbacks = customer_fallbacks(_pk(customer), {line["product"] for line in lines})
     totals = Totals(horizon, mandatory, [0.0] * horizon, [0.0] * horizon)
-    for valued in value_lines(lines):
+    for valued in value_lines(lines, fallbacks=fallbacks):
         qty = (list(valued.qty) + [None] * horizon)[:horizon]
         for i in range(horizon):
             totals.cases[i] += qty[i] or 0.0
@@ -211,27 +235,63 @@ def customer_totals(cycle: Cycle, rep: User | ObjectId, customer: Customer | Obj
     return totals
 
 
-def load_grid(cycle: Cycle, rep: User, customer: Customer, viewer: User) -> Grid:
-    """Everything the grid of one customer shows, in a fixed handful of bulk queries."""
+CATALOG_FIELDS = {"item_code": 1, "description": 1, "list_price": 1}
+
+
+def catalog(product_ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+    """Code, description and list price of these items. The catalog is read whole once a
+    minute per process (reading 200 items by id costs as much as reading all of them on the
+    embedded server); items added since are read on their own. A changed description or list
+    price shows within a minute."""
+    known = cached_choices(("forecast-grid-catalog",), lambda: {
+        p["_id"]: p for p in Product._get_collection().find({}, CATALOG_FIELDS)})
+    wanted = set(product_ids)
+    missing = wanted - known.keys()
+    found = {pid: known[pid] for pid in wanted - missing}
+    if missing:
+        found.update({p["_id"]: p for p in Product._get_collection().find(
+            {"_id": {"$in": list(missing)}}, CATALOG_FIELDS)})
+    return found
+
+
+def customer_fallbacks(customer_id: ObjectId, product_ids: Iterable[ObjectId],
+                       matrix: Mapping[ObjectId, Mapping[str, Any]] | None = None,
+                       products: Mapping[ObjectId, Mapping[str, Any]] | None = None
+                       ) -> dict[tuple[ObjectId, ObjectId], float | None]:
+    """The price a bucket without an entered price falls back to, per (customer, item): the
+    matrix price if positive, else the list price (as valuation.fallback_prices), from the
+    customer's matrix in one indexed query."""
+    product_ids = set(product_ids)
+    if matrix is None:
+        matrix = {row["product"]: row for row in PriceEntry._get_collection().find(
+            {"customer": customer_id}, {"product": 1, "price": 1, "_id": 0})}
+    if products is None:
+        products = catalog(product_ids)
+    result = {}
+    for pid in product_ids:
+        price = (matrix.get(pid) or {}).get("price")
+        result[(customer_id, pid)] = price if price and price > 0 else (
+            products.get(pid) or {}).get("list_price")
+    return result
+
+
+def _base_rows(cycle: Cycle, rep: User, customer: Customer, only: ObjectId | None = None
+               ) -> tuple[list[GridRow], Totals]:
+    """The rows (active matrix items plus lines, or just item `only`) with their lines valued
+    at effective prices, and the customer's totals: three queries."""
     horizon, mandatory = cycle.horizon_months, cycle.mandatory_months
-    months = cycle.bucket_months
+    narrow = {"product": only} if only is not None else {}
     lines = list(ForecastLine._get_collection().find(
-        {"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk}, LINE_PROJECTION))
+        {"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk, **narrow},
+        LINE_PROJECTION))
     matrix = {row["product"]: row for row in PriceEntry._get_collection().find(
-        {"customer": customer.pk}, {"product": 1, "active": 1, "price": 1, "_id": 0})}
+        {"customer": customer.pk, **narrow}, {"product": 1, "active": 1, "price": 1, "_id": 0})}
     product_ids = {pid for pid, row in matrix.items() if row.get("active", True)}
     product_ids |= {line["product"] for line in lines}
-    products = {p["_id"]: p for p in Product._get_collection().find(
-        {"_id": {"$in": list(product_ids)}}, {"item_code": 1, "description": 1})}
-    valued = {v.raw["product"]: v for v in value_lines(lines)}
+    products = catalog(product_ids)
+    fallbacks = customer_fallbacks(customer.pk, product_ids, matrix, products)
+    valued = {v.raw["product"]: v for v in value_lines(lines, fallbacks=fallbacks)}
     by_product = {line["product"]: line for line in lines}
-
-    actual_months = [add_months(cycle.planning_start, -ACTUAL_MONTHS + i)
-                     for i in range(ACTUAL_MONTHS)]
-    history = _sales_by_month(customer.pk, product_ids)
-    last_cycle = previous_cycle(cycle)
-    previous = _previous_quantities(last_cycle, cycle, customer.pk, product_ids)
-
     rows = []
     totals = Totals(horizon, mandatory, [0.0] * horizon, [0.0] * horizon)
     for pid in product_ids:
@@ -242,10 +302,6 @@ def load_grid(cycle: Cycle, rep: User, customer: Customer, viewer: User) -> Grid
         entry = matrix.get(pid)
         row = GridRow(pid, product.get("item_code", ""), product.get("description", ""),
                       in_matrix=bool(entry and entry.get("active", True)))
-        sales = history.get(pid, {})
-        row.actuals = [sales.get(_ym(m)) for m in actual_months]
-        row.last_year = [sales.get(_ym(add_months(m, -12))) for m in months]
-        row.last_cycle = previous.get(pid) or [None] * horizon
         if line is not None:
             row.line_id = line["_id"]
             row.version = line.get("version", 1)
@@ -255,7 +311,7 @@ def load_grid(cycle: Cycle, rep: User, customer: Customer, viewer: User) -> Grid
             row.price = _pad(line.get("price"), horizon)
             row.empty = is_empty(line)
             value = valued[pid]
-            row.effective = value.prices
+            row.effective = _pad(value.prices, horizon)
             row.cases = total(row.qty, mandatory)
             row.dollars = total(value.revenue, mandatory)
             for i in range(horizon):
@@ -264,10 +320,30 @@ def load_grid(cycle: Cycle, rep: User, customer: Customer, viewer: User) -> Grid
         else:
             row.qty = [None] * horizon
             row.price = [None] * horizon
+            row.effective = effective_prices(row.price, fallbacks.get((customer.pk, pid)), None)
         row.missing = [i for i in range(mandatory) if row.qty[i] is None]
         rows.append(row)
     rows.sort(key=lambda r: r.item_code)
+    return rows, totals
 
+
+def load_grid(cycle: Cycle, rep: User, customer: Customer, viewer: User) -> Grid:
+    """Everything the grid of one customer shows, in a fixed handful of bulk queries."""
+    horizon = cycle.horizon_months
+    months = cycle.bucket_months
+    rows, totals = _base_rows(cycle, rep, customer)
+    product_ids = {row.product_id for row in rows}
+    actual_months = [add_months(cycle.planning_start, -ACTUAL_MONTHS + i)
+                     for i in range(ACTUAL_MONTHS)]
+    history = _sales_by_month(customer.pk, product_ids)
+    last_cycle = previous_cycle(cycle)
+    previous = _previous_quantities(last_cycle, cycle, customer.pk, product_ids)
+    for row in rows:
+        sales = history.get(row.product_id, {})
+        row.actuals = [sales.get(_ym(m)) for m in actual_months]
+        row.last_year = [sales.get(_ym(add_months(m, -12))) for m in months]
+        row.last_cycle = previous.get(row.product_id) or [None] * horizon
+        row.prepare_display()
     budget_cases, budget_dollars = _budget(customer.pk, months)
     return Grid(
         cycle=cycle, rep=rep, customer=customer,
@@ -278,6 +354,16 @@ def load_grid(cycle: Cycle, rep: User, customer: Customer, viewer: User) -> Grid
         last_cycle_cases=_column_sums((r.last_cycle for r in rows), horizon),
         last_year_cases=_column_sums((r.last_year for r in rows), horizon),
     )
+
+
+def load_price_rows(cycle: Cycle, rep: User, customer: Customer, viewer: User,
+                    only: ObjectId | None = None) -> tuple[list[GridRow], bool]:
+    """The price rows of the grid (loaded when the user opens them), and whether they may be
+    edited."""
+    rows, _ = _base_rows(cycle, rep, customer, only)
+    for row in rows:
+        row.prepare_display()
+    return rows, viewer.pk == rep.pk and plan_is_editable(cycle, rep)
 
 
 def _status(cycle: Cycle, rep: User) -> str:
@@ -444,39 +530,40 @@ def _new_line(cycle: Cycle, actor: User, customer: Customer, product: Product,
 
 def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Product,
                      path: str, value: Any, loaded: Any) -> dict[str, Any]:
-    """Set `path` of the rep's line to `value` only if it still holds `loaded`; the line is
-    created when it does not exist yet (a duplicate-key race retries the compare-and-set).
-    Returns the line after the change; raises Conflict with the value found otherwise."""
+    """Set `path` of the rep's line to `value` only if it still holds `loaded`: one atomic
+    update_one with the old value in its filter (and $inc version), so of two saves of the
+    same cell the second finds another value and gets a Conflict, while saves of different
+    cells of one line both land. The line is created when it does not exist yet; a
+    duplicate-key race compares again with the line the other save created.
+    Returns the line's id and version after the change."""
     collection = ForecastLine._get_collection()
     key = {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk, "product": product.pk}
     stamp = now()
     update = {"$set": {path: value, "updated_by": actor.pk, "updated_at": stamp,
                        "source": "portal"}, "$inc": {"version": 1}}
     for _attempt in range(3):
-        line = collection.find_one_and_update({**key, path: loaded}, update,
-                                              projection=LINE_PROJECTION,
-                                              return_document=ReturnDocument.AFTER)
-        if line is not None:
-            return line
-        current = collection.find_one(key, LINE_PROJECTION)
-        if current is not None:
-            found = _read_path(current, path)
-            if found == loaded:
-                continue  # the line was created by another save in between: compare again
+        current = collection.find_one(key, {"_id": 1, "version": 1, "updated_by": 1,
+                                            "updated_at": 1, path.partition(".")[0]: 1})
+        if current is None:
+            if loaded is not None:  # the line was removed meanwhile
+                raise Conflict(None, None, None)
+            doc = _new_line(cycle, actor, customer, product, stamp)
+            field_name, _, index = path.partition(".")
+            if index:
+                doc[field_name][int(index)] = value
+            else:
+                doc[field_name] = value
+            try:
+                collection.insert_one(doc)
+            except DuplicateKeyError:
+                continue  # created by another save a moment ago: compare with it
+            return {"_id": doc["_id"], "version": 1}
+        found = _read_path(current, path)
+        if found != loaded:
             raise Conflict(found, _who(current), current.get("updated_at"))
-        if loaded is not None:  # the line was removed meanwhile
-            raise Conflict(None, None, None)
-        doc = _new_line(cycle, actor, customer, product, stamp)
-        field_name, _, index = path.partition(".")
-        if index:
-            doc[field_name][int(index)] = value
-        else:
-            doc[field_name] = value
-        try:
-            collection.insert_one(doc)
-        except DuplicateKeyError:
-            continue  # created by another save a moment ago: compare with it
-        return {k: doc[k] for k in ("_id", *LINE_PROJECTION)}
+        # The filter by _id (not by the unique key) keeps the embedded server on an index.
+        if collection.update_one({"_id": current["_id"], path: loaded}, update).matched_count:
+            return {"_id": current["_id"], "version": current.get("version", 1) + 1}
     raise Conflict(None, None, None)
 
 
@@ -522,21 +609,20 @@ def save_cell(actor: User, cycle: Cycle, customer: Customer, product: Product, w
 
 
 def save_probability(actor: User, cycle: Cycle, customer: Customer, product: Product,
-                     raw_value: str | None, raw_loaded: str | None) -> dict[str, Any]:
-    """The line's probability category (blank allowed), compare-and-set like a cell."""
+                     raw_value: str | None, raw_loaded: str | None) -> int | None:
+    """The line's probability category (blank allowed), compare-and-set like a cell; returns
+    the value the line now holds."""
     _require_editable(cycle, actor)
     value, loaded = _parse_probability(raw_value), _parse_probability(raw_loaded)
     if value == loaded:
-        return ForecastLine._get_collection().find_one(
-            {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk,
-             "product": product.pk}, LINE_PROJECTION) or {}
+        return value
     line = _compare_and_set(actor, cycle, customer, product, "probability", value, loaded)
     record_audit("forecast_line_updated",
                  f"Probability of item {product.item_code} for {customer.code} set to "
                  f"{PROBABILITIES.get(value, 'blank')}.", actor=actor,
                  entity_type="forecast_line", entity_id=line["_id"],
                  changes={"probability": {"before": loaded, "after": value}})
-    return line
+    return value
 
 
 def _parse_probability(raw: str | None) -> int | None:

@@ -74,7 +74,17 @@ def test_the_rep_sees_matrix_items_and_lines_with_actuals_budget_and_totals(clie
     assert "110001" in page and "110002" in page  # the line and the matrix item without one
     assert 'value="20"' in cell_input(page, "110001", 1)
     assert 'value=""' in cell_input(page, "110002", 0)
-    assert 'value="45"' in cell_input(page, "110001", 0, "price")
+    assert 'class="price-row" hidden></tr>' in page  # prices load when opened
+    prices = client.get(f"/forecast/prices?cycle={plan['cycle'].pk}&customer="
+                        f"{plan['customer'].pk}&product={plan['garlic'].pk}").get_data(
+        as_text=True)
+    assert 'value="45"' in cell_input(prices, "110001", 0, "price")
+    assert 'placeholder="45.00"' in cell_input(prices, "110001", 5, "price")  # effective
+    every = client.get(f"/forecast/prices?cycle={plan['cycle'].pk}&customer="
+                       f"{plan['customer'].pk}").get_data(as_text=True)
+    assert every.count('hx-swap-oob="true"') == 2  # "Show prices": every row at once
+    # the shallot has no matrix price: its list price is what an empty month is worth
+    assert 'placeholder="30.00"' in cell_input(every, "110002", 0, "price")
     # actuals of Aug, Sep, Oct 2026 and their average; Nov 2025 is last year's M1
     assert re.search(r">11</td>\s*<td class=\"num ref\">12</td>\s*<td class=\"num ref\">13<",
                      page)

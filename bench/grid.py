@@ -1,0 +1,238 @@
+"""The forecast grid over real HTTP against gunicorn, on the mid-size company with an open
+cycle of ~20,000 lines x 16 months (bench/cycle_data.py):
+- render of the grid of one customer with 200 items (p50/p95; target p95 ≤ 250 ms);
+- cell-save round trip with 10 reps saving concurrently, each in its own session (p50/p95;
+  target p95 ≤ 40 ms), then the final values, versions and audit entries are checked in
+  the database: no lost or duplicated save.
+Usage: python bench/grid.py [--renders N] [--saves N]"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from typing import Any
+
+from common import ROOT, bench_app, bench_services, print_result, print_table
+from cycle_data import BIG_CUSTOMER, BIG_ITEMS, CYCLE_LABEL, load_company_with_cycle
+
+from sop.devstack import free_port, wait_for_port
+
+REPS = 10
+TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+class Session:
+    """One signed-in browser: cookies, and the CSRF token htmx sends as a header."""
+
+    def __init__(self, base: str, email: str, password: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar()))
+        page = self.opener.open(f"{base}/login").read().decode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({"csrf_token": token, "email": email,
+                                       "password": password}).encode()
+        self.opener.open(f"{base}/login", data=body).read()
+        self.token = TOKEN.search(self.opener.open(f"{base}/profile").read().decode()).group(1)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        with self.opener.open(self.base + path) as response:
+            return response.status, response.read()
+
+    def htmx_post(self, path: str, data: dict[str, str]) -> tuple[int, bytes]:
+        request = urllib.request.Request(  # noqa: S310 - our own http:// server
+            self.base + path, data=urllib.parse.urlencode(data).encode(),
+            headers={"HX-Request": "true", "X-CSRFToken": self.token})
+        try:
+            with self.opener.open(request) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+
+def timed(call, *args) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = call(*args)
+    return (time.perf_counter() - started) * 1000, result
+
+
+def plan_saves(services: dict, accounts: list, saves: int) -> tuple[str, dict[str, list]]:
+    """Per rep: `saves` cell edits over own lines of one customer: 8 lines x 4 buckets,
+    each cell edited in turn (so many saves hit different cells of the same line at once
+    across the round, and the same cell again later with the value it now holds)."""
+    from sop.models import Customer, Cycle, ForecastLine, User
+
+    app = bench_app(services)
+    with app.app_context():
+        cycle = Cycle.objects.get(year=int(CYCLE_LABEL[:4]), month=int(CYCLE_LABEL[5:]))
+        plans: dict[str, list] = {}
+        for email, role, _ in accounts:
+            if role != "sales_rep":
+                continue
+            rep = User.objects.get(email=email)
+            customer = Customer.objects(sales_rep=rep, code__ne=BIG_CUSTOMER).order_by(
+                "code").first()
+            lines = list(ForecastLine._get_collection().find(
+                {"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk},
+                {"product": 1, "qty": 1}).limit(8))
+            cells = [(line, bucket) for bucket in range(4) for line in lines]
+            plans[email] = [
+                {"cycle": str(cycle.pk), "customer": str(customer.pk),
+                 "product": str(line["product"]), "field": "qty", "bucket": str(bucket),
+                 "line": line["_id"]} for line, bucket in
+                (cells[i % len(cells)] for i in range(saves))]
+            start_values = {(line["_id"], b): line["qty"][b] for line in lines for b in range(4)}
+            for step in plans[email]:
+                step["start"] = start_values[(step["line"], int(step["bucket"]))]
+        return str(cycle.pk), plans
+
+
+def save_loop(session: Session, steps: list[dict], timings: list[float], outcomes: dict,
+              lock: threading.Lock) -> None:
+    held: dict[tuple, float | None] = {}
+    for number, step in enumerate(steps, start=1):
+        key = (step["line"], step["bucket"])
+        was = held.get(key, step["start"])
+        value = float(1000 + number)
+        data = {k: step[k] for k in ("cycle", "customer", "product", "field", "bucket")}
+        data.update(value=f"{value:g}", was="" if was is None else f"{was:g}")
+        elapsed, (status, _body) = timed(session.htmx_post, "/forecast/cell", data)
+        with lock:
+            timings.append(elapsed)
+            outcomes[status] = outcomes.get(status, 0) + 1
+        if status == 200:
+            held[key] = value
+    with lock:
+        outcomes.setdefault("final", {}).update(held)
+
+
+def check_database(services: dict, plans: dict[str, list], finals: dict) -> dict[str, int]:
+    """Every accepted save is in the database: final values, one version step and one audit
+    entry per save."""
+    from sop.models import AuditEntry, ForecastLine
+
+    app = bench_app(services)
+    wrong_values = wrong_versions = 0
+    with app.app_context():
+        per_line: dict = {}
+        for steps in plans.values():
+            for step in steps:
+                per_line[step["line"]] = per_line.get(step["line"], 0) + 1
+        docs = {d["_id"]: d for d in ForecastLine._get_collection().find(
+            {"_id": {"$in": list(per_line)}}, {"qty": 1, "version": 1})}
+        for (line_id, bucket), value in finals.items():
+            if docs[line_id]["qty"][int(bucket)] != value:
+                wrong_values += 1
+        for line_id, count in per_line.items():
+            if docs[line_id]["version"] != 1 + count:
+                wrong_versions += 1
+        audits = AuditEntry.objects(action="forecast_line_updated").count()
+    return {"cells checked": len(finals), "lines checked": len(per_line),
+            "wrong final values": wrong_values, "wrong versions": wrong_versions,
+            "audit entries": audits, "saves sent": sum(per_line.values())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--renders", type=int, default=40, help="grid renders measured")
+    parser.add_argument("--saves", type=int, default=60, help="cell saves per rep")
+    options = parser.parse_args()
+    load_before = os.getloadavg()
+    with bench_services() as services:
+        accounts = load_company_with_cycle(services, previous=True)
+        cycle_id, plans = plan_saves(services, accounts, options.saves)
+        port = free_port()
+        env = {**os.environ, "SOP_ENV": "test", "MONGODB_URI": services["mongo_uri"],
+               "REDIS_URL": services["redis_url"], "LOG_LEVEL": "WARNING"}
+        server = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--threads", "8",
+             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+            cwd=ROOT, env=env)
+        try:
+            wait_for_port(port, server, "gunicorn", timeout=60)
+            base = f"http://127.0.0.1:{port}"
+            passwords = {email: password for email, _, password in accounts}
+            big_rep, big_customer = big_customer_of(services)
+            viewer = Session(base, big_rep, passwords[big_rep])
+            grid_path = f"/forecast?cycle={cycle_id}&customer={big_customer}"
+            _status, body = viewer.get(grid_path)
+            rows = body.count(b'class="price-row"')
+            html_kb = len(body) / 1024
+            for _ in range(3):
+                viewer.get(grid_path)
+            renders = [timed(viewer.get, grid_path)[0] for _ in range(options.renders)]
+            health = [timed(viewer.get, "/profile")[0] for _ in range(20)]
+
+            sessions = {email: Session(base, email, passwords[email]) for email in plans}
+            for session in sessions.values():  # warm each session's connection
+                session.get("/profile")
+            timings: list[float] = []
+            outcomes: dict = {}
+            lock = threading.Lock()
+            threads = [threading.Thread(target=save_loop, args=(
+                sessions[email], steps, timings, outcomes, lock)) for email, steps in
+                plans.items()]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            seconds = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        finals = outcomes.pop("final", {})
+        check = check_database(services, plans, finals)
+    load_after = os.getloadavg()
+    render_p95, save_p95 = percentile(renders, .95), percentile(timings, .95)
+    print_table([
+        ("grid rows (items)", f"{rows} (target customer: {BIG_ITEMS}), {html_kb:,.0f} KB"),
+        ("grid render", f"p50 {percentile(renders, .5):6.1f} ms   p95 {render_p95:6.1f} ms   "
+                        f"mean {statistics.mean(renders):6.1f} ms   n={len(renders)}"),
+        ("cell save (10 reps)", f"p50 {percentile(timings, .5):6.1f} ms   p95 {save_p95:6.1f} "
+                                f"ms   mean {statistics.mean(timings):6.1f} ms   "
+                                f"n={len(timings)} in {seconds:.1f} s"),
+        ("save statuses", ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))),
+        ("baseline /profile", f"p50 {percentile(health, .5):6.1f} ms"),
+        *((name, str(value)) for name, value in check.items()),
+        ("no lost or duplicated save", "yes" if check["wrong final values"] == 0
+         and check["wrong versions"] == 0 and check["audit entries"] == check["saves sent"]
+         and outcomes == {200: check["saves sent"]} else "NO"),
+        ("load average", f"{load_before[0]:.2f} before, {load_after[0]:.2f} after "
+                         f"({os.cpu_count()} cores, shared machine)"),
+        ("targets", "grid p95 ≤ 250 ms, save p95 ≤ 40 ms"),
+    ])
+    print_result({
+        "grid_rows": rows, "grid_p50_ms": round(percentile(renders, .5), 1),
+        "grid_p95_ms": round(render_p95, 1), "save_p50_ms": round(percentile(timings, .5), 1),
+        "save_p95_ms": round(save_p95, 1), "saves": len(timings), "reps": len(plans),
+        "wrong_values": check["wrong final values"], "wrong_versions": check["wrong versions"],
+        "audit_entries": check["audit entries"], "profile_p50_ms": round(
+            percentile(health, .5), 1), "load_avg_1m": round(load_after[0], 2)})
+
+
+def big_customer_of(services: dict) -> tuple[str, str]:
+    from sop.models import Customer
+
+    app = bench_app(services)
+    with app.app_context():
+        customer = Customer.objects.get(code=BIG_CUSTOMER)
+        return customer.sales_rep.email, str(customer.pk)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
