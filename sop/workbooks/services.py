@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -36,7 +37,6 @@ from sop.cycles.services import previous_cycle
 from sop.excel.masterdata import ProblemLog, RowProblem
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
 from sop.forecasts.figures import effective_prices, roll_forward
-from sop.forecasts.valuation import fallback_prices
 from sop.models import (
     AuditEntry,
     BudgetEntry,
@@ -155,15 +155,59 @@ def _pad(values: Iterable[Any] | None, horizon: int) -> list[Any]:
     return (list(values or []) + [None] * horizon)[:horizon]
 
 
+# The embedded database answers `$in` over long lists slowly (seconds for a thousand ids),
+# so catalog and matrix look-ups read by a short key (customers) or whole small collections
+# (the item catalog) and select in Python.
+PRODUCT_FIELDS = {"item_code": 1, "description": 1, "group_description": 1, "category": 1,
+                  "active": 1, "list_price": 1}
+
+
+def _products() -> dict[ObjectId, dict[str, Any]]:
+    """Every item, by id, with the few fields workbooks show (the catalog is small)."""
+    return {p["_id"]: p for p in Product._get_collection().find({}, PRODUCT_FIELDS)}
+
+
+Pair = tuple[ObjectId, ObjectId]
+LINE_FIELDS = {"customer": 1, "product": 1, "rep": 1, "qty": 1, "price": 1, "probability": 1,
+               "new_item": 1, "version": 1}
+
+
+def _matrix(customer_ids: Iterable[ObjectId] | None) -> dict[Pair, tuple[bool, float | None]]:
+    """(active, price) of the price-matrix entries of these customers (None: all)."""
+    query = {} if customer_ids is None else {"customer": {"$in": list(customer_ids)}}
+    return {(d["customer"], d["product"]): (bool(d.get("active", True)), d.get("price"))
+            for d in PriceEntry._get_collection().find(
+                query, {"customer": 1, "product": 1, "price": 1, "active": 1, "_id": 0})}
+
+
+def _fallbacks(pairs: Iterable[Pair], matrix: dict[Pair, tuple[bool, float | None]],
+               products: dict[ObjectId, dict[str, Any]]) -> dict[Pair, float | None]:
+    """Per (customer, product): the matrix price if positive, else the list price (the rule
+    of sop.forecasts.valuation.fallback_prices, on what was read already)."""
+    result = {}
+    for pair in set(pairs):
+        price = matrix.get(pair, (False, None))[1]
+        result[pair] = price if price and price > 0 else \
+            products.get(pair[1], {}).get("list_price")
+    return result
+
+
+def _rep_lines(cycle: Cycle, rep: User | None, customer_ids: set[ObjectId] | None,
+               fields: dict[str, int]) -> Iterator[dict[str, Any]]:
+    """A cycle's lines (of the rep, of these customers), read by the (cycle, rep) index and
+    selected in Python."""
+    query = {"cycle": cycle.pk} if rep is None else {"cycle": cycle.pk, "rep": rep.pk}
+    for doc in ForecastLine._get_collection().find(query, fields):
+        if customer_ids is None or doc["customer"] in customer_ids:
+            yield doc
+
+
 def _plan_lines(cycle: Cycle, rep: User, customer_ids: list[ObjectId]
                 ) -> tuple[list[dict[str, Any]], Cycle | None]:
     """This cycle's lines of the rep, or else last cycle's rolled forward (with the cycle
     they came from)."""
-    collection = ForecastLine._get_collection()
-    fields = {"customer": 1, "product": 1, "rep": 1, "probability": 1, "new_item": 1, "qty": 1,
-              "price": 1}
-    lines = list(collection.find({"cycle": cycle.pk, "rep": rep.pk,
-                                  "customer": {"$in": customer_ids}}, fields))
+    wanted = set(customer_ids)
+    lines = list(_rep_lines(cycle, rep, wanted, LINE_FIELDS))
     if lines:
         return lines, None
     last = previous_cycle(cycle)
@@ -172,7 +216,7 @@ def _plan_lines(cycle: Cycle, rep: User, customer_ids: list[ObjectId]
     offset = months_apart(last.planning_start, cycle.planning_start)
     horizon = cycle.horizon_months
     sources: dict[tuple[ObjectId, ObjectId], dict[str, Any]] = {}
-    for doc in collection.find({"cycle": last.pk, "customer": {"$in": customer_ids}}, fields):
+    for doc in _rep_lines(last, None, wanted, LINE_FIELDS):
         pair = (doc["customer"], doc["product"])
         if pair not in sources or doc.get("rep") == rep.pk:  # the rep's own line wins
             sources[pair] = doc
@@ -201,11 +245,7 @@ def workbook_plan(cycle: Cycle, rep: User) -> Any:
     catalog_ids = set(PriceEntry._get_collection().distinct(
         "product", {"customer": {"$in": ids}, "active": True}))
     lines, _ = _plan_lines(cycle, rep, ids)
-    product_fields = {"item_code": 1, "description": 1, "group_description": 1, "category": 1,
-                      "active": 1}
-    products = {p["_id"]: p for p in Product._get_collection().find(
-        {"_id": {"$in": list(catalog_ids | {line["product"] for line in lines})}},
-        product_fields)}
+    products = _products()
     catalog = [CatalogItem(p["item_code"], p.get("description") or "", _group_text(p))
                for p in sorted((products[i] for i in catalog_ids if i in products),
                                key=lambda p: p["item_code"]) if p.get("active", True)]
@@ -435,11 +475,28 @@ def _kept(line: ParsedLine) -> bool:
     return any(v for v in line.qty) or any(v for v in line.price)
 
 
-def _customer_lookup(rep: User) -> tuple[dict[str, Customer], dict[str, Customer],
-                                         dict[str, Customer]]:
+@dataclass
+class PlanState:
+    """What computing an import reads from the database, read in one go: the rep's active
+    customers (by code), the item catalog, their price matrix and the rep's lines."""
+
+    customers: list[Customer]
+    products: dict[ObjectId, dict[str, Any]]
+    matrix: dict[Pair, tuple[bool, float | None]]
+    lines: list[dict[str, Any]]
+
+
+def load_state(cycle: Cycle, rep: User) -> PlanState:
+    customers = list(Customer.objects(sales_rep=rep.pk, active=True).order_by("code"))
+    return PlanState(customers, _products(), _matrix(c.pk for c in customers),
+                     list(_rep_lines(cycle, rep, None, LINE_FIELDS)))
+
+
+def _customer_lookup(customers: list[Customer]) -> tuple[
+        dict[str, Customer], dict[str, Customer], dict[str, Customer]]:
     """The rep's active customers by id, by S&OP name key and by alias."""
     by_id, by_name, by_alias = {}, {}, {}
-    for customer in Customer.objects(sales_rep=rep.pk, active=True).order_by("code"):
+    for customer in customers:
         by_id[str(customer.pk)] = customer
         by_name.setdefault(customer.sop_name_key, customer)
         for alias in customer.aliases or []:
@@ -447,11 +504,13 @@ def _customer_lookup(rep: User) -> tuple[dict[str, Customer], dict[str, Customer
     return by_id, by_name, by_alias
 
 
-def match_sheets(rep: User, names: list[str], previous: list[SheetMatch] | None = None
-                 ) -> list[SheetMatch]:
+def match_sheets(rep: User, names: list[str], previous: list[SheetMatch] | None = None,
+                 state: PlanState | None = None) -> list[SheetMatch]:
     """Each sheet's customer: by S&OP name, then alias (trimmed, case-insensitive), among the
     rep's active customers only; decisions the user already made are kept."""
-    by_id, by_name, by_alias = _customer_lookup(rep)
+    by_id, by_name, by_alias = _customer_lookup(
+        state.customers if state else list(Customer.objects(sales_rep=rep.pk, active=True)
+                                           .order_by("code")))
     decided = {m.name: m for m in previous or [] if m.match in ("mapped", "create")}
     result, taken = [], set()
     for name in names:
@@ -486,9 +545,11 @@ def _new_customer_code(sheet: str, used: set[str]) -> str:
 
 def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[ParsedSheet],
                 matches: list[SheetMatch], file_problems: Iterable[RowProblem] = (),
-                create_items: bool = False) -> ImportPlan:
-    """What the workbook changes, computed from the database as it is now: nothing is
-    written. Unknown items are row errors (unless `create_items`); unresolved sheets block."""
+                create_items: bool = False, state: PlanState | None = None) -> ImportPlan:
+    """What the workbook changes, computed from the database as it is now (`state`, read
+    when not given): nothing is written. Unknown items are row errors (unless
+    `create_items`); unresolved sheets block."""
+    state = state or load_state(cycle, rep)
     horizon, mandatory = cycle.horizon_months, cycle.mandatory_months
     year = min(YEAR_MONTHS, horizon)
     plan = ImportPlan(problems=list(file_problems))
@@ -529,9 +590,8 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
                    else ", or ask an admin to create the customer.")))
 
     # Items.
-    codes = {line.item_code for sheet in sheets for line in sheet.lines if _kept(line)}
-    products = {p["item_code"]: p for p in Product._get_collection().find(
-        {"item_code": {"$in": sorted(codes)}}, {"item_code": 1, "description": 1})}
+    catalog = state.products
+    products = {p["item_code"]: p for p in catalog.values()}
     for sheet in sheets:
         for line in sheet.lines:
             if not _kept(line) or line.item_code in products:
@@ -555,14 +615,11 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
 
     # Lines of the file, per target customer.
     customer_ids = [t for t in targets.values() if t is not None]
-    active_pairs = {(d["customer"], d["product"]) for d in PriceEntry._get_collection().find(
-        {"customer": {"$in": customer_ids}, "active": True}, {"customer": 1, "product": 1})}
-    existing: dict[tuple[ObjectId, ObjectId], dict[str, Any]] = {}
-    for doc in ForecastLine._get_collection().find(
-            {"cycle": cycle.pk, "rep": rep.pk, "customer": {"$in": customer_ids}},
-            {"customer": 1, "product": 1, "qty": 1, "price": 1, "probability": 1,
-             "new_item": 1, "version": 1}):
-        existing[(doc["customer"], doc["product"])] = doc
+    matrix = state.matrix
+    active_pairs = {pair for pair, (active, _) in matrix.items() if active}
+    targeted = set(customer_ids)
+    existing = {(d["customer"], d["product"]): d for d in state.lines
+                if d["customer"] in targeted}
     wanted: dict[tuple[ObjectId, ObjectId], tuple[ParsedLine, list, list, bool]] = {}
     rows_seen: dict[tuple[str, str], int | None] = {}
     for sheet in sheets:
@@ -596,7 +653,7 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
             wanted[pair] = (line, qty, price, new_item)
 
     # Valuation before and after, at effective prices (matrix, then list price).
-    fallbacks = fallback_prices(set(existing) | set(wanted))
+    fallbacks = _fallbacks(set(existing) | set(wanted), matrix, catalog)
     by_customer = {c.customer_id: c for c in plan.changes if c.customer_id is not None}
 
     def value(pair: tuple[ObjectId, ObjectId], qty: list, price: list) -> tuple[float, float]:
@@ -604,7 +661,6 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
         return (sum(q or 0.0 for q in qty[:year]),
                 sum((q or 0.0) * p for q, p in zip(qty[:year], prices[:year], strict=False)))
 
-    item_codes = {p["_id"]: code for code, p in products.items()}
     customer_codes = {t: labels[name].split(" ")[0] for name, t in targets.items() if t}
     for pair, old in existing.items():
         change = by_customer[pair[0]]
@@ -616,7 +672,7 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
             change.removed += 1
             plan.line_ops.append(DeleteOne({"_id": old["_id"], "version": old.get("version")}))
             plan.expected["deleted"] += 1
-            plan.audits.append((old["_id"], f"Item {_code(pair[1], item_codes)} of "
+            plan.audits.append((old["_id"], f"Item {catalog.get(pair[1], {}).get('item_code')} of "
                                 f"{customer_codes.get(pair[0], '?')} removed by a workbook "
                                 "import.", {"line": {"before": "present", "after": None}}))
     for pair, (line, qty, price, new_item) in wanted.items():
@@ -652,13 +708,6 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
                             f"{customer_codes.get(pair[0], '?')} changed by a workbook import "
                             f"({len(changes)} value(s)).", changes))
     return plan
-
-
-def _code(product_id: ObjectId, codes: dict[ObjectId, str]) -> str:
-    if product_id not in codes:
-        product = Product._get_collection().find_one({"_id": product_id}, {"item_code": 1})
-        codes[product_id] = product["item_code"] if product else "?"
-    return codes[product_id]
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -808,7 +857,10 @@ def start_upload(actor: User | None, cycle: Cycle, rep: User, file_name: str, da
                  create_items: bool = False) -> WorkbookUpload:
     """Check, read, store and preview an uploaded workbook; nothing in the plan changes."""
     _check_import(actor, cycle, rep)
-    sheets, problems, kind = read_upload(data, cycle)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the database answers while we parse
+        loading = pool.submit(load_state, cycle, rep)
+        sheets, problems, kind = read_upload(data, cycle)
+        state = loading.result()
     file_problems = list(problems)
     for pending in WorkbookUpload.objects(cycle=cycle, rep=rep, status="previewed"):
         _discard(pending)  # one pending preview per plan
@@ -818,8 +870,9 @@ def start_upload(actor: User | None, cycle: Cycle, rep: User, file_name: str, da
                             file_kind=kind, file_id=file_id, parsed_id=_store_parsed(sheets),
                             create_items=create_items,
                             file_problems=_problem_documents(file_problems),
-                            sheets=match_sheets(rep, [s.name for s in sheets]))
-    plan = plan_import(actor, cycle, rep, sheets, upload.sheets, file_problems, create_items)
+                            sheets=match_sheets(rep, [s.name for s in sheets], state=state))
+    plan = plan_import(actor, cycle, rep, sheets, upload.sheets, file_problems, create_items,
+                       state)
     return _save_preview(upload, plan, file_problems)
 
 
@@ -838,9 +891,10 @@ def refresh_preview(actor: User | None, upload: WorkbookUpload) -> tuple[Workboo
                                                                          ImportPlan]:
     """The preview computed again from the database as it is now."""
     sheets = _load_parsed(upload)
-    upload.sheets = match_sheets(upload.rep, [s.name for s in sheets], upload.sheets)
+    state = load_state(upload.cycle, upload.rep)
+    upload.sheets = match_sheets(upload.rep, [s.name for s in sheets], upload.sheets, state)
     plan = plan_import(actor, upload.cycle, upload.rep, sheets, upload.sheets,
-                       _file_problems(upload), upload.create_items)
+                       _file_problems(upload), upload.create_items, state)
     return _save_preview(upload, plan, []), plan
 
 
@@ -990,21 +1044,21 @@ def consolidated_rows(cycle: Cycle, viewer: User | None) -> Iterator[Any]:
 
     lines = ForecastLine._get_collection()
     visible = ForecastLine.objects if viewer is None else scoped(ForecastLine, viewer)
-    query: dict[str, Any] = {**visible.filter(cycle=cycle.pk)._query,
-                             "qty": {"$elemMatch": {"$gt": 0}}}
-    rep_ids = lines.distinct("rep", query)
-    reps = sorted(User._get_collection().find({"_id": {"$in": rep_ids}},
-                                              {"full_name": 1}),
-                  key=lambda u: ((u.get("full_name") or "").casefold(), u["_id"]))
+    query: dict[str, Any] = visible.filter(cycle=cycle.pk)._query
+    # One query per rep by the (cycle, rep) index; "any volume" is checked here, because the
+    # embedded database evaluates array conditions slowly.
+    reps = sorted(User._get_collection().find(
+        {"_id": query["rep"]} if "rep" in query else {}, {"full_name": 1}),
+        key=lambda u: ((u.get("full_name") or "").casefold(), u["_id"]))
     customers = {c["_id"]: c for c in Customer._get_collection().find(
         {}, {"sop_name": 1, "sop_name_key": 1, "code": 1})}
-    products = {p["_id"]: p for p in Product._get_collection().find(
-        {}, {"item_code": 1, "description": 1, "group_description": 1})}
+    products = _products()
+    matrix = {pair: price for pair, (_, price) in _matrix(None).items()}
     for rep in reps:
-        docs = list(lines.find({**query, "rep": rep["_id"]},
-                               {"customer": 1, "product": 1, "qty": 1, "price": 1,
-                                "new_item": 1}))
-        fallbacks = fallback_prices((d["customer"], d["product"]) for d in docs)
+        docs = [d for d in lines.find({**query, "rep": rep["_id"]},
+                                      {"customer": 1, "product": 1, "qty": 1, "price": 1,
+                                       "new_item": 1})
+                if any(q and q > 0 for q in d.get("qty") or [])]
 
         def order(doc: dict[str, Any]) -> tuple:
             customer = customers.get(doc["customer"], {})
@@ -1022,8 +1076,8 @@ def consolidated_rows(cycle: Cycle, viewer: User | None) -> Iterator[Any]:
                 description=product.get("description") or "",
                 group=product.get("group_description") or "", new_item=bool(doc.get("new_item")),
                 qty=list(qty), price=effective_prices(
-                    _pad(doc.get("price"), len(qty)), fallbacks.get(
-                        (doc["customer"], doc["product"])), None))
+                    _pad(doc.get("price"), len(qty)), matrix.get(
+                        (doc["customer"], doc["product"])), product.get("list_price")))
         del docs
 
 
