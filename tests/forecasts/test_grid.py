@@ -149,6 +149,10 @@ def test_price_save_changes_the_dollars_at_effective_price(client, plan):
     assert saved.status_code == 200
     # 10*45 + 20*50 + 30*50 (M3 inherits the last positive price)
     assert "$2,950" in saved.get_data(as_text=True)
+    cleared = save(client, plan, plan["garlic"], 1, "", "50", what="price")
+    assert 'placeholder="45.00"' in cell_input(cleared.get_data(as_text=True), "110001", 1,
+                                               "price")  # back to the effective price
+    save(client, plan, plan["garlic"], 1, "50", "", what="price")
     assert ForecastLine.objects.get(id=plan["line"].pk).price[:2] == [45.0, 50.0]
 
 
