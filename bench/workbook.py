@@ -1,0 +1,259 @@
+"""The rep workbook and the consolidated plan on the mid-size company with its open cycle
+(bench/cycle_data.py: 10 reps, 20,000 lines x 16 months), through the service functions the
+web and the command line use.
+
+A benchmark rep is added for the workbook figures, shaped as the issue asks: 30 customers
+(30 sheets), a catalog of 220 items (220 rows per sheet), a plan of about 2,200 lines. Measured:
+- generate: plan from the database + the xlsx (sop.workbooks.services.generate_rep_workbook);
+- import: safety checks, reading, storing and the preview (start_upload), then the confirm
+  (confirm_upload: the change computed again and written in one transaction), for a workbook
+  the rep edited (10% of the lines changed, some removed, new-item rows added), and for the
+  same workbook into an empty plan (every line inserted);
+- export-consolidated for the whole cycle, in its own process for its peak memory.
+The largest generated rep of the mid-size company (about 23 sheets x 1,100 items) is timed too.
+Usage: python bench/workbook.py"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import bench_app, bench_services, peak_rss_mb, print_result, print_table
+
+BENCH_REP = ("wendy.bench@example.com", "Wendy Bench")  # initials WB
+SHEETS = 30
+CATALOG = 220
+LINES_PER_SHEET = 73  # about 2,200 lines, as the mid-size reps have
+TARGETS = {"generate": 3.0, "import": 3.0, "consolidated": 15.0, "consolidated_mb": 400}
+
+
+def add_bench_rep(services: dict) -> dict:
+    """The benchmark rep: 30 customers buying from the same 220 items, lines for a third of
+    the pairs (only what the workbook scenario needs on top of the shared loader)."""
+    from cycle_data import CYCLE_LABEL
+
+    from sop.clock import now
+    from sop.cycles.services import cycle_by_label
+    from sop.models import Customer, ForecastLine, PriceEntry, Product
+    from sop.users.services import create_user
+
+    app = bench_app(services)
+    rng = random.Random(20261124)
+    with app.app_context():
+        cycle = cycle_by_label(CYCLE_LABEL)
+        rep = create_user(None, BENCH_REP[0], BENCH_REP[1], "sales_rep", "Bench-rep-2026")
+        products = list(Product.objects.order_by("item_code").only("id", "list_price")[:CATALOG])
+        stamp = now()
+        prices, lines = [], []
+        for number in range(1, SHEETS + 1):
+            customer = Customer(code=f"BENCH-{number:04d}", name=f"Bench Market {number} LLC",
+                                sop_name=f"BENCH MARKET {number:02d}", sales_rep=rep).save()
+            for product in products:
+                prices.append({"customer": customer.pk, "product": product.pk, "active": True,
+                               "price": round(product.list_price * 0.95, 2)})
+            for index, product in enumerate(rng.sample(products, LINES_PER_SHEET)):
+                qty = [float(rng.randint(0, 300)) for _ in range(cycle.horizon_months)]
+                lines.append({"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk,
+                              "product": product.pk, "probability": index % 4,
+                              "new_item": False, "qty": qty,
+                              "price": [round(product.list_price, 2)] * 3 + [None] * 13,
+                              "source": "portal", "version": 1, "updated_at": stamp,
+                              "created_at": stamp})
+        PriceEntry._get_collection().insert_many(prices)
+        ForecastLine._get_collection().insert_many(lines)
+        return {"lines": len(lines), "pairs": len(prices)}
+
+
+def edit_like_a_rep(data: bytes) -> bytes:
+    """The generated workbook as a rep sends it back: 10% of the lines changed, 2 removed per
+    sheet, 2 new-item rows per sheet (items outside the catalog)."""
+    from sop.excel.rep_workbook import SheetLine, write_rep_workbook
+    from sop.workbooks.services import workbook_plan
+
+    del data  # the edit is made on the same plan the file was written from
+    rng = random.Random(7)
+    plan = workbook_plan(*_cycle_and_rep())
+    from sop.models import Product
+
+    outside = list(Product.objects.order_by("-item_code").scalar("item_code")[:SHEETS * 2])
+    for number, sheet in enumerate(plan.customers):
+        for line in sheet.lines:
+            if rng.random() < 0.1:
+                line.qty[0] = (line.qty[0] or 0) + 5
+        del sheet.lines[:2]
+        for code in outside[number * 2:number * 2 + 2]:
+            sheet.lines.append(SheetLine(code, "", 1, [12.0] * 16, [None] * 16, new_item=True))
+    return write_rep_workbook(plan)
+
+
+def _cycle_and_rep():
+    from cycle_data import CYCLE_LABEL
+
+    from sop.cycles.services import cycle_by_label
+    from sop.models import User
+
+    return cycle_by_label(CYCLE_LABEL), User.objects.get(email=BENCH_REP[0])
+
+
+def own_peak() -> float:
+    """This process's peak resident memory (VmHWM starts afresh at exec, unlike ru_maxrss,
+    which a child inherits from the big parent that forked it)."""
+    return peak_rss_mb(os.getpid())
+
+
+def timed(step):
+    started = time.perf_counter()
+    result = step()
+    return result, time.perf_counter() - started
+
+
+def import_file(cycle, rep, data: bytes) -> dict:
+    from sop.workbooks.services import confirm_upload, start_upload
+
+    upload, preview_s = timed(lambda: start_upload(None, cycle, rep, "Consolidated Master File "
+                                                   "SOP_Nov26 - WB.xlsx", data))
+    if upload.counts.get("errors"):
+        raise SystemExit(f"the workbook has errors: {[p.message for p in upload.problems[:5]]}")
+    applied, confirm_s = timed(lambda: confirm_upload(None, upload))
+    return {"preview_s": preview_s, "confirm_s": confirm_s, "seconds": preview_s + confirm_s,
+            "counts": applied.counts}
+
+
+def workbook_child(mongo: str, redis: str) -> dict:
+    from sop.forecasts.valuation import raw_lines
+    from sop.models import ForecastLine, User
+    from sop.workbooks.services import generate_rep_workbook, workbook_plan
+
+    app = bench_app({"mongo_uri": mongo, "redis_url": redis})
+    with app.app_context():
+        cycle, rep = _cycle_and_rep()
+        plan = workbook_plan(cycle, rep)
+        data, generate_s = timed(lambda: generate_rep_workbook(None, cycle, rep))
+        again, regenerate_s = timed(lambda: generate_rep_workbook(None, cycle, rep))
+        unchanged = import_file(cycle, rep, data)
+        edited = edit_like_a_rep(data)
+        changed = import_file(cycle, rep, edited)
+        ForecastLine.objects(cycle=cycle, rep=rep).delete()
+        into_empty = import_file(cycle, rep, edited)
+        rows = len(plan.catalog)
+        # the largest rep of the generated company, as it comes
+        sizes = {}
+        for line in raw_lines({"cycle": cycle.pk}, ("rep",)):
+            sizes[line["rep"]] = sizes.get(line["rep"], 0) + 1
+        big = User.objects.get(id=max((r for r in sizes if r != rep.pk), key=sizes.get))
+        big_plan = workbook_plan(cycle, big)
+        big_data, big_generate_s = timed(lambda: generate_rep_workbook(None, cycle, big))
+        big_import = import_file(cycle, big, big_data)
+        return {
+            "sheets": len(plan.customers), "rows_per_sheet": rows,
+            "lines": sum(len(s.lines) for s in plan.customers), "file_kb": len(data) // 1024,
+            "generate_s": min(generate_s, regenerate_s),
+            "import_unchanged": unchanged, "import_edited": changed,
+            "import_into_empty": into_empty,
+            "big_rep": {"sheets": len(big_plan.customers), "rows_per_sheet": len(
+                big_plan.catalog), "lines": sizes[big.pk], "file_kb": len(big_data) // 1024,
+                "generate_s": big_generate_s, "import_s": big_import["seconds"]},
+            "peak_rss_mb": own_peak(), "file_bytes_again": len(again)}
+
+
+def consolidated_child(mongo: str, redis: str, out: str) -> dict:
+    from cycle_data import CYCLE_LABEL
+
+    from sop.cycles.services import cycle_by_label
+    from sop.models import ForecastLine
+    from sop.workbooks.services import export_consolidated
+
+    app = bench_app({"mongo_uri": mongo, "redis_url": redis})
+    with app.app_context():
+        cycle = cycle_by_label(CYCLE_LABEL)
+        data, seconds = timed(lambda: export_consolidated(None, cycle))
+        with open(out, "wb") as stream:
+            stream.write(data)
+        return {"seconds": seconds, "bytes": len(data), "peak_rss_mb": own_peak(),
+                "lines": ForecastLine.objects(cycle=cycle, qty__gt=0).count()}
+
+
+def in_child(*args: str) -> dict:
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{args[1]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--child", choices=["workbook", "consolidated"])
+    parser.add_argument("--mongo")
+    parser.add_argument("--redis")
+    parser.add_argument("--out", default=os.path.join(tempfile.gettempdir(),
+                                                      "bench-consolidated.xlsx"))
+    args = parser.parse_args()
+    if args.child == "workbook":
+        print(json.dumps(workbook_child(args.mongo, args.redis)))
+        return
+    if args.child == "consolidated":
+        print(json.dumps(consolidated_child(args.mongo, args.redis, args.out)))
+        return
+
+    from cycle_data import load_company_with_cycle
+
+    with bench_services() as services:
+        load_company_with_cycle(services)
+        added = add_bench_rep(services)
+        uris = ("--mongo", services["mongo_uri"], "--redis", services["redis_url"])
+        consolidated = in_child("--child", "consolidated", *uris, "--out", args.out)
+        workbook = in_child("--child", "workbook", *uris)
+    edited, empty = workbook["import_edited"], workbook["import_into_empty"]
+    unchanged, big = workbook["import_unchanged"], workbook["big_rep"]
+
+    def counts(result: dict) -> str:
+        c = result["counts"]
+        return (f"{c['added']:,} added, {c['changed']:,} changed, {c['removed']:,} removed, "
+                f"{c['unchanged']:,} unchanged")
+
+    print_table([
+        ("benchmark rep", f"{workbook['sheets']} sheets x {workbook['rows_per_sheet']} rows, "
+         f"{workbook['lines']:,} lines ({added['lines']:,} loaded), {workbook['file_kb']:,} KB"),
+        ("generate", f"{workbook['generate_s']:.2f} s  (target ≤ {TARGETS['generate']:.0f} s)"),
+        ("import, edited", f"{edited['seconds']:.2f} s = preview {edited['preview_s']:.2f} s + "
+         f"confirm {edited['confirm_s']:.2f} s; {counts(edited)}  (target ≤ "
+         f"{TARGETS['import']:.0f} s)"),
+        ("import into an empty plan", f"{empty['seconds']:.2f} s = preview "
+         f"{empty['preview_s']:.2f} s + confirm {empty['confirm_s']:.2f} s; {counts(empty)}"),
+        ("import, unchanged", f"{unchanged['seconds']:.2f} s; {counts(unchanged)}"),
+        ("workbook process peak", f"{workbook['peak_rss_mb']:.0f} MB"),
+        ("largest generated rep", f"{big['sheets']} sheets x {big['rows_per_sheet']:,} rows, "
+         f"{big['lines']:,} lines, {big['file_kb']:,} KB: generate {big['generate_s']:.2f} s, "
+         f"import {big['import_s']:.2f} s"),
+        ("export-consolidated", f"{consolidated['seconds']:.2f} s for {consolidated['lines']:,} "
+         f"lines, {consolidated['bytes'] / 1048576:.1f} MB  (target ≤ "
+         f"{TARGETS['consolidated']:.0f} s)"),
+        ("consolidated process peak", f"{consolidated['peak_rss_mb']:.0f} MB  (target ≤ "
+         f"{TARGETS['consolidated_mb']} MB)"),
+    ])
+    print_result({
+        "sheets": workbook["sheets"], "rows_per_sheet": workbook["rows_per_sheet"],
+        "lines": workbook["lines"], "generate_s": round(workbook["generate_s"], 2),
+        "import_s": round(edited["seconds"], 2),
+        "import_preview_s": round(edited["preview_s"], 2),
+        "import_confirm_s": round(edited["confirm_s"], 2),
+        "import_empty_s": round(empty["seconds"], 2),
+        "import_unchanged_s": round(unchanged["seconds"], 2),
+        "big_rep_generate_s": round(big["generate_s"], 2),
+        "big_rep_import_s": round(big["import_s"], 2),
+        "consolidated_s": round(consolidated["seconds"], 2),
+        "consolidated_lines": consolidated["lines"],
+        "consolidated_peak_rss_mb": round(consolidated["peak_rss_mb"]),
+        "workbook_peak_rss_mb": round(workbook["peak_rss_mb"]),
+    })
+
+
+if __name__ == "__main__":
+    main()
