@@ -768,6 +768,18 @@ def _audit_lines(actor: User | None, audits: list[tuple[ObjectId, str, dict[str,
     AuditEntry._get_collection().insert_many(documents, ordered=False)
 
 
+def _write_failure(exc: PyMongoError, writes: int) -> str:
+    """What to tell the user when the transaction did not commit (nothing was written)."""
+    name = (getattr(exc, "details", None) or {}).get("codeName", "")
+    if name == "TransactionTooLargeForCache":
+        return (f"The database cannot change {writes:,} lines in one go; nothing was changed. "
+                "Split the workbook (fewer customer sheets per file) and import each part.")
+    if "Transaction numbers are only allowed" in str(exc) or name == "IllegalOperation":
+        return ("Workbook imports need MongoDB running as a replica set (transactions); "
+                "nothing was changed. Ask the administrator.")
+    return "The database failed while writing; nothing was changed. Try again."
+
+
 def apply_plan(actor: User | None, cycle: Cycle, rep: User, plan: ImportPlan,
                file_name: str, upload_id: ObjectId | None = None) -> None:
     """Write a plan without errors (all or nothing) and audit it."""
@@ -782,8 +794,7 @@ def apply_plan(actor: User | None, cycle: Cycle, rep: User, plan: ImportPlan,
                               "confirm.") from None
     except PyMongoError as exc:
         log.error("Workbook import for %s failed: %s", rep.email, str(exc)[:300])
-        raise WorkbookRefused("The database failed while writing; nothing was changed. Try "
-                              "again.") from None
+        raise WorkbookRefused(_write_failure(exc, len(plan.line_ops))) from None
     _audit_lines(actor, plan.audits)
     counts = plan.counts()
     for document in plan.new_customers:

@@ -325,3 +325,19 @@ def test_unknown_items_are_created_only_when_asked(company):
     assert result["applied"] and result["created_items"] == ["160001"]
     assert Product.objects.get(item_code="160001").description == "Black Garlic"
     assert company.lines()[("BAYOU FOODS", "160001")]["new_item"]
+
+
+def test_a_transaction_too_large_for_the_database_says_to_split_the_file(company,
+                                                                          monkeypatch):
+    from pymongo.errors import OperationFailure
+
+    def refuse(collection, operations, session):
+        raise OperationFailure("too large", code=10334,
+                               details={"codeName": "TransactionTooLargeForCache"})
+
+    record = upload(company, workbook(company, lambda plan: [
+        setattr(x, "qty", [q + 1 for q in x.qty]) for s in plan.customers for x in s.lines]))
+    monkeypatch.setattr(services, "execute_write", refuse)
+    with pytest.raises(WorkbookRefused, match=r"cannot change 4 lines in one go.*Split"):
+        confirm_upload(company.rep, record)
+    assert all(line["version"] == 1 for line in company.lines().values())
