@@ -171,7 +171,7 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=40, help="grid renders measured")
     parser.add_argument("--saves", type=int, default=60,
                         help="cell saves per rep in each of the two phases")
-    parser.add_argument("--pace-ms", type=float, default=300,
+    parser.add_argument("--pace-ms", type=float, default=1000,
                         help="a rep's time from one cell save to the next (typing pace)")
     options = parser.parse_args()
     load_before = os.getloadavg()
