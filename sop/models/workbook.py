@@ -48,6 +48,8 @@ class WorkbookUpload(Document):
     file_kind = StringField()  # xlsx or xlsb
     file_id = ObjectIdField()
     parsed_id = ObjectIdField()
+    plan_id = ObjectIdField()  # the writes of the preview (when it had no error)
+    state_key = StringField()  # the database state the preview saw: confirm reuses the writes
     status = StringField(required=True, choices=WORKBOOK_UPLOAD_STATUSES, default="previewed")
     sheets = EmbeddedDocumentListField(SheetMatch)
     problems = EmbeddedDocumentListField(ImportProblem)  # the first few hundred

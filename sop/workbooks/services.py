@@ -406,7 +406,7 @@ class ImportPlan:
 
     changes: list[CustomerChange] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
-    line_ops: list[Any] = field(default_factory=list)
+    line_ops: list[dict[str, Any]] = field(default_factory=list)  # insert / filter+update / delete
     expected: dict[str, int] = field(default_factory=lambda: {"inserted": 0, "modified": 0,
                                                              "deleted": 0})
     new_customers: list[dict[str, Any]] = field(default_factory=list)
@@ -670,7 +670,7 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
         change.dollars_before += dollars
         if pair not in wanted:
             change.removed += 1
-            plan.line_ops.append(DeleteOne({"_id": old["_id"], "version": old.get("version")}))
+            plan.line_ops.append({"delete": {"_id": old["_id"], "version": old.get("version")}})
             plan.expected["deleted"] += 1
             plan.audits.append((old["_id"], f"Item {catalog.get(pair[1], {}).get('item_code')} of "
                                 f"{customer_codes.get(pair[0], '?')} removed by a workbook "
@@ -687,9 +687,9 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
         if old is None:
             change.added += 1
             line_id = ObjectId()
-            plan.line_ops.append(InsertOne({"_id": line_id, "cycle": cycle.pk, "rep": rep.pk,
-                                            "customer": pair[0], "product": pair[1],
-                                            "version": 1, "created_at": stamp, **fields}))
+            plan.line_ops.append({"insert": {"_id": line_id, "cycle": cycle.pk, "rep": rep.pk,
+                                             "customer": pair[0], "product": pair[1],
+                                             "version": 1, "created_at": stamp, **fields}})
             plan.expected["inserted"] += 1
             changes = _differs({}, qty, price, line.probability, new_item, horizon, mandatory)
             plan.audits.append((line_id, f"Item {line.item_code} of "
@@ -701,8 +701,8 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
             change.unchanged += 1
             continue
         change.changed += 1
-        plan.line_ops.append(UpdateOne({"_id": old["_id"], "version": old.get("version")},
-                                       {"$set": fields, "$inc": {"version": 1}}))
+        plan.line_ops.append({"filter": {"_id": old["_id"], "version": old.get("version")},
+                              "update": {"$set": fields, "$inc": {"version": 1}}})
         plan.expected["modified"] += 1
         plan.audits.append((old["_id"], f"Item {line.item_code} of "
                             f"{customer_codes.get(pair[0], '?')} changed by a workbook import "
@@ -715,6 +715,14 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
 def execute_write(collection: Any, operations: list[Any], session: Any) -> Any:
     """One bulk write inside the import's transaction (tests inject failures here)."""
     return collection.bulk_write(operations, ordered=True, session=session)
+
+
+def _operation(op: dict[str, Any]) -> Any:
+    if "insert" in op:
+        return InsertOne(op["insert"])
+    if "delete" in op:
+        return DeleteOne(op["delete"])
+    return UpdateOne(op["filter"], op["update"])
 
 
 def _write_plan(plan: ImportPlan) -> None:
@@ -732,7 +740,8 @@ def _write_plan(plan: ImportPlan) -> None:
     if plan.new_products:
         steps.append((products, [InsertOne(d) for d in plan.new_products]))
     for start in range(0, len(plan.line_ops), WRITE_CHUNK):
-        steps.append((lines, plan.line_ops[start:start + WRITE_CHUNK]))
+        steps.append((lines, [_operation(op) for op in
+                              plan.line_ops[start:start + WRITE_CHUNK]]))
 
     def run(session: Any) -> None:
         done = {"inserted": 0, "modified": 0, "deleted": 0}
@@ -781,7 +790,8 @@ def _write_failure(exc: PyMongoError, writes: int) -> str:
 
 
 def apply_plan(actor: User | None, cycle: Cycle, rep: User, plan: ImportPlan,
-               file_name: str, upload_id: ObjectId | None = None) -> None:
+               file_name: str, upload_id: ObjectId | None = None,
+               counts: dict[str, Any] | None = None) -> None:
     """Write a plan without errors (all or nothing) and audit it."""
     if plan.errors:
         raise WorkbookRefused("The workbook has errors: fix them (or resolve the sheets) first.")
@@ -796,7 +806,7 @@ def apply_plan(actor: User | None, cycle: Cycle, rep: User, plan: ImportPlan,
         log.error("Workbook import for %s failed: %s", rep.email, str(exc)[:300])
         raise WorkbookRefused(_write_failure(exc, len(plan.line_ops))) from None
     _audit_lines(actor, plan.audits)
-    counts = plan.counts()
+    counts = counts or plan.counts()
     for document in plan.new_customers:
         record_audit("customer_created", f"Customer {document['code']} {document['name']} "
                      f"created for {rep.full_name} by a workbook import.", actor=actor,
@@ -837,11 +847,69 @@ def _load_parsed(upload: WorkbookUpload) -> list[ParsedSheet]:
 
 
 def _remove_files(upload: WorkbookUpload) -> None:
-    for file_id in (upload.file_id, upload.parsed_id):
+    for file_id in (upload.file_id, upload.parsed_id, upload.plan_id):
         if file_id is not None:
             _files().delete(file_id)
-    WorkbookUpload.objects(id=upload.pk).update_one(unset__file_id=True,
-                                                    unset__parsed_id=True)
+    WorkbookUpload.objects(id=upload.pk).update_one(unset__file_id=True, unset__parsed_id=True,
+                                                    unset__plan_id=True)
+
+
+STAGE_CHUNK = 500
+
+
+def _store_plan(plan: ImportPlan) -> ObjectId:
+    """The writes and audit entries of an error-free preview, as BSON chunks."""
+    with _files().new_file(filename="plan.bson", kind="plan") as stored:
+        stored.write(bson.encode({"expected": plan.expected,
+                                  "new_customers": plan.new_customers,
+                                  "new_products": plan.new_products,
+                                  "aliases": [list(a) for a in plan.aliases]}))
+        for start in range(0, len(plan.line_ops), STAGE_CHUNK):
+            stored.write(bson.encode({"ops": plan.line_ops[start:start + STAGE_CHUNK]}))
+        for start in range(0, len(plan.audits), STAGE_CHUNK):
+            stored.write(bson.encode({"audits": [
+                list(a) for a in plan.audits[start:start + STAGE_CHUNK]]}))
+    return stored._id
+
+
+def _load_plan(plan_id: ObjectId) -> ImportPlan:
+    chunks = bson.decode_file_iter(_files().get(plan_id),
+                                   codec_options=bson.CodecOptions(tz_aware=True))
+    head = next(chunks)
+    plan = ImportPlan(expected=head["expected"], new_customers=head["new_customers"],
+                      new_products=head["new_products"],
+                      aliases=[tuple(a) for a in head["aliases"]])
+    for chunk in chunks:
+        plan.line_ops.extend(chunk.get("ops", []))
+        plan.audits.extend(tuple(a) for a in chunk.get("audits", []))
+    return plan
+
+
+def _state_key(lines: Iterable[dict[str, Any]], customers: list[Customer],
+               sheets: list[SheetMatch], create_items: bool) -> str:
+    """A digest of what a preview's writes depend on: the versions of the lines of the
+    customers the sheets go to, the rep's customers (names, aliases) and the sheet mapping."""
+    import hashlib
+
+    targeted = {m.customer.pk for m in sheets if m.customer is not None}
+    versions = sorted((str(d["_id"]), d.get("version")) for d in lines
+                      if d["customer"] in targeted)
+    names = sorted((str(c.pk), c.sop_name_key, tuple(c.aliases or ())) for c in customers)
+    mapping = [(m.name, str(m.customer.pk) if m.customer else "", m.match) for m in sheets]
+    return hashlib.sha1(repr((versions, names, mapping, create_items)).encode(),
+                        usedforsecurity=False).hexdigest()
+
+
+def _stored_plan(upload: WorkbookUpload) -> ImportPlan | None:
+    """The preview's writes, if the database has not moved since the preview (else None:
+    they are computed again)."""
+    if upload.plan_id is None or not upload.state_key:
+        return None
+    lines = _rep_lines(upload.cycle, upload.rep, None, {"_id": 1, "version": 1, "customer": 1})
+    customers = list(Customer.objects(sales_rep=upload.rep.pk, active=True).order_by("code"))
+    if _state_key(lines, customers, upload.sheets, upload.create_items) != upload.state_key:
+        return None
+    return _load_plan(upload.plan_id)
 
 
 def _problem_documents(problems: Iterable[RowProblem]) -> list[ImportProblem]:
@@ -852,9 +920,16 @@ def _problem_documents(problems: Iterable[RowProblem]) -> list[ImportProblem]:
             for p in ordered[:STORED_PROBLEMS]]
 
 
-def _save_preview(upload: WorkbookUpload, plan: ImportPlan,
-                  file_problems: list[RowProblem]) -> WorkbookUpload:
+def _save_preview(upload: WorkbookUpload, plan: ImportPlan, state: PlanState
+                  ) -> WorkbookUpload:
     counts = plan.counts()
+    if upload.plan_id is not None:
+        _files().delete(upload.plan_id)
+        upload.plan_id = upload.state_key = None
+    if not plan.errors:
+        upload.plan_id = _store_plan(plan)
+        upload.state_key = _state_key(state.lines, state.customers, upload.sheets,
+                                      upload.create_items)
     for match in upload.sheets:
         match.lines = next((c.kept for c in plan.changes if c.sheet == match.name), 0)
     upload.counts = counts
@@ -884,7 +959,7 @@ def start_upload(actor: User | None, cycle: Cycle, rep: User, file_name: str, da
                             sheets=match_sheets(rep, [s.name for s in sheets], state=state))
     plan = plan_import(actor, cycle, rep, sheets, upload.sheets, file_problems, create_items,
                        state)
-    return _save_preview(upload, plan, file_problems)
+    return _save_preview(upload, plan, state)
 
 
 def _file_problems(upload: WorkbookUpload) -> list[RowProblem]:
@@ -906,7 +981,7 @@ def refresh_preview(actor: User | None, upload: WorkbookUpload) -> tuple[Workboo
     upload.sheets = match_sheets(upload.rep, [s.name for s in sheets], upload.sheets, state)
     plan = plan_import(actor, upload.cycle, upload.rep, sheets, upload.sheets,
                        _file_problems(upload), upload.create_items, state)
-    return _save_preview(upload, plan, []), plan
+    return _save_preview(upload, plan, state), plan
 
 
 def resolve_sheet(actor: User, upload: WorkbookUpload, sheet_name: str, target: str
@@ -946,7 +1021,9 @@ def confirm_upload(actor: User | None, upload: WorkbookUpload) -> WorkbookUpload
     """Apply the upload as the database stands now, all or nothing."""
     _require_pending(upload)
     _check_import(actor, upload.cycle, upload.rep)
-    upload, plan = refresh_preview(actor, upload)
+    plan = _stored_plan(upload)
+    if plan is None:  # the database moved since the preview: compute it again
+        upload, plan = refresh_preview(actor, upload)
     if plan.unresolved:
         raise WorkbookRefused(f"Resolve the sheets without a customer first: "
                               f"{', '.join(plan.unresolved)}.")
@@ -958,7 +1035,8 @@ def confirm_upload(actor: User | None, upload: WorkbookUpload) -> WorkbookUpload
     if not claimed:
         raise WorkbookRefused("This upload is already being applied.")
     try:
-        apply_plan(actor, upload.cycle, upload.rep, plan, upload.file_name, upload.pk)
+        apply_plan(actor, upload.cycle, upload.rep, plan, upload.file_name, upload.pk,
+                   upload.counts)
     except Exception:
         WorkbookUpload.objects(id=upload.pk).update_one(set__status="previewed")
         raise

@@ -312,7 +312,8 @@ def test_a_new_upload_discards_the_pending_preview(company):
     second = upload(company, workbook(company))
     assert first.reload().status == "discarded" and first.file_id is None
     assert second.status == "previewed"
-    assert get_db()["workbook_files.files"].count_documents({}) == 2  # the file and its lines
+    # the file, what was read from it and the writes of its preview
+    assert get_db()["workbook_files.files"].count_documents({}) == 3
 
 
 def test_unknown_items_are_created_only_when_asked(company):
@@ -341,3 +342,30 @@ def test_a_transaction_too_large_for_the_database_says_to_split_the_file(company
     with pytest.raises(WorkbookRefused, match=r"cannot change 4 lines in one go.*Split"):
         confirm_upload(company.rep, record)
     assert all(line["version"] == 1 for line in company.lines().values())
+
+
+def test_a_line_edited_after_the_preview_still_ends_as_the_file_says(company, monkeypatch):
+    record = upload(company, workbook(company))  # every line unchanged in the preview
+    assert record.counts["unchanged"] == 4 and record.plan_id is not None
+    garlic = company.lines()[("BAYOU FOODS", "110001")]
+    ForecastLine.objects(id=garlic["_id"]).update_one(set__qty__0=999.0, inc__version=1)
+
+    confirm_upload(company.rep, record)  # the preview's writes are stale: computed again
+    line = company.lines()[("BAYOU FOODS", "110001")]
+    assert line["qty"][0] == 10.0 and line["version"] == 3
+    assert record.reload().counts["changed"] == 1
+
+
+def test_an_unchanged_database_confirms_the_previewed_writes(company, monkeypatch):
+    def edit(plan):
+        line(plan, "BAYOU FOODS", "110002").qty[3] = 0.5
+
+    record = upload(company, workbook(company, edit))
+
+    def no_second_look(*args, **kwargs):
+        raise AssertionError("the preview's writes should have been used")
+
+    monkeypatch.setattr(services, "plan_import", no_second_look)
+    confirm_upload(company.rep, record)
+    assert company.lines()[("BAYOU FOODS", "110002")]["qty"][3] == 0.5
+    assert AuditEntry.objects(action="forecast_line_updated").count() == 1
