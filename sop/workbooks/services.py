@@ -762,19 +762,20 @@ def _write_plan(plan: ImportPlan) -> None:
 
 def _audit_lines(actor: User | None, audits: list[tuple[ObjectId, str, dict[str, Any]]]
                  ) -> None:
-    """One "forecast_line_updated" entry per changed line, in one bulk insert."""
+    """One "forecast_line_updated" entry per changed line (as the grid writes them: entity
+    forecast_line, changes per "M<n> qty|price"), in one bulk insert of plain documents."""
     if not audits or not get_setting("enable_audit_logging"):
         return
-    ip = request.remote_addr if has_request_context() else None
-    agent = (request.user_agent.string or "")[:300] if has_request_context() else None
-    stamp = now()
-    documents = [AuditEntry(at=stamp, action="forecast_line_updated", severity="info",
-                            message=message, actor_id=actor.pk if actor else None,
-                            actor_email=actor.email if actor else None, ip=ip,
-                            user_agent=agent, entity_type="forecast_line",
-                            entity_id=str(line_id), changes=changes).to_mongo()
-                 for line_id, message, changes in audits]
-    AuditEntry._get_collection().insert_many(documents, ordered=False)
+    common: dict[str, Any] = {"at": now(), "action": "forecast_line_updated",
+                              "severity": "info", "entity_type": "forecast_line"}
+    if actor is not None:
+        common.update(actor_id=actor.pk, actor_email=actor.email)
+    if has_request_context():
+        common.update(ip=request.remote_addr,
+                      user_agent=(request.user_agent.string or "")[:300])
+    AuditEntry._get_collection().insert_many(
+        [{**common, "entity_id": str(line_id), "changes": changes, "message": message}
+         for line_id, message, changes in audits], ordered=False)
 
 
 def _write_failure(exc: PyMongoError, writes: int) -> str:
