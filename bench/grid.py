@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -105,8 +106,12 @@ def plan_saves(services: dict, accounts: list, saves: int) -> tuple[str, dict[st
 def save_loop(session: Session, steps: list[dict], held: dict, pace_ms: float,
               timings: list[float], outcomes: dict, lock: threading.Lock) -> None:
     """One rep typing: each save carries the value the rep last saw in that cell; with
-    `pace_ms` the next cell is sent that long after the previous one was (Tab, type, Tab...),
-    with 0 back to back."""
+    `pace_ms` the next cell is sent about that long after the previous one (Tab, type,
+    Tab...: 0.5 to 1.5 times the pace, reps starting at random moments, as independent people
+    do; in lockstep the 10 reps would all hit the server in the same millisecond), with 0
+    back to back."""
+    jitter = random.Random(steps[0]["customer"] if steps else 0)  # the same each run
+    time.sleep(jitter.uniform(0, pace_ms / 1000))
     for step in steps:
         started = time.perf_counter()
         key = (step["line"], step["bucket"])
@@ -120,7 +125,8 @@ def save_loop(session: Session, steps: list[dict], held: dict, pace_ms: float,
             outcomes[status] = outcomes.get(status, 0) + 1
         if status == 200:
             held[key] = value
-        time.sleep(max(0.0, pace_ms / 1000 - (time.perf_counter() - started)))
+        pause = pace_ms / 1000 * jitter.uniform(0.5, 1.5)
+        time.sleep(max(0.0, pause - (time.perf_counter() - started)))
 
 
 def save_phase(sessions: dict, plans: dict, held: dict, part: slice, pace_ms: float
