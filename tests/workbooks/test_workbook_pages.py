@@ -159,3 +159,45 @@ def test_the_consolidated_plan_of_a_rep_holds_only_their_lines(client, company, 
     sheet = load_workbook(io.BytesIO(response.data), read_only=True)["Consol"]
     reps = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
     assert reps == {"Jane Roe"}
+
+
+def test_an_xlsb_workbook_and_a_real_variant_import_through_the_page(client, company, as_user):
+    """Files built like the reps' own (tests/excel/rep_workbook_variants.py): an .xlsb copy
+    and an .xlsx with the single-price variant (a), through upload, preview and confirm."""
+    from tests.excel.rep_workbook_variants import (
+        Row,
+        Sheet,
+        real_workbook,
+        sheet_rows,
+        xlsb_workbook,
+    )
+
+    as_user(company.rep)
+    spec = Sheet("BAYOU FOODS ", [Row(110001, [100, 0.5, None, 80], [41.5, None, 42],
+                                      "Customer Fprecast - Mid Risk")])
+    data = xlsb_workbook([("Summary", [[None] * 5 + ["Average \nLast Q (Sales)"]]),
+                          (spec.name, sheet_rows(spec))])
+    response = post_file(client, data, name="Consolidated Master File SOP_Nov26 - JR.xlsb",
+                         cycle=company.cycle.pk, rep=company.rep.pk)
+    record = WorkbookUpload.objects.get(status="previewed")
+    assert response.location.endswith(str(record.pk)) and record.file_kind == "xlsb"
+    bayou = next(c for c in record.changes if c["sheet"] == "BAYOU FOODS ")
+    assert (bayou["added"], bayou["changed"], bayou["removed"]) == (0, 1, 1)  # ginger gone
+    assert record.counts["warnings"] == 1  # the misspelt probability
+    client.post_form(f"/workbooks/uploads/{record.pk}/confirm", token_from="/workbooks")
+    line = company.lines()[("BAYOU FOODS", "110001")]
+    assert line["qty"][:4] == [100, 0.5, 0, 80] and line["price"][:3] == [41.5, None, 42]
+    assert line["probability"] == 2 and ("BAYOU FOODS", "110002") not in company.lines()
+
+    single = Sheet("ACME & SONS", [Row(110003, [7] * 12, [], PROBABILITY_LOW, None, 29.5)],
+                   variant="single")
+    post_file(client, real_workbook([single]), cycle=company.cycle.pk, rep=company.rep.pk)
+    record = WorkbookUpload.objects.get(status="previewed")
+    assert record.counts["errors"] == 0, [p.message for p in record.problems]
+    client.post_form(f"/workbooks/uploads/{record.pk}/confirm", token_from="/workbooks")
+    shallot = company.lines()[("ACME & SONS", "110003")]
+    assert shallot["qty"][:12] == [7] * 12 and shallot["price"][0] == 29.5
+    assert ("ACME & SONS", "150001") not in company.lines()  # not in the file: removed
+
+
+PROBABILITY_LOW = "With Sales Order - Low Risk"
