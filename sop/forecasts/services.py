@@ -22,7 +22,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from sop.audit import record_audit
 from sop.clock import now
 from sop.cycles.services import previous_cycle
-from sop.forecasts.figures import effective_prices, roll_forward, total
+from sop.forecasts.figures import effective_prices, missing_months, roll_forward, total
 from sop.forecasts.valuation import value_lines
 from sop.listing import cached_choices, prefix_match
 from sop.models import (
@@ -473,24 +473,16 @@ def sales_reps() -> list[User]:
 
 
 def customers_missing_months(cycle: Cycle, rep: User) -> set[ObjectId]:
-    """Customers of the rep with a mandatory month left blank: on a line, or on an active
-    matrix item that has no line yet."""
+    """Customers of the rep with a line whose mandatory month is blank: what submitting
+    refuses (sop.submissions.services.missing_report). Matrix items without a line are not
+    planned, not missing."""
     mandatory = cycle.mandatory_months
-    customer_ids = [c.pk for c in Customer.objects(sales_rep=rep, active=True).only("id")]
     missing: set[ObjectId] = set()
-    present: set[tuple[ObjectId, ObjectId]] = set()
     for line in ForecastLine._get_collection().find(
-            {"cycle": cycle.pk, "rep": rep.pk}, {"customer": 1, "product": 1, "qty": 1}):
-        present.add((line["customer"], line["product"]))
-        qty = _pad(line.get("qty"), mandatory)
-        if any(q is None for q in qty[:mandatory]):
+            {"cycle": cycle.pk, "rep": rep.pk}, {"customer": 1, "qty": 1}):
+        if line["customer"] not in missing and missing_months(line.get("qty") or [],
+                                                              mandatory):
             missing.add(line["customer"])
-    if mandatory:
-        for entry in PriceEntry._get_collection().find(
-                {"customer": {"$in": customer_ids}, "active": True},
-                {"customer": 1, "product": 1}):
-            if (entry["customer"], entry["product"]) not in present:
-                missing.add(entry["customer"])
     return missing
 
 
