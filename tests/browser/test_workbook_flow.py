@@ -1,0 +1,54 @@
+"""In a real browser: a rep downloads their workbook, uploads it back with a renamed sheet,
+maps the sheet to their customer inline, confirms, and the plan holds the file's numbers."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from playwright.sync_api import expect
+
+from sop.excel.rep_workbook import write_rep_workbook
+from sop.workbooks.services import workbook_plan
+from tests.browser.test_accounts_flow import sign_in
+from tests.conftest import DEFAULT_PASSWORD
+from tests.workbooks.conftest import company  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.browser
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_rep_downloads_uploads_maps_a_sheet_and_confirms(app, company, new_page):  # noqa: F811
+    page = new_page()
+    sign_in(page, "jane@example.com", DEFAULT_PASSWORD)
+    page.get_by_role("link", name="Workbook").click()
+    expect(page.get_by_role("heading", name="Rep workbook")).to_be_visible()
+    if os.environ.get("SOP_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["SOP_SCREENSHOTS"], "index.png"),
+                        full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Consolidated Master File SOP_Nov26 - JR.xlsx").click()
+    assert download.value.suggested_filename == "Consolidated Master File SOP_Nov26 - JR.xlsx"
+
+    with app.app_context():
+        plan = workbook_plan(company.cycle, company.rep)
+    bayou = next(s for s in plan.customers if s.name == "BAYOU FOODS")
+    bayou.name = "Bayou Foods Co"
+    bayou.lines[0].qty[0] = 55.0
+    page.get_by_label("Workbook (.xlsx or .xlsb").set_input_files(files=[{
+        "name": "Consolidated Master File SOP_Nov26 - JR.xlsx", "mimeType": XLSX,
+        "buffer": write_rep_workbook(plan)}])
+    page.get_by_role("button", name="Upload and preview").click()
+
+    expect(page.get_by_text("no customer", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Confirm: import")).to_have_count(0)
+    page.get_by_label("Customer for sheet Bayou Foods Co").select_option(
+        label=f"BAYOU FOODS ({company.bayou.code})")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("the sheet name becomes an alias")).to_be_visible()
+    if os.environ.get("SOP_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["SOP_SCREENSHOTS"], "preview.png"),
+                        full_page=True)
+    page.get_by_role("button", name="Confirm: import 2 customer sheets").click()
+    expect(page.get_by_text("imported into Jane Roe's plan")).to_be_visible()
+    assert company.lines()[("BAYOU FOODS", "110001")]["qty"][0] == 55.0
