@@ -1038,8 +1038,11 @@ def confirm_upload(actor: User | None, upload: WorkbookUpload) -> WorkbookUpload
     try:
         apply_plan(actor, upload.cycle, upload.rep, plan, upload.file_name, upload.pk,
                    upload.counts)
-    except Exception:
-        WorkbookUpload.objects(id=upload.pk).update_one(set__status="previewed")
+    except Exception:  # nothing was written; the next confirm computes the writes afresh
+        if upload.plan_id is not None:
+            _files().delete(upload.plan_id)
+        WorkbookUpload.objects(id=upload.pk).update_one(
+            set__status="previewed", unset__plan_id=True, unset__state_key=True)
         raise
     WorkbookUpload.objects(id=upload.pk).update_one(
         set__status="applied", set__applied_at=now(), set__applied_by=actor)
