@@ -177,6 +177,9 @@ class Totals:
     dollars: list[float] = field(default_factory=list)
     rows: dict[ObjectId, tuple[float, float]] = field(default_factory=dict)  # product → row
     effective: dict[ObjectId, list[float]] = field(default_factory=dict)  # product → prices
+    # The sum of the lines' versions when they were read: grows with every save, so the page
+    # can tell the totals of a late answer from fresher ones already shown.
+    stamp: int = 0
 
     @property
     def cases_mandatory(self) -> float:
@@ -224,9 +227,10 @@ def customer_totals(cycle: Cycle, rep: User | ObjectId, customer: Customer | Obj
     if lines is None:
         lines = list(ForecastLine._get_collection().find(
             {"cycle": cycle.pk, "rep": _pk(rep), "customer": _pk(customer)},
-            {"customer": 1, "product": 1, "qty": 1, "price": 1}))
+            {"customer": 1, "product": 1, "qty": 1, "price": 1, "version": 1}))
     fallbacks = customer_fallbacks(_pk(customer), {line["product"] for line in lines})
-    totals = Totals(horizon, mandatory, [0.0] * horizon, [0.0] * horizon)
+    totals = Totals(horizon, mandatory, [0.0] * horizon, [0.0] * horizon,
+                    stamp=sum(line.get("version", 1) for line in lines))
     for valued in value_lines(lines, fallbacks=fallbacks):
         qty = (list(valued.qty) + [None] * horizon)[:horizon]
         for i in range(horizon):
@@ -327,6 +331,7 @@ def _base_rows(cycle: Cycle, rep: User, customer: Customer, only: ObjectId | Non
         row.missing = [i for i in range(mandatory) if row.qty[i] is None]
         rows.append(row)
     rows.sort(key=lambda r: r.item_code)
+    totals.stamp = sum(line.get("version", 1) for line in lines)
     return rows, totals
 
 
@@ -536,24 +541,21 @@ def _new_line(cycle: Cycle, actor: User, customer: Customer, product: Product,
 
 
 def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Product,
-                     path: str, value: Any, loaded: Any,
-                     read: Mapping[str, Any] | bool | None = False) -> dict[str, Any]:
+                     path: str, value: Any, loaded: Any) -> dict[str, Any]:
     """Set `path` of the rep's line to `value` only if it still holds `loaded`: one atomic
     update_one with the old value in its filter (and $inc version), so of two saves of the
     same cell the second finds another value and gets a Conflict, while saves of different
     cells of one line both land. The line is created when it does not exist yet; a
     duplicate-key race compares again with the line the other save created.
-    `read` is the line as the caller just read it (None: no line), if it did.
     Returns the line's id and version after the change."""
     collection = ForecastLine._get_collection()
     key = {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk, "product": product.pk}
     stamp = now()
     update = {"$set": {path: value, "updated_by": actor.pk, "updated_at": stamp,
                        "source": "portal"}, "$inc": {"version": 1}}
-    for attempt in range(3):
-        current = read if attempt == 0 and read is not False else collection.find_one(
-            key, {"_id": 1, "version": 1, "updated_by": 1, "updated_at": 1,
-                  path.partition(".")[0]: 1})
+    for _attempt in range(3):
+        current = collection.find_one(key, {"_id": 1, "version": 1, "updated_by": 1,
+                                            "updated_at": 1, path.partition(".")[0]: 1})
         if current is None:
             if loaded is not None:  # the line was removed meanwhile
                 raise Conflict(None, None, None)
@@ -598,36 +600,25 @@ def save_cell(actor: User, cycle: Cycle, customer: Customer, product: Product, w
     except GridError:
         raise GridError("The page is out of date: reload it.") from None
     path = f"{FIELDS[what]}.{bucket}"
-    # One read of the customer's lines serves the comparison and the totals (a save of
-    # another cell landing in the same instant shows in the totals of the next save).
-    lines = list(ForecastLine._get_collection().find(
-        {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk},
-        {"customer": 1, "product": 1, "qty": 1, "price": 1, "version": 1, "updated_by": 1,
-         "updated_at": 1}))
-    line = next((doc for doc in lines if doc["product"] == product.pk), None)
     if value == loaded:
+        line = ForecastLine._get_collection().find_one(
+            {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk,
+             "product": product.pk}, LINE_PROJECTION)
         current = _read_path(line, path) if line else None
         if current != loaded:
             raise Conflict(current, _who(line) if line else None,
                            line.get("updated_at") if line else None)
     else:
-        saved = _compare_and_set(actor, cycle, customer, product, path, value, loaded, line)
+        line = _compare_and_set(actor, cycle, customer, product, path, value, loaded)
         label = bucket_label(bucket, what)
         record_audit("forecast_line_updated",
                      f"{label} of item {product.item_code} for {customer.code} changed from "
                      f"{show(loaded) or 'blank'} to {show(value) or 'blank'}.",
-                     actor=actor, entity_type="forecast_line", entity_id=saved["_id"],
+                     actor=actor, entity_type="forecast_line", entity_id=line["_id"],
                      changes={label: {"before": loaded, "after": value}})
-        if line is None or line["_id"] != saved["_id"]:
-            line = {"_id": saved["_id"], "customer": customer.pk, "product": product.pk,
-                    "qty": [None] * cycle.horizon_months,
-                    "price": [None] * cycle.horizon_months}
-            lines = [doc for doc in lines if doc["product"] != product.pk] + [line]
-        line[FIELDS[what]] = _pad(line.get(FIELDS[what]), cycle.horizon_months)
-        line[FIELDS[what]][bucket] = value
-        line["version"] = saved["version"]
+    # Totals read after the write: they include this save and every one before it.
     return CellSaved(line or {}, what, bucket, value,
-                     customer_totals(cycle, actor, customer, lines))
+                     customer_totals(cycle, actor, customer))
 
 
 def save_probability(actor: User, cycle: Cycle, customer: Customer, product: Product,

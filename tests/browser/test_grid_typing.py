@@ -8,7 +8,6 @@ import pytest
 from playwright.sync_api import expect
 
 from sop.models import ForecastLine
-from tests.browser.conftest import browser, live_server, new_page  # noqa: F401 - fixtures
 from tests.browser.test_accounts_flow import sign_in, wait_until_htmx_ready
 from tests.conftest import DEFAULT_PASSWORD
 
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_typing_through_the_grid(make_user, make_customer, make_product, make_price,
-                                 make_cycle, make_line, new_page):  # noqa: F811
+                                 make_cycle, make_line, new_page):
     rep = make_user("sales_rep", email="rita@example.com", full_name="Rita Rep")
     other = make_user("sales_rep", email="olga@example.com", full_name="Olga Other")
     customer = make_customer(rep, sop_name="ACME FOODS")
@@ -43,12 +42,15 @@ def test_typing_through_the_grid(make_user, make_customer, make_product, make_pr
     page.keyboard.press("Enter")  # saves M2, moves down to the shallot's M2
     expect(page.get_by_label("110002 M2 cases")).to_be_focused()
     page.keyboard.type("4")
-    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")  # back into M2, maybe before its save has returned
     expect(page.get_by_label("110001 M2 cases")).to_be_focused()
-    expect(page.locator("#grid-summary")).to_contain_text("37 cases")  # 11 + 12 + 10 + 4
-    expect(page.locator(f"#tq-{garlic.pk}")).to_have_text("33")
-    expect(page.locator("#ft-cases")).to_contain_text("16")  # M2: 12 + 4
-    assert ForecastLine.objects.get(id=line.pk).qty[:3] == [11, 12, 10]
+    page.keyboard.type("15")  # the answer to the first save must not wipe this
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("110001 M3 cases")).to_be_focused()
+    expect(page.locator("#grid-summary")).to_contain_text("40 cases")  # 11 + 15 + 10 + 4
+    expect(page.locator(f"#tq-{garlic.pk}")).to_have_text("36")
+    expect(page.locator("#ft-cases")).to_contain_text("19")  # M2: 15 + 4
+    assert ForecastLine.objects.get(id=line.pk).qty[:3] == [11, 15, 10]
     assert ForecastLine.objects.get(customer=customer, product=shallot).qty[1] == 4
 
     # Someone else changed M3 meanwhile (another session of the rep, say): no overwrite.
@@ -74,8 +76,8 @@ def test_typing_through_the_grid(make_user, make_customer, make_product, make_pr
     expect(price).to_have_attribute("placeholder", "5.00")
     price.fill("6")
     price.press("Tab")
-    # (11 + 12 + 30) cases, every month at 6: the later months carry the last price entered
-    expect(page.locator(f"#td-{garlic.pk}")).to_have_text("$318")
+    # (11 + 15 + 30) cases, every month at 6: the later months carry the last price entered
+    expect(page.locator(f"#td-{garlic.pk}")).to_have_text("$336")
     assert ForecastLine.objects.get(id=line.pk).price[0] == 6
     # the browser logs the refused saves (409, 422) as failed loads: they are the answers
     assert [e for e in errors if not e.startswith("Failed to load resource")] == []
