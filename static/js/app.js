@@ -143,6 +143,7 @@
       input.setAttribute("data-unsaved", "");
     }
     input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);  // keep typing on
   });
   document.addEventListener("input", function (event) {
     if (event.target.removeAttribute) { event.target.removeAttribute("data-unsaved"); }
