@@ -10,10 +10,15 @@ customer, item; new items last within a rep's block) and the prices already effe
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 
-from sop.excel.xlsxstream import Book, Formula
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from sop.excel.sheets import Sheet, Styles, plain
+from sop.excel.writer import workbook_bytes
 
 MONTHS = 12
 CASES_FORMAT = "#,##0"
@@ -53,64 +58,90 @@ class ConsolTotals:
     by_item: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
 
 
-def _styles(book: Book) -> dict[str, int]:
+def _styles(book: Workbook) -> Styles:
+    styles = Styles(book)
     head = {"bold": True, "color": "FFFFFF", "fill": HEAD_BLUE, "wrap": True, "center": True}
-    return {
-        "head": book.style(**head),
-        "head_month": book.style(number_format=MONTH_FORMAT, **head),
-        "head_price": book.style(number_format='"Price "mmm-yy', **head),
-        "head_sales": book.style(number_format='"Sales "mmm-yy', **head),
-        "head_cases_total": book.style(**head),
-        "code": book.style(number_format=CODE_FORMAT),
-        "cases": book.style(number_format=CASES_FORMAT),
-        "money": book.style(number_format=MONEY_FORMAT),
-        "total_cases": book.style(number_format=CASES_FORMAT, bold=True, fill=TOTAL_GREY),
-        "total_money": book.style(number_format=MONEY_FORMAT, bold=True, fill=TOTAL_GREY),
-        "total_text": book.style(bold=True, fill=TOTAL_GREY),
-        "title": book.style(bold=True, size=13),
-    }
+    styles.style("head", **head)
+    styles.style("head_month", number_format=MONTH_FORMAT, **head)
+    styles.style("head_price", number_format='"Price "mmm-yy', **head)
+    styles.style("head_sales", number_format='"Sales "mmm-yy', **head)
+    styles.style("code", number_format=CODE_FORMAT)
+    styles.style("cases", number_format=CASES_FORMAT)
+    styles.style("money", number_format=MONEY_FORMAT)
+    styles.style("total_cases", number_format=CASES_FORMAT, bold=True, fill=TOTAL_GREY)
+    styles.style("total_money", number_format=MONEY_FORMAT, bold=True, fill=TOTAL_GREY)
+    styles.style("total_text", bold=True, fill=TOTAL_GREY)
+    styles.style("title", bold=True, size=13)
+    styles.done()
+    return styles
 
 
 def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
                        about: Sequence[str] = (),
                        totals: ConsolTotals | None = None) -> bytes:
     """The workbook: Consol, By rep, By group, then About when `about` is given. `months` are
-    the first days of M1..M12 (more are ignored). `totals`, when given, is filled in."""
+    the first days of M1..M12 (more are ignored). `totals`, when given, is filled in.
+    Cases, prices and sales cells carry their number format (§5.2); blank and zero cases are
+    left empty; TOTAL gets its look from a conditional format over the column."""
     months = list(months)[:MONTHS]
     count = len(months)
-    book = Book()
+    book = Workbook(write_only=True)
     styles = _styles(book)
     totals = totals if totals is not None else ConsolTotals()
     widths = {1: 22, 2: 28, 3: 10, 4: 34, 5: 22}
     widths.update({i: 11 for i in range(6, 43)})
-    sheet = book.add_sheet("Consol", widths, freeze="F2")
+    sheet = Sheet(book, styles, "Consol", widths, freeze="F2")
+    ws = sheet.ws
     header: list[object] = ["Sales Rep", "Customer S&OP", "ITEM CODE", "DESCRIPTION", "Group"]
-    header_styles: list[int | None] = [styles["head"]] * 5
+    header_styles: list[str | None] = ["head"] * 5
     header += months + [None] * (MONTHS - count) + ["TOTAL"]
-    header_styles += [styles["head_month"]] * MONTHS + [styles["head"]]
+    header_styles += ["head_month"] * MONTHS + ["head"]
     header += months + [None] * (MONTHS - count)
-    header_styles += [styles["head_price"]] * MONTHS
+    header_styles += ["head_price"] * MONTHS
     header += months + [None] * (MONTHS - count)
-    header_styles += [styles["head_sales"]] * MONTHS
+    header_styles += ["head_sales"] * MONTHS
     sheet.append(header, header_styles)
 
-    cases_style, money_style, code_style = styles["cases"], styles["money"], styles["code"]
-    row_styles: list[int | None] = ([None, None, code_style, None, None]
-                                    + [cases_style] * MONTHS + [styles["total_cases"]]
-                                    + [money_style] * MONTHS * 2)
+    prototypes = styles.prototypes
+    cases_style, money_style, code_style = (prototypes["cases"], prototypes["money"],
+                                            prototypes["code"])
+    sales_refs = [f"={LETTERS[PRICE + m]}{{0}}*{LETTERS[QTY + m]}{{0}}" for m in range(MONTHS)]
+    pad = [None] * (MONTHS - count)
     by_rep, by_item = totals.by_rep, totals.by_item
+    new_cell = WriteOnlyCell
+    number = 1
     for line in rows:
-        number = sheet.rows + 1
+        number += 1
         qty = [(line.qty[m] if m < len(line.qty) else None) for m in range(count)]
         price = [(line.price[m] if m < len(line.price) else None) for m in range(count)]
-        code = int(line.item_code) if line.item_code.isdigit() else line.item_code
-        values: list[object] = [line.rep, line.customer, code, line.description, line.group]
-        values += qty + [None] * (MONTHS - count)
-        values.append(Formula(f"SUM(F{number}:Q{number})"))
-        values += price + [None] * (MONTHS - count)
-        values += [Formula(f"{LETTERS[PRICE + m]}{number}*{LETTERS[QTY + m]}{number}")
-                   for m in range(MONTHS)]
-        sheet.append(values, row_styles)
+        code: object = int(line.item_code) if line.item_code.isdigit() else line.item_code
+        if type(code) is int:
+            code = new_cell(ws, code)
+            code._style = copy(code_style)  # type: ignore[attr-defined]
+        values: list[object] = [plain(ws, line.rep), plain(ws, line.customer), code,
+                                plain(ws, line.description), plain(ws, line.group)]
+        for value in qty:
+            if value:
+                cell = new_cell(ws, value)
+                cell._style = copy(cases_style)
+                values.append(cell)
+            else:
+                values.append(None)
+        values += pad
+        values.append(f"=SUM(F{number}:Q{number})")
+        for value in price:
+            if value is not None:
+                cell = new_cell(ws, value)
+                cell._style = copy(money_style)
+                values.append(cell)
+            else:
+                values.append(None)
+        values += pad
+        for ref in sales_refs:
+            cell = new_cell(ws, ref.format(number))
+            cell._style = copy(money_style)
+            values.append(cell)
+        ws.append(values)
 
         rep_sums = by_rep.get(line.rep)
         if rep_sums is None:
@@ -129,7 +160,11 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
             totals.cases += cases
             totals.sales += sales
         totals.lines += 1
-    sheet.autofilter = f"A1:AP{sheet.rows}"
+    sheet.rows = number
+    ws.auto_filter.ref = f"A1:AP{number}"
+    if number > 1:
+        sheet.paint(f"R2:R{number}", styles.look(fill=TOTAL_GREY, bold=True,
+                                                 number_format=CASES_FORMAT))
 
     _pivot(book, styles, "By rep", ["Sales Rep"], months,
            [([rep], sums) for rep, sums in by_rep.items()], subtotal_by=None)
@@ -138,13 +173,13 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
            [([group, int(code) if code.isdigit() else code, description], sums)
             for (group, code, description), sums in items], subtotal_by=0)
     if about:
-        info = book.add_sheet("About", {1: 100})
+        info = Sheet(book, styles, "About", {1: 100})
         for index, text in enumerate(about):
-            info.append([text], [styles["title"] if index == 0 else None])
-    return book.save()
+            info.append([text], ["title" if index == 0 else None])
+    return workbook_bytes(book)
 
 
-def _pivot(book: Book, styles: dict[str, int], title: str, keys: list[str],
+def _pivot(book: Workbook, styles: Styles, title: str, keys: list[str],
            months: list[date], rows: list[tuple[list[object], list[float]]],
            subtotal_by: int | None) -> None:
     """Rows of keys with cases per month + total, then $ per month + total; a subtotal row
@@ -153,18 +188,19 @@ def _pivot(book: Book, styles: dict[str, int], title: str, keys: list[str],
     count = len(months)
     widths = {i + 1: (28 if i == width - 1 or i == 0 else 11) for i in range(width)}
     widths.update({width + i + 1: 12 for i in range(2 * count + 2)})
-    sheet = book.add_sheet(title, widths, freeze=f"{LETTERS[width]}3")
+    sheet = Sheet(book, styles, title, widths, freeze=f"{LETTERS[width]}3")
     band: list[object] = [None] * width + ["Cases"] + [None] * count + ["Sales $ (effective "
                                                                           "prices)"]
-    sheet.append(band, [None] * width + [styles["head"]] + [None] * count + [styles["head"]])
-    sheet.merges.append(f"{LETTERS[width]}1:{LETTERS[width + count]}1")
-    sheet.merges.append(f"{LETTERS[width + count + 1]}1:{LETTERS[width + 2 * count + 1]}1")
+    sheet.append(band, [None] * width + ["head"] + [None] * count + ["head"])
+    sheet.merge(f"{LETTERS[width]}1:{LETTERS[width + count]}1")
+    sheet.merge(f"{LETTERS[width + count + 1]}1:{LETTERS[width + 2 * count + 1]}1")
     header: list[object] = [*keys, *months, "Total cases", *months, "Total $"]
-    head, month = styles["head"], styles["head_month"]
-    sheet.append(header, [head] * width + [month] * count + [head] + [month] * count + [head])
-    plain = ([None] * width + [styles["cases"]] * (count + 1) + [styles["money"]] * (count + 1))
-    bold = ([styles["total_text"]] * width + [styles["total_cases"]] * (count + 1)
-            + [styles["total_money"]] * (count + 1))
+    sheet.append(header, ["head"] * width + ["head_month"] * count + ["head"]
+                 + ["head_month"] * count + ["head"])
+    plain_styles: list[str | None] = ([None] * width + ["cases"] * (count + 1)
+                                      + ["money"] * (count + 1))
+    bold = (["total_text"] * width + ["total_cases"] * (count + 1)
+            + ["total_money"] * (count + 1))
     grand = [0.0] * (2 * MONTHS)
     group_sums: list[float] | None = None
     group_key: object = None
@@ -187,7 +223,7 @@ def _pivot(book: Book, styles: dict[str, int], title: str, keys: list[str],
         if group_sums is not None:
             group_sums = [a + b for a, b in zip(group_sums, sums, strict=True)]
         grand = [a + b for a, b in zip(grand, sums, strict=True)]
-        sheet.append(list(key_values) + figures(sums), plain)
+        sheet.append(list(key_values) + figures(sums), plain_styles)
     close_group()
     label = ["Grand Total"] + [None] * (width - 1)
     sheet.append(label + figures(grand), bold)

@@ -1,11 +1,13 @@
 """The rep workbook (DOMAIN.md §5.1): read a filled one, write a pre-filled one.
 
 Pure functions: no Flask, no database. The service layer (sop.workbooks) turns database lines
-into a `WorkbookPlan` and `CustomerSheet`s back into lines. Writing goes through the streaming
-writer of sop.excel.xlsxstream (~0.5 s for 30 sheets x 220 rows; openpyxl took ~5 s). Reading
-parses the sheet XML itself with the standard library (expat; any DTD refused first) and .xlsb
-through pyxlsb's record stream, so both formats give the same typed rows to one classifier and
-one parser, and formula cells are known as formulas (`FormulaCell`), never their cached values.
+into a `WorkbookPlan` and `CustomerSheet`s back into lines. Writing uses openpyxl's write-only
+mode (sop.excel.sheets): only titles, headers and item codes carry a cell style; the data cells
+get their look (yellow = type here, grey = formula) and money formats from conditional formats
+over their ranges. Reading uses openpyxl's read-only mode with `data_only=False` (any DTD
+refused first; defusedxml inside openpyxl) and .xlsb through pyxlsb's record stream, so both
+formats give the same typed rows to one classifier and one parser, and formula cells are known
+as formulas (`FormulaCell`), never their cached values.
 
 Layout of a customer sheet (1-based columns, for the standard 16 buckets):
 B `#`, C group text, D item code, E description, F probability, G..V quantity M1..M16,
@@ -40,6 +42,7 @@ Reading rules (decided here, the service relies on them):
 from __future__ import annotations
 
 import ast
+import copy
 import difflib
 import io
 import operator
@@ -47,15 +50,20 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
-from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from sop.excel.masterdata import ProblemLog, RowProblem
 from sop.excel.safety import UnsafeWorkbook
-from sop.excel.xlsxstream import Book, Formula, Sheet
+from sop.excel.sheets import Formula, Sheet, Styles, plain
+from sop.excel.writer import workbook_bytes
 
 
 @dataclass
@@ -208,31 +216,46 @@ COMPUTED_GREY = "E7E6E6"  # formulas: do not type here
 MARKER_ORANGE = "FCE4D6"
 
 
-def _styles(book: Book) -> dict[str, int]:
+def _styles(book: Workbook) -> Styles:
+    """Prototype styles of the few styled cells (titles, headers, item codes); the data cells
+    get their look from conditional formats over their ranges (`_Looks`)."""
+    styles = Styles(book)
     head = {"bold": True, "color": "FFFFFF", "center": True, "wrap": True}
-    return {
-        "title": book.style(bold=True, size=14),
-        "note": book.style(italic=True, color="595959"),
-        "band": book.style(fill=HEAD_BLUE, **head),
-        "mandatory_band": book.style(fill=MANDATORY_RED, **head),
-        "head": book.style(fill=HEAD_BLUE, border=True, **head),
-        "head_month": book.style(fill=HEAD_BLUE, border=True, number_format=MONTH_FORMAT,
-                                 **head),
-        "head_mandatory": book.style(fill=MANDATORY_RED, border=True,
-                                     number_format=MONTH_FORMAT, **head),
-        "plain": book.style(border=True),
-        "code": book.style(border=True, number_format=CODE_FORMAT),
-        "input_text": book.style(border=True, fill=INPUT_YELLOW),
-        "input_code": book.style(border=True, fill=INPUT_YELLOW, number_format=CODE_FORMAT),
-        "qty": book.style(border=True, fill=INPUT_YELLOW),
-        "price": book.style(border=True, fill=INPUT_YELLOW, number_format=PRICE_FORMAT),
-        "total": book.style(border=True, fill=COMPUTED_GREY, bold=True,
-                            number_format=QTY_FORMAT),
-        "sum_qty": book.style(border=True, fill=COMPUTED_GREY, number_format=QTY_FORMAT),
-        "sales": book.style(border=True, fill=COMPUTED_GREY, number_format=PRICE_FORMAT),
-        "marker": book.style(bold=True, fill=MARKER_ORANGE),
-        "money": book.style(border=True, number_format=PRICE_FORMAT),
-    }
+    styles.style("title", bold=True, size=14)
+    styles.style("note", italic=True, color="595959")
+    styles.style("band", fill=HEAD_BLUE, **head)
+    styles.style("mandatory_band", fill=MANDATORY_RED, **head)
+    styles.style("head", fill=HEAD_BLUE, border=True, **head)
+    styles.style("head_month", fill=HEAD_BLUE, border=True, number_format=MONTH_FORMAT, **head)
+    styles.style("head_mandatory", fill=MANDATORY_RED, border=True, number_format=MONTH_FORMAT,
+                 **head)
+    styles.style("code", number_format=CODE_FORMAT)
+    styles.style("marker", bold=True, fill=MARKER_ORANGE)
+    styles.style("money", number_format=PRICE_FORMAT)
+    styles.done()
+    return styles
+
+
+@dataclass
+class _Looks:
+    """Conditional formats: editable cells yellow, computed ones grey (Excel and LibreOffice
+    show them whatever the cell holds), with the money and cases formats."""
+
+    input: Any
+    price: Any
+    sales: Any
+    total: Any
+    sum_qty: Any
+
+    @classmethod
+    def of(cls, styles: Styles) -> _Looks:
+        return cls(
+            input=styles.look(fill=INPUT_YELLOW, border=True),
+            price=styles.look(fill=INPUT_YELLOW, border=True, number_format=PRICE_FORMAT),
+            sales=styles.look(fill=COMPUTED_GREY, border=True, number_format=PRICE_FORMAT),
+            total=styles.look(fill=COMPUTED_GREY, border=True, bold=True,
+                              number_format=QTY_FORMAT),
+            sum_qty=styles.look(fill=COMPUTED_GREY, border=True, number_format=QTY_FORMAT))
 
 
 def write_rep_workbook(plan: WorkbookPlan) -> bytes:
@@ -241,8 +264,9 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
     the catalog or it is flagged new_item: then it goes to the "add new Item Codes" block, so
     reading the file back gives the same lines with the same flags."""
     layout = Layout(len(plan.months))
-    book = Book()
+    book = Workbook(write_only=True)
     styles = _styles(book)
+    looks = _Looks.of(styles)
     taken: set[str] = {"summary", LIST_SHEET.lower(), "budget"}
     titles = [sheet_title(customer.name, taken) for customer in plan.customers]
     catalog_codes = {item.item_code for item in plan.catalog}
@@ -252,12 +276,13 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
             if line.item_code not in catalog_codes:  # the Summary has one row per code
                 new_codes.setdefault(line.item_code, line.description)
 
-    _write_summary(book, styles, plan, layout, titles, new_codes)
+    _write_summary(book, styles, looks, plan, layout, titles, new_codes)
     for customer, title in zip(plan.customers, titles, strict=True):
-        _write_customer(book, styles, plan, layout, customer, title, catalog_codes)
+        _write_customer(book, styles, looks, plan, layout, customer, title, catalog_codes)
     _write_list(book, styles)
     _write_budget(book, styles, plan)
-    return book.save()
+    book.calculation.fullCalcOnLoad = True  # formulas carry no cached value
+    return workbook_bytes(book)
 
 
 def _widths(layout: Layout) -> dict[int, float]:
@@ -269,80 +294,70 @@ def _widths(layout: Layout) -> dict[int, float]:
     return widths
 
 
-class _Row:
-    """One row being built: values and style ids by 0-based column."""
-
-    def __init__(self, width: int) -> None:
-        self.values: list[Any] = [None] * width
-        self.styles: list[int | None] = [None] * width
-
-    def put(self, column: int, value: Any, style: int | None) -> None:
-        self.values[column] = value
-        self.styles[column] = style
-
-    def write(self, sheet: Sheet) -> int:
-        return sheet.append(self.values, self.styles)
-
-
-def _header_row(styles: dict[str, int], plan: WorkbookPlan, layout: Layout, f_header: str,
-                with_prices: bool = True) -> _Row:
-    row = _Row(layout.width if with_prices else layout.total + 1)
+def _header_row(plan: WorkbookPlan, layout: Layout, f_header: str,
+                with_prices: bool = True) -> tuple[list[Any], list[str | None]]:
+    width = layout.width if with_prices else layout.total + 1
+    values: list[Any] = [None] * width
+    styles: list[str | None] = [None] * width
     for column, text in ((1, "#"), (2, "Group - Category"), (3, "ITEM\nCODE"),
                          (4, "DESCRIPTION"), (5, f_header)):
-        row.put(column, text, styles["head"])
+        values[column], styles[column] = text, "head"
     for offset, month in enumerate(plan.months):
-        style = styles["head_mandatory" if offset < plan.mandatory_months else "head_month"]
-        row.put(layout.qty + offset, month, style)
+        style = "head_mandatory" if offset < plan.mandatory_months else "head_month"
+        columns = [layout.qty + offset]
         if with_prices:
-            row.put(layout.price + offset, month, style)
-            row.put(layout.sales + offset, month, style)
-    row.put(layout.total, "TOTAL", styles["head"])
-    return row
+            columns += [layout.price + offset, layout.sales + offset]
+        for column in columns:
+            values[column], styles[column] = month, style
+    values[layout.total], styles[layout.total] = "TOTAL", "head"
+    return values, styles
 
 
-def _top(sheet: Sheet, styles: dict[str, int], plan: WorkbookPlan, layout: Layout,
-         title: str, note: str, with_prices: bool = True) -> None:
+def _top(sheet: Sheet, plan: WorkbookPlan, layout: Layout, title: str, note: str,
+         with_prices: bool = True) -> None:
     """Rows 1-6: title, note, the block titles (merged) and the mandatory-months band."""
     months = layout.months
-    sheet.append([None, title], [None, styles["title"]])
-    sheet.append([None, note], [None, styles["note"]])
+    sheet.append([None, title], [None, "title"])
+    sheet.append([None, note], [None, "note"])
     sheet.skip()
-    row4 = _Row(layout.width)
-    row4.put(layout.qty, "VOLUME FORECAST (CASES)", styles["band"])
+    values: list[Any] = [None] * layout.width
+    styles: list[str | None] = [None] * layout.width
+    values[layout.qty], styles[layout.qty] = "VOLUME FORECAST (CASES)", "band"
     blocks = [(layout.qty, layout.qty + months - 1)]
     if with_prices:
-        row4.put(layout.price, "PRICE FORECAST", styles["band"])
-        row4.put(layout.sales, "SALES FORECAST", styles["band"])
+        values[layout.price], styles[layout.price] = "PRICE FORECAST", "band"
+        values[layout.sales], styles[layout.sales] = "SALES FORECAST", "band"
         blocks += [(layout.price, layout.price + months - 1),
                    (layout.sales, layout.sales + months - 1)]
-    row4.write(sheet)
+    sheet.append(values, styles)
     sheet.skip()
     mandatory = min(plan.mandatory_months, months)
     if mandatory:
-        row6 = _Row(layout.width)
-        row6.put(layout.qty, f"Mandatory: M1-M{mandatory} (0 counts as a value)",
-                 styles["mandatory_band"])
-        row6.write(sheet)
+        band: list[Any] = [None] * (layout.qty + 1)
+        band[layout.qty] = f"Mandatory: M1-M{mandatory} (0 counts as a value)"
+        sheet.append(band, [None] * layout.qty + ["mandatory_band"])
     else:
         sheet.skip()
     for first, last in blocks:
-        sheet.merges.append(f"{letter(first)}4:{letter(last)}5")
+        sheet.merge(f"{letter(first)}4:{letter(last)}5")
     if mandatory > 1:
-        sheet.merges.append(f"{letter(layout.qty)}6:{letter(layout.qty + mandatory - 1)}6")
+        sheet.merge(f"{letter(layout.qty)}6:{letter(layout.qty + mandatory - 1)}6")
 
 
 def _code_value(code: str) -> int | str:
     return int(code) if code.isdigit() else code
 
 
-def _write_customer(book: Book, styles: dict[str, int], plan: WorkbookPlan, layout: Layout,
-                    customer: CustomerSheet, title: str, catalog_codes: set[str]) -> None:
+def _write_customer(book: Workbook, styles: Styles, looks: _Looks, plan: WorkbookPlan,
+                    layout: Layout, customer: CustomerSheet, title: str,
+                    catalog_codes: set[str]) -> None:
     months = layout.months
-    sheet = book.add_sheet(title, _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}")
-    _top(sheet, styles, plan, layout, customer.name,
+    sheet = Sheet(book, styles, title, _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}")
+    ws = sheet.ws
+    _top(sheet, plan, layout, customer.name,
          f"{plan.rep_name} - {plan.cycle_name}. Type in the yellow cells; grey cells are "
          "formulas.")
-    _header_row(styles, plan, layout, "Probability").write(sheet)
+    sheet.append(*_header_row(plan, layout, "Probability"))
 
     by_code: dict[str, SheetLine] = {}
     new_lines: list[SheetLine] = []
@@ -355,96 +370,113 @@ def _write_customer(book: Book, styles: dict[str, int], plan: WorkbookPlan, layo
     qty_letters = [letter(layout.qty + m) for m in range(months)]
     price_letters = [letter(layout.price + m) for m in range(months)]
     total_to = qty_letters[min(TOTAL_MONTHS, months) - 1]
-    qty_style, price_style, sales_style = styles["qty"], styles["price"], styles["sales"]
-    input_text = styles["input_text"]
+    qty_at, price_at, sales_at, total_at = layout.qty, layout.price, layout.sales, layout.total
+    width = layout.width
+    code_style = styles.prototypes["code"]
 
     def item_row(sequence: int | None, group: str, code: str | None, description: str,
                  line: SheetLine | None, editable_item: bool) -> None:
         number = sheet.rows + 1
-        row = _Row(layout.width)
-        if sequence is not None:
-            row.put(1, sequence, styles["plain"])
-        row.put(2, group or None, styles["plain"])
-        if editable_item:
-            row.put(3, _code_value(code) if code else None, styles["input_code"])
-            row.put(4, description or None, input_text)
-        else:
-            row.put(3, _code_value(code) if code else None, styles["code"])
-            row.put(4, description or None, styles["plain"])
-        probability = line.probability if line is not None else None
-        row.put(5, PROBABILITY_TEXTS.get(probability) if probability is not None else None,
-                input_text)
-        qty = line.qty if line is not None else []
-        price = line.price if line is not None else []
+        row: list[Any] = [None] * width
+        row[1] = sequence
+        row[2] = plain(ws, group) if group else None
+        if code:
+            if editable_item:
+                row[3] = _code_value(code)
+            else:
+                cell = WriteOnlyCell(ws, _code_value(code))
+                cell._style = copy.copy(code_style)
+                row[3] = cell
+        row[4] = plain(ws, description) if description else None
+        if line is not None:
+            if line.probability is not None:
+                row[5] = PROBABILITY_TEXTS.get(line.probability)
+            qty, price = line.qty, line.price
+            for m in range(min(months, len(qty))):
+                value = qty[m]
+                if value == value and value not in (INF, -INF):  # NaN, infinities: blank
+                    row[qty_at + m] = value
+            for m in range(min(months, len(price))):
+                value = price[m]
+                if value == value and value not in (INF, -INF):
+                    row[price_at + m] = value
         for m in range(months):
-            row.put(layout.qty + m, qty[m] if m < len(qty) else None, qty_style)
-            row.put(layout.price + m, price[m] if m < len(price) else None, price_style)
-            row.put(layout.sales + m, Formula(f"{qty_letters[m]}{number}*"
-                                              f"{price_letters[m]}{number}"), sales_style)
-        row.put(layout.total, Formula(f"SUM({qty_letters[0]}{number}:{total_to}{number})"),
-                styles["total"])
-        row.write(sheet)
+            row[sales_at + m] = f"={qty_letters[m]}{number}*{price_letters[m]}{number}"
+        row[total_at] = f"=SUM({qty_letters[0]}{number}:{total_to}{number})"
+        sheet.append_plain(row)
 
     for sequence, item in enumerate(plan.catalog, start=1):
         item_row(sequence, item.group_text, item.item_code, item.description,
                  by_code.get(item.item_code), False)
-    ranges = [f"F{FIRST_ROW}:F{sheet.rows}"] if plan.catalog else []
+    last_catalog = sheet.rows
     sheet.skip()
-    sheet.append([None, None, NEW_ITEM_MARKER], [None, None, styles["marker"]])
-    _header_row(styles, plan, layout, "Probability").write(sheet)
+    sheet.append([None, None, NEW_ITEM_MARKER], [None, None, "marker"])
+    sheet.append(*_header_row(plan, layout, "Probability"))
     first_new = sheet.rows + 1
     for index in range(max(NEW_ITEM_ROWS, len(new_lines) + 1)):
         line = new_lines[index] if index < len(new_lines) else None
         item_row(None, "", line.item_code if line else None,
                  line.description if line else "", line, True)
-    ranges.append(f"F{first_new}:F{sheet.rows}")
-    sheet.validations.append((" ".join(ranges),
-                              f"{LIST_SHEET}!$B$2:$B${len(PROBABILITY_TEXTS) + 1}"))
+    last = sheet.rows
+    blocks = ([(FIRST_ROW, last_catalog)] if plan.catalog else []) + [(first_new, last)]
+
+    def ranges(first_column: int, last_column: int) -> str:
+        return " ".join(f"{letter(first_column)}{top}:{letter(last_column)}{bottom}"
+                        for top, bottom in blocks)
+
+    sheet.validate_list(ranges(5, 5), f"{LIST_SHEET}!$B$2:$B${len(PROBABILITY_TEXTS) + 1}")
+    sheet.paint(ranges(5, qty_at + months - 1) + f" D{first_new}:E{last}", looks.input)
+    sheet.paint(ranges(price_at, price_at + months - 1), looks.price)
+    sheet.paint(ranges(sales_at, sales_at + months - 1), looks.sales)
+    sheet.paint(ranges(total_at, total_at), looks.total)
 
 
-def _write_summary(book: Book, styles: dict[str, int], plan: WorkbookPlan, layout: Layout,
-                   titles: list[str], new_codes: dict[str, str]) -> None:
+INF = float("inf")
+
+
+def _write_summary(book: Workbook, styles: Styles, looks: _Looks, plan: WorkbookPlan,
+                   layout: Layout, titles: list[str], new_codes: dict[str, str]) -> None:
     """Per item, each month's cases summed over every customer sheet by item code."""
     months = layout.months
-    sheet = book.add_sheet("Summary", _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}")
-    _top(sheet, styles, plan, layout, f"Summary - {plan.rep_name}",
+    sheet = Sheet(book, styles, "Summary", _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}")
+    _top(sheet, plan, layout, f"Summary - {plan.rep_name}",
          f"{plan.cycle_name}: cases per item over all customer sheets (formulas).",
          with_prices=False)
-    _header_row(styles, plan, layout, SUMMARY_F, with_prices=False).write(sheet)
+    sheet.append(*_header_row(plan, layout, SUMMARY_F, with_prices=False))
     qty_letters = [letter(layout.qty + m) for m in range(months)]
     total_to = qty_letters[min(TOTAL_MONTHS, months) - 1]
     refs = [quoted(title) for title in titles]
     rows = [(item.group_text, item.item_code, item.description, item.average_last_q)
             for item in plan.catalog]
     rows += [("New item", code, description, None) for code, description in new_codes.items()]
+    row_styles: list[str | None] = [None, None, None, "code", None, "money"]
     for offset, (group, code, description, average) in enumerate(rows):
         number = FIRST_ROW + offset
-        row = _Row(layout.total + 1)
-        row.put(1, offset + 1, styles["plain"])
-        row.put(2, group or None, styles["plain"])
-        row.put(3, _code_value(code), styles["code"])
-        row.put(4, description or None, styles["plain"])
-        row.put(5, average, styles["money"])
-        for m, column in enumerate(qty_letters):
+        values: list[Any] = [None, offset + 1, group or None, _code_value(code),
+                             description or None, average]
+        for column in qty_letters:
             terms = [f"SUMIF({ref}!$D:$D,$D{number},{ref}!{column}:{column})" for ref in refs]
             formula = "+".join(terms) if terms else "0"
             if len(formula) > MAX_FORMULA:  # Excel's limit: a SUM of up to 255 SUMIFs
                 formula = "SUM(" + ",".join(terms) + ")"
-            row.put(layout.qty + m, Formula(formula), styles["sum_qty"])
-        row.put(layout.total, Formula(f"SUM({qty_letters[0]}{number}:{total_to}{number})"),
-                styles["total"])
-        row.write(sheet)
+            values.append(Formula("=" + formula))
+        values.append(Formula(f"=SUM({qty_letters[0]}{number}:{total_to}{number})"))
+        sheet.append(values, row_styles)
+    if rows:
+        last = FIRST_ROW + len(rows) - 1
+        sheet.paint(f"{qty_letters[0]}{FIRST_ROW}:{qty_letters[-1]}{last}", looks.sum_qty)
+        sheet.paint(f"{letter(layout.total)}{FIRST_ROW}:{letter(layout.total)}{last}",
+                    looks.total)
 
 
-def _write_list(book: Book, styles: dict[str, int]) -> None:
-    sheet = book.add_sheet(LIST_SHEET, {1: 8, 2: 44, 3: 12})
-    head = styles["head"]
-    sheet.append(["Code", "Probability", "Risk"], [head, head, head])
+def _write_list(book: Workbook, styles: Styles) -> None:
+    sheet = Sheet(book, styles, LIST_SHEET, {1: 8, 2: 44, 3: 12})
+    sheet.append(["Code", "Probability", "Risk"], ["head"] * 3)
     for code, text in PROBABILITY_TEXTS.items():
         sheet.append([code, text, PROBABILITY_RISKS[code]])
 
 
-def _write_budget(book: Book, styles: dict[str, int], plan: WorkbookPlan) -> None:
+def _write_budget(book: Workbook, styles: Styles, plan: WorkbookPlan) -> None:
     """The §5.3 pivot for the plan's M1-M12 that have a budget: cases block, then $ block."""
     window = plan.months[:TOTAL_MONTHS]
     shown = [m for m in window if any(m in row.cases or m in row.sales for row in plan.budget)]
@@ -452,15 +484,14 @@ def _write_budget(book: Book, styles: dict[str, int], plan: WorkbookPlan) -> Non
     widths = {}
     for column in range(2 * block):
         widths[column + 1] = 24 if column % block < 2 else 14
-    sheet = book.add_sheet("Budget", widths)
-    sheet.append([f"Budget - {plan.rep_name}"], [styles["title"]])
+    sheet = Sheet(book, styles, "Budget", widths)
+    sheet.append([f"Budget - {plan.rep_name}"], ["title"])
     sheet.skip()
-    head = styles["head"]
     header: list[Any] = []
     for name in ("Q", "Sales"):
         header += ["Row Labels", "Customer S&OP", *(f"Sum of {name}-{m.month}" for m in shown),
                    None]
-    sheet.append(header, [head] * len(header))
+    sheet.append(header, ["head" if value is not None else None for value in header])
     totals_q = [0.0] * len(shown)
     totals_s = [0.0] * len(shown)
     for index, budget in enumerate(plan.budget):
@@ -471,7 +502,7 @@ def _write_budget(book: Book, styles: dict[str, int], plan: WorkbookPlan) -> Non
         totals_s = [a + b for a, b in zip(totals_s, sales, strict=True)]
         sheet.append([label, budget.sop_name, *cases, None, label, budget.sop_name, *sales])
     total_row = ["Grand Total", None, *totals_q, None, "Grand Total", None, *totals_s]
-    sheet.append(total_row, [head if v == "Grand Total" else None for v in total_row])
+    sheet.append(total_row, ["head" if v == "Grand Total" else None for v in total_row])
 
 
 # --- reading: rows from .xlsx or .xlsb ---------------------------------------------------------
@@ -484,195 +515,70 @@ class FormulaCell:
 
 
 def _xlsx_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
-    """(sheet name, rows) where rows yield (row number, values) as typed: formulas are
-    `FormulaCell`, never their cached value. Streams each sheet's XML (expat through
-    ElementTree.iterparse): ~5x faster than openpyxl's read-only mode, for the same values."""
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    names = set(archive.namelist())
-    workbook = _parse(archive.read("xl/workbook.xml"))
-    rels_path = "xl/_rels/workbook.xml.rels"
-    targets = {}
-    if rels_path in names:
-        for rel in _parse(archive.read(rels_path)):
-            targets[rel.get("Id")] = rel.get("Target", "")
-    strings = _shared_strings(archive, names)
-    dates = _date_styles(archive, names)
-    for sheet in workbook.iter(f"{MAIN_NS}sheet"):
-        target = targets.get(sheet.get(f"{REL_NS}id") or "", "")
-        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        if path in names and "worksheets/" in path:
-            yield sheet.get("name") or "", _xlsx_rows(archive, path, strings, dates)
+    """(sheet name, rows) through openpyxl's read-only mode with `data_only=False`: formula
+    cells come back as their formula text (made `FormulaCell`), never their cached value.
+    XML with a DTD is refused first (see `_refuse_dtd`), then by defusedxml inside openpyxl."""
+    _refuse_dtd(data)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except DefusedXmlException:
+        raise NO_DTD from None
+    try:
+        for sheet in workbook.worksheets:
+            if isinstance(sheet, ReadOnlyWorksheet):
+                yield sheet.title, _xlsx_rows(sheet)
+    finally:
+        workbook.close()
 
 
-MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-DATE_FORMAT_IDS = {14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57}
-EXCEL_EPOCH = datetime(1899, 12, 30)
+FORMULA_OBJECTS = (ArrayFormula, DataTableFormula)
+READ_COLUMNS = Layout(24).sales  # B..AO and Y for up to 24 month columns, Summary's Price too
+
+
+def _xlsx_rows(sheet: ReadOnlyWorksheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    sheet.reset_dimensions()  # a wrong <dimension> must not cut rows off
+    try:
+        for number, cells in enumerate(sheet.iter_rows(max_col=READ_COLUMNS), start=1):
+            values = [None] * len(cells)
+            seen = False
+            for index, cell in enumerate(cells):
+                value = cell.value
+                if value is None:
+                    continue
+                seen = True
+                if cell.data_type == "f":
+                    value = FormulaCell(
+                        getattr(value, "text", None) if isinstance(value, FORMULA_OBJECTS)
+                        else str(value)[1:])
+                values[index] = value
+            if seen:
+                yield number, tuple(values)
+    except DefusedXmlException:
+        raise NO_DTD from None
 
 
 NO_DTD = UnsafeWorkbook("The workbook holds XML declarations Excel never writes (a DTD): save it "
                         "again from Excel and upload the new copy.")
+PROLOG = re.compile(rb"<[A-Za-z]")
+DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
-def _check_prolog(head: bytes) -> None:
-    """Entities (billion laughs, external files) need a DTD before the root element: refuse
-    any part that has one, so expat never expands anything."""
-    root = re.search(rb"<[A-Za-z]", head)
-    if root is None or re.search(rb"<!DOCTYPE|<!ENTITY", head[:root.start()], re.IGNORECASE):
-        raise NO_DTD
-
-
-def _parse(data: bytes) -> ElementTree.Element:
-    _check_prolog(data[:65536])
-    return ElementTree.fromstring(data)  # noqa: S314 - prolog checked: no DTD, no entities
-
-
-def _events(stream: Any) -> Iterator[tuple[str, ElementTree.Element]]:
-    """iterparse's ("end", element) events of a zip member, fed in chunks, DTD refused."""
-    head = stream.read(65536)
-    _check_prolog(head)
-    parser = ElementTree.XMLPullParser(("end",))
-    chunk = head
-    while chunk:
-        parser.feed(chunk)
-        yield from parser.read_events()
-        chunk = stream.read(65536)
-    parser.close()
-    yield from parser.read_events()
-
-
-def _shared_strings(archive: zipfile.ZipFile, names: set[str]) -> list[str]:
-    if "xl/sharedStrings.xml" not in names:
-        return []
-    strings: list[str] = []
-    text_tag, item_tag, phonetic = f"{MAIN_NS}t", f"{MAIN_NS}si", f"{MAIN_NS}rPh"
-    with archive.open("xl/sharedStrings.xml") as stream:
-        for _, element in _events(stream):
-            if element.tag == item_tag:
-                for skip in element.findall(phonetic):
-                    element.remove(skip)
-                strings.append("".join(t.text or "" for t in element.iter(text_tag)))
-                element.clear()
-    return strings
-
-
-def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
-    """Indexes of the cell formats that show a date (their numbers are dates)."""
-    if "xl/styles.xml" not in names:
-        return set()
-    root = _parse(archive.read("xl/styles.xml"))
-    custom = set()
-    for fmt in root.iter(f"{MAIN_NS}numFmt"):
-        code = re.sub(r'"[^"]*"|\[[^\]]*\]', "", (fmt.get("formatCode") or "").lower())
-        if re.search(r"[dy]|m{3,}", code):
-            custom.add(int(fmt.get("numFmtId") or 0))
-    found = set()
-    xfs = root.find(f"{MAIN_NS}cellXfs")
-    for index, xf in enumerate(xfs if xfs is not None else []):
-        number = int(xf.get("numFmtId") or 0)
-        if number in DATE_FORMAT_IDS or number in custom:
-            found.add(str(index))
-    return found
-
-
-COLUMN_INDEX = {get_column_letter(i + 1): i for i in range(16384)}
-
-
-WHOLE_SHEET_BYTES = 4 * 1024 * 1024  # parsed at once below this (C speed), streamed above
-DIGITS = "0123456789"
-
-
-def _xlsx_rows(archive: zipfile.ZipFile, path: str, strings: list[str], dates: set[str]
-               ) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    row_tag = f"{MAIN_NS}row"
-    if archive.getinfo(path).file_size <= WHOLE_SHEET_BYTES:
-        root = _parse(archive.read(path))
-        data = root.find(f"{MAIN_NS}sheetData")
-        last_row = 0
-        for row in data if data is not None else ():
-            if row.tag == row_tag:
-                last_row, values = _row_values(row, last_row, strings, dates)
-                if values:
-                    yield last_row, values
-        return
-    with archive.open(path) as stream:
-        last_row = 0
-        for _, element in _events(stream):
-            if element.tag == row_tag:
-                last_row, values = _row_values(element, last_row, strings, dates)
-                element.clear()
-                if values:
-                    yield last_row, values
-
-
-def _row_values(row: ElementTree.Element, last_row: int, strings: list[str], dates: set[str]
-                ) -> tuple[int, tuple[Any, ...]]:
-    """(row number, values by column) of one <row> element. A cell's first child tells its
-    content: <f> a formula, <v> a value, <is> an inline string."""
-    number = row.get("r")
-    number_value = int(number) if number and number.isdigit() else last_row + 1
-    cells: dict[int, Any] = {}
-    column = -1
-    formula_tag, value_tag = f"{MAIN_NS}f", f"{MAIN_NS}v"
-    for cell in row:
-        ref = cell.get("r")
-        column = COLUMN_INDEX.get(ref.rstrip(DIGITS), column + 1) if ref else column + 1
-        if not len(cell):
-            continue  # an empty (styled) cell
-        first = cell[0]
-        tag = first.tag
-        if tag == formula_tag:
-            cells[column] = FormulaCell(first.text or "")
-            continue
-        kind = cell.get("t")
-        if tag == value_tag:
-            raw = first.text
-            if raw is None:
-                continue
-            if kind is None or kind == "n":
-                style = cell.get("s")
-                try:
-                    value = float(raw)
-                except ValueError:
-                    cells[column] = raw
-                    continue
-                if style is not None and style in dates:
-                    cells[column] = _serial_date(value)
-                else:
-                    cells[column] = int(value) if value.is_integer() and abs(value) < 2**53 \
-                        else value
-            else:
-                cells[column] = _typed(raw, kind, strings)
-        elif kind == "inlineStr":
-            cells[column] = "".join(t.text or "" for t in cell.iter(f"{MAIN_NS}t"))
-    if not cells:
-        return number_value, ()
-    out: list[Any] = [None] * (max(cells) + 1)
-    for index, value in cells.items():
-        out[index] = value
-    return number_value, tuple(out)
-
-
-def _serial_date(value: float) -> Any:
+def _refuse_dtd(data: bytes) -> None:
+    """Entities (billion laughs, external files) need a DTD before the root element: refuse a
+    workbook with any XML part that has one (reads each part's first 4 KB only)."""
     try:
-        return EXCEL_EPOCH + timedelta(days=value)
-    except OverflowError:
-        return value
-
-
-def _typed(raw: str, kind: str, strings: list[str]) -> Any:
-    """A <v> of a non-numeric cell type."""
-    if kind == "s":
-        index = int(raw) if raw.isdigit() else -1
-        return strings[index] if 0 <= index < len(strings) else ""
-    if kind == "b":
-        return raw == "1"
-    if kind == "d":
-        try:
-            return datetime.fromisoformat(raw)
-        except ValueError:
-            return raw
-    return raw  # "str", "e" (an error such as #N/A) and anything unknown: as text
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        for member in archive.infolist():
+            if member.filename.endswith((".xml", ".rels")):
+                with archive.open(member) as stream:
+                    head = stream.read(4096)
+                root = PROLOG.search(head)
+                if (root is None and head.strip()) or \
+                        DTD.search(head[:root.start() if root else len(head)]):
+                    raise NO_DTD
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise UnsafeWorkbook("The file is damaged (not a readable workbook). Open it in Excel, "
+                             "save it again and upload the new copy.") from None
 
 
 def _xlsb_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:

@@ -54,6 +54,15 @@ def read(data: bytes, problems: ProblemLog | None = None) -> dict[str, CustomerS
     return {sheet.name: sheet for sheet in sheets}
 
 
+def look(sheet, ref: str) -> str | None:
+    """The fill colour a cell shows through the sheet's conditional formats."""
+    for formats in sheet.conditional_formatting:
+        if any(ref in cells for cells in formats.sqref.ranges):
+            for rule in formats.rules:
+                return rule.dxf.fill.bgColor.rgb
+    return None
+
+
 def comparable(sheet: CustomerSheet) -> dict[str, tuple]:
     return {ln.item_code: (ln.probability, ln.new_item, tuple(ln.qty), tuple(ln.price),
                            ln.description if ln.new_item else None) for ln in sheet.lines}
@@ -119,8 +128,11 @@ def test_generated_customer_sheet_layout():
     assert sheet[f"W{row}"].value == f"=SUM(G{row}:R{row})"
     assert sheet[f"AQ{row}"].value == f"=G{row}*Z{row}"
     assert sheet[f"BF{row}"].value == f"=V{row}*AO{row}"
-    # editable cells look different from computed ones
-    assert sheet[f"G{row}"].fill.fgColor.rgb != sheet[f"AQ{row}"].fill.fgColor.rgb
+    # editable cells look different from computed ones (conditional formats over the ranges)
+    assert look(sheet, f"G{row}") != look(sheet, f"AQ{row}")
+    assert look(sheet, f"Z{row}") == look(sheet, f"G{row}") is not None
+    assert look(sheet, f"W{row}") is not None and look(sheet, f"C{row}") is None
+    assert look(sheet, "D15") == look(sheet, f"G{row}")  # a new-item row's code is typed
     marker = 8 + len(plan.catalog) + 1
     assert sheet[f"C{marker}"].value == "If you need to add new Item Codes:"
     assert sheet[f"B{marker + 1}"].value == "#"

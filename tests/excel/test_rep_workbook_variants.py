@@ -276,18 +276,14 @@ def test_xlsb_formula_in_a_quantity_cell_is_a_row_error():
     assert issues(problems) == [("FX", 8, "G", "(formula)", "error")]
 
 
-def test_big_sheets_are_streamed_and_read_the_same(monkeypatch):
+def test_arithmetic_typed_in_a_cell_and_summary_prices_are_read():
     spec = [Sheet("S1", [Row(110001, [1, 2], [3.5], PROBABILITIES[2])],
                   new_rows=[Row(990001, [4], [], None, "New")]),
             Sheet("S2", [Row(220001, ["=2*3"])], variant="no_prices")]
-    data = real_workbook(spec, summary={"prices": {220001: 9.0}})
-    whole = read(data)
-    monkeypatch.setattr("sop.excel.rep_workbook.WHOLE_SHEET_BYTES", 0)
-    streamed = read(data)
-    assert {n: lines(s) for n, s in streamed[0].items()} == \
-        {n: lines(s) for n, s in whole[0].items()}
-    assert lines(streamed[0]["S2"])["220001"] == (None, False, qty(6), [9.0] * 16)
-    assert issues(streamed[1]) == issues(whole[1]) == []
+    sheets, problems = read(real_workbook(spec, summary={"prices": {220001: 9.0}}))
+    assert lines(sheets["S1"])["990001"] == (None, True, qty(4), NONE16)
+    assert lines(sheets["S2"])["220001"] == (None, False, qty(6), [9.0] * 16)
+    assert issues(problems) == []
 
 
 def test_a_workbook_with_a_dtd_is_refused_before_parsing():
