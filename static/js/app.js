@@ -96,63 +96,43 @@
       event.target.select();
     }
   });
-  // A cell typed again while its previous save is still on the way: that request is replaced
-  // (hx-sync="this:replace"; the server may well have stored it), so the new one compares
-  // with the value sent last, not the one loaded. A refused save answers with the cell's true
-  // state either way (409), never a silent overwrite.
-  document.addEventListener("htmx:configRequest", function (event) {
-    var input = event.detail.elt;
-    if (!input.matches || !input.matches("table.grid input.cell")) { return; }
-    if (input.hasAttribute("data-sent")) {
-      event.detail.parameters.was = input.getAttribute("data-sent");
-    }
-    input.setAttribute("data-sent", input.value);
-  });
-  // A saved cell is swapped in place. If the user has come back into that very cell while
-  // its save was on the way (Enter, then ArrowUp), keep their focus and what they typed since:
-  // the new input gets the typed text and saves it on leaving (as a change of the saved value).
-  var returning = null;
+  // The answer to a cell save. Saves of several cells run at once and may answer out of
+  // order: the totals of an answer older than those shown (a smaller data-stamp) are dropped.
+  // A saved cell (200) is not swapped but updated in place: the user may already be back in it,
+  // typing; the input keeps their focus and text and only learns the value it now compares
+  // with (hx-vals "was"), so a second change queued meanwhile by htmx goes out after this one
+  // with the right value. A refused save (409, 422) swaps the cell: the server's state wins.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    var active = document.activeElement;
-    returning = null;
-    // Saves of several cells run at once and may answer out of order: the totals of an answer
-    // older than those shown (a smaller data-stamp) are dropped, its cell is still swapped.
     var text = event.detail.serverResponse;
-    var cut = typeof text === "string" ? text.indexOf("<!--totals") : -1;
+    if (!target || !target.matches || !target.matches("table.grid .cv") ||
+        typeof text !== "string") { return; }
+    var cut = text.indexOf("<!--totals");
+    var cell = cut >= 0 ? text.slice(0, cut) : text;
+    var totals = cut >= 0 ? text.slice(cut) : "";
     var shown = document.getElementById("grid-summary");
-    if (cut >= 0 && shown) {
-      var stamp = /data-stamp="(\d+)"/.exec(text.slice(cut));
-      if (stamp && Number(stamp[1]) < Number(shown.getAttribute("data-stamp"))) {
-        event.detail.serverResponse = text.slice(0, cut);
+    var stamp = /data-stamp="(\d+)"/.exec(totals);
+    if (stamp && shown && Number(stamp[1]) < Number(shown.getAttribute("data-stamp"))) {
+      totals = "";
+    }
+    var old = target.querySelector("input.cell");
+    var holder = document.createElement("template");
+    holder.innerHTML = cell;
+    var fresh = holder.content.querySelector(".cv");
+    var saved = fresh && fresh.querySelector("input.cell");
+    if (event.detail.xhr.status === 200 && old && saved) {
+      old.setAttribute("hx-vals", saved.getAttribute("hx-vals"));
+      old.removeAttribute("aria-invalid");
+      if (saved.hasAttribute("placeholder")) {
+        old.setAttribute("placeholder", saved.getAttribute("placeholder"));
       }
-    }
-    if (!target || !target.matches || !target.matches("table.grid .cv") || !active ||
-        !target.contains(active) || event.detail.xhr.status !== 200) { return; }
-    var row = target.closest("tr");
-    returning = { row: row, index: gridCells(row).indexOf(active), typed: active.value };
-  });
-  document.addEventListener("htmx:afterSwap", function () {
-    if (!returning) { return; }
-    var input = gridCells(returning.row)[returning.index];
-    var typed = returning.typed;
-    returning = null;
-    if (!input) { return; }
-    if (typed !== input.value) {
-      input.value = typed;
-      input.setAttribute("data-unsaved", "");
-    }
-    input.focus();
-    input.setSelectionRange(input.value.length, input.value.length);  // keep typing on
-  });
-  document.addEventListener("input", function (event) {
-    if (event.target.removeAttribute) { event.target.removeAttribute("data-unsaved"); }
-  });
-  document.addEventListener("focusout", function (event) {
-    var input = event.target;
-    if (input.hasAttribute && input.hasAttribute("data-unsaved")) {
-      input.removeAttribute("data-unsaved");
-      input.dispatchEvent(new Event("change", { bubbles: true }));
+      target.className = fresh.className;
+      var message = target.querySelector(".cell-msg");
+      if (message) { message.remove(); }
+      event.detail.swapOverride = "none";  // out-of-band totals are still applied
+      event.detail.serverResponse = totals;
+    } else {
+      event.detail.serverResponse = cell + totals;
     }
   });
   // Price row of one line, or of all lines: <button data-toggle-prices="row-id">
