@@ -61,7 +61,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from sop.excel.masterdata import ProblemLog, RowProblem
-from sop.excel.safety import UnsafeWorkbook
+from sop.excel.safety import MAX_ROWS, UnsafeWorkbook
 from sop.excel.sheets import Formula, Sheet, Styles, plain
 from sop.excel.writer import workbook_bytes
 
@@ -352,13 +352,6 @@ def _write_customer(book: Workbook, styles: Styles, looks: _Looks, plan: Workboo
                     layout: Layout, customer: CustomerSheet, title: str,
                     catalog_codes: set[str]) -> None:
     months = layout.months
-    sheet = Sheet(book, styles, title, _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}")
-    ws = sheet.ws
-    _top(sheet, plan, layout, customer.name,
-         f"{plan.rep_name} - {plan.cycle_name}. Type in the yellow cells; grey cells are "
-         "formulas.")
-    sheet.append(*_header_row(plan, layout, "Probability"))
-
     by_code: dict[str, SheetLine] = {}
     new_lines: list[SheetLine] = []
     for line in customer.lines:
@@ -366,6 +359,15 @@ def _write_customer(book: Workbook, styles: Styles, looks: _Looks, plan: Workboo
             new_lines.append(line)
         else:
             by_code[line.item_code] = line
+    new_rows = max(NEW_ITEM_ROWS, len(new_lines) + 1)
+    last_row = HEADER_ROW + len(plan.catalog) + 3 + new_rows
+    sheet = Sheet(book, styles, title, _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}",
+                  dimension=f"A1:{letter(layout.width - 1)}{last_row}")
+    ws = sheet.ws
+    _top(sheet, plan, layout, customer.name,
+         f"{plan.rep_name} - {plan.cycle_name}. Type in the yellow cells; grey cells are "
+         "formulas.")
+    sheet.append(*_header_row(plan, layout, "Probability"))
 
     qty_letters = [letter(layout.qty + m) for m in range(months)]
     price_letters = [letter(layout.price + m) for m in range(months)]
@@ -413,11 +415,12 @@ def _write_customer(book: Workbook, styles: Styles, looks: _Looks, plan: Workboo
     sheet.append([None, None, NEW_ITEM_MARKER], [None, None, "marker"])
     sheet.append(*_header_row(plan, layout, "Probability"))
     first_new = sheet.rows + 1
-    for index in range(max(NEW_ITEM_ROWS, len(new_lines) + 1)):
+    for index in range(new_rows):
         line = new_lines[index] if index < len(new_lines) else None
         item_row(None, "", line.item_code if line else None,
                  line.description if line else "", line, True)
     last = sheet.rows
+    assert last == last_row
     blocks = ([(FIRST_ROW, last_catalog)] if plan.catalog else []) + [(first_new, last)]
 
     def ranges(first_column: int, last_column: int) -> str:
@@ -438,7 +441,9 @@ def _write_summary(book: Workbook, styles: Styles, looks: _Looks, plan: Workbook
                    layout: Layout, titles: list[str], new_codes: dict[str, str]) -> None:
     """Per item, each month's cases summed over every customer sheet by item code."""
     months = layout.months
-    sheet = Sheet(book, styles, "Summary", _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}")
+    count = len(plan.catalog) + len(new_codes)
+    sheet = Sheet(book, styles, "Summary", _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}",
+                  dimension=f"A1:{letter(layout.total)}{HEADER_ROW + count}")
     _top(sheet, plan, layout, f"Summary - {plan.rep_name}",
          f"{plan.cycle_name}: cases per item over all customer sheets (formulas).",
          with_prices=False)
@@ -514,7 +519,8 @@ class FormulaCell:
     text: str | None
 
 
-def _xlsx_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
+def _xlsx_sheets(data: bytes, columns: int
+                 ) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
     """(sheet name, rows) through openpyxl's read-only mode with `data_only=False`: formula
     cells come back as their formula text (made `FormulaCell`), never their cached value.
     XML with a DTD is refused first (see `_refuse_dtd`), then by defusedxml inside openpyxl."""
@@ -526,33 +532,28 @@ def _xlsx_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[A
     try:
         for sheet in workbook.worksheets:
             if isinstance(sheet, ReadOnlyWorksheet):
-                yield sheet.title, _xlsx_rows(sheet)
+                yield sheet.title, _xlsx_rows(sheet, columns)
     finally:
         workbook.close()
 
 
 FORMULA_OBJECTS = (ArrayFormula, DataTableFormula)
-READ_COLUMNS = Layout(24).sales  # B..AO and Y for up to 24 month columns, Summary's Price too
 
 
-def _xlsx_rows(sheet: ReadOnlyWorksheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    sheet.reset_dimensions()  # a wrong <dimension> must not cut rows off
-    try:
-        for number, cells in enumerate(sheet.iter_rows(max_col=READ_COLUMNS), start=1):
-            values = [None] * len(cells)
-            seen = False
-            for index, cell in enumerate(cells):
-                value = cell.value
-                if value is None:
-                    continue
-                seen = True
-                if cell.data_type == "f":
-                    value = FormulaCell(
-                        getattr(value, "text", None) if isinstance(value, FORMULA_OBJECTS)
-                        else str(value)[1:])
-                values[index] = value
-            if seen:
-                yield number, tuple(values)
+def _xlsx_rows(sheet: ReadOnlyWorksheet, columns: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Rows of the first `columns` columns; blank rows left out."""
+    try:  # max_row given: a wrong <dimension> cuts no row off, and is never computed
+        rows = sheet.iter_rows(max_row=MAX_ROWS, max_col=columns)
+        for number, cells in enumerate(rows, start=1):
+            values = [cell.value for cell in cells]
+            if values.count(None) == len(values):
+                continue
+            for index in [i for i, cell in enumerate(cells) if cell.data_type == "f"]:
+                value = values[index]
+                values[index] = FormulaCell(
+                    getattr(value, "text", None) if isinstance(value, FORMULA_OBJECTS)
+                    else str(value)[1:])
+            yield number, tuple(values)
     except DefusedXmlException:
         raise NO_DTD from None
 
@@ -633,7 +634,10 @@ def _xlsb_rows(sheet: Any, biff12: Any) -> Iterator[tuple[int, tuple[Any, ...]]]
         yield flush()
 
 
-def workbook_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
+Rows = Iterator[tuple[int, tuple[Any, ...]]]
+
+
+def workbook_sheets(data: bytes, columns: int = 16384) -> Iterator[tuple[str, Rows]]:
     """Sheets of an .xlsx or .xlsb workbook as rows of typed values (see `FormulaCell`)."""
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
@@ -642,7 +646,7 @@ def workbook_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tupl
     if "xl/workbook.bin" in names:
         return _xlsb_sheets(data)
     if "xl/workbook.xml" in names:
-        return _xlsx_sheets(data)
+        return _xlsx_sheets(data, columns)
     raise UnsafeWorkbook("This is not a readable Excel workbook: upload the .xlsx or .xlsb "
                          "file as saved by Excel.")
 
@@ -819,7 +823,8 @@ def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16
     customers: list[CustomerSheet] = []
     summary_prices: dict[str, float] = {}
     formula_prices: dict[str, RowProblem] = {}  # Summary prices that are formulas: not read
-    for name, rows in workbook_sheets(data):
+    # A..AP: what a customer sheet and the Summary need (not the sales formulas after them)
+    for name, rows in workbook_sheets(data, max(Layout(months).sales, Layout(16).sales)):
         state: _SheetState | None = None
         summary: tuple[int, int] | None = None  # (code column, price column)
         above: list[tuple[Any, ...]] = []

@@ -110,8 +110,13 @@ class Sheet:
     """A write-only sheet written row after row, counting its rows."""
 
     def __init__(self, book: Workbook, styles: Styles, title: str,
-                 widths: dict[int, float] | None = None, freeze: str | None = None) -> None:
+                 widths: dict[int, float] | None = None, freeze: str | None = None,
+                 dimension: str | None = None) -> None:
+        """`dimension`, the used range when known before writing ("A1:BF250"), is written
+        like Excel does: readers then need not scan the whole sheet to size it."""
         self.ws = book.create_sheet(title)
+        if dimension:  # openpyxl's worksheet writer asks the sheet for it
+            self.ws.calculate_dimension = lambda: dimension
         self.styles = styles
         self.title = title
         self.rows = 0

@@ -240,9 +240,9 @@ def with_cached_values(data: bytes, sheet_index: int, value: str = "999999") -> 
             content = source.read(item.filename)
             if item.filename == target_name:
                 text = content.decode("utf-8")
-                text = re.sub(r'(<c r="(A[Q-Z]|B[A-F])\d+")([^>]*)><f>([^<]*)</f><v\s*/>',
+                text = re.sub(r'(<c r="(A[Q-Z]|B[A-F])\d+")([^>]*)><f>([^<]*)</f><v\s*(?:/>|></v>)',
                               r'\1\3 t="e"><f>\4</f><v>#REF!</v>', text)
-                text = re.sub(r"<f>([^<]*)</f><v\s*/>", rf"<f>\1</f><v>{value}</v>", text)
+                text = re.sub(r"<f>([^<]*)</f><v\s*(?:/>|></v>)", rf"<f>\1</f><v>{value}</v>", text)
                 content = text.encode("utf-8")
             target.writestr(item, content)
     return buffer.getvalue()
