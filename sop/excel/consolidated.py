@@ -10,7 +10,6 @@ customer, item; new items last within a rep's block) and the prices already effe
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -109,6 +108,7 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
     pad = [None] * (MONTHS - count)
     by_rep, by_item = totals.by_rep, totals.by_item
     new_cell = WriteOnlyCell
+    # Cells share their prototype's style: write-only cells are written at once, never changed.
     number = 1
     for line in rows:
         number += 1
@@ -117,13 +117,13 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
         code: object = int(line.item_code) if line.item_code.isdigit() else line.item_code
         if type(code) is int:
             code = new_cell(ws, code)
-            code._style = copy(code_style)  # type: ignore[attr-defined]
+            code._style = code_style  # type: ignore[attr-defined]
         values: list[object] = [plain(ws, line.rep), plain(ws, line.customer), code,
                                 plain(ws, line.description), plain(ws, line.group)]
         for value in qty:
             if value:
                 cell = new_cell(ws, value)
-                cell._style = copy(cases_style)
+                cell._style = cases_style
                 values.append(cell)
             else:
                 values.append(None)
@@ -132,14 +132,14 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
         for value in price:
             if value is not None:
                 cell = new_cell(ws, value)
-                cell._style = copy(money_style)
+                cell._style = money_style
                 values.append(cell)
             else:
                 values.append(None)
         values += pad
         for ref in sales_refs:
             cell = new_cell(ws, ref.format(number))
-            cell._style = copy(money_style)
+            cell._style = money_style
             values.append(cell)
         ws.append(values)
 

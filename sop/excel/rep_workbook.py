@@ -42,7 +42,6 @@ Reading rules (decided here, the service relies on them):
 from __future__ import annotations
 
 import ast
-import copy
 import difflib
 import io
 import operator
@@ -387,7 +386,7 @@ def _write_customer(book: Workbook, styles: Styles, looks: _Looks, plan: Workboo
                 row[3] = _code_value(code)
             else:
                 cell = WriteOnlyCell(ws, _code_value(code))
-                cell._style = copy.copy(code_style)
+                cell._style = code_style  # shared: written at once, never changed
                 row[3] = cell
         row[4] = plain(ws, description) if description else None
         if line is not None:

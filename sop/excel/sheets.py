@@ -68,8 +68,9 @@ class Styles:
         if type(value) is str:
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell = WriteOnlyCell(sheet, value)
-        cell._style = copy.copy(self.prototypes[name])
+        cell._style = self.prototypes[name]  # shared: a write-only cell is written at once
         if type(value) is str and value.startswith(FORMULA_TRIGGERS):
+            cell._style = copy.copy(cell._style)  # changed below
             cell.data_type = "s"
             cell.quotePrefix = True
         return cell
