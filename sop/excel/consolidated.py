@@ -121,7 +121,7 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
         values: list[object] = [plain(ws, line.rep), plain(ws, line.customer), code,
                                 plain(ws, line.description), plain(ws, line.group)]
         for value in qty:
-            if value:
+            if value and value == value:  # zero, blank and NaN: left empty
                 cell = new_cell(ws, value)
                 cell._style = cases_style
                 values.append(cell)
@@ -130,7 +130,7 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
         values += pad
         values.append(f"=SUM(F{number}:Q{number})")
         for value in price:
-            if value is not None:
+            if value is not None and value == value:
                 cell = new_cell(ws, value)
                 cell._style = money_style
                 values.append(cell)

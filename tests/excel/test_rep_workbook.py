@@ -200,6 +200,31 @@ def test_a_generated_workbook_saved_again_reads_the_same():
     assert again["BAYOU FOODS"].lines[1].description == "=not a formula"
 
 
+def test_a_sheet_declaring_a_wrong_size_is_read_whole():
+    """Some tools write a <dimension> smaller than the sheet: no row may be cut off."""
+    import re
+    import zipfile
+
+    plan = plan_with([CustomerSheet("BAYOU FOODS", [line("220001", [1]),
+                                                    line("990001", [4], new_item=True)])])
+    data = write_rep_workbook(plan)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    changed = 0
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                content, count = re.subn(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>',
+                                         content)
+                changed += count
+            target.writestr(item, content)
+    assert changed == 2  # Summary and the customer sheet
+    assert comparable(read(buffer.getvalue())["BAYOU FOODS"]) == \
+        comparable(read(data)["BAYOU FOODS"])
+    assert [ln.item_code for ln in read(data)["BAYOU FOODS"].lines] == ["220001", "990001"]
+
+
 def test_a_file_that_is_not_a_workbook_is_refused_clearly():
     with pytest.raises(UnsafeWorkbook, match="not a readable Excel workbook"):
         read_rep_workbook(b"PK\x03\x04 broken", ProblemLog())
