@@ -526,8 +526,13 @@ def _xlsx_sheets(data: bytes, columns: int
     _refuse_dtd(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except DefusedXmlException:
-        raise NO_DTD from None
+    except (DefusedXmlException, ValueError) as exc:  # openpyxl wraps what the parser raised
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, DefusedXmlException):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            raise NO_DTD from None
+        raise
     try:
         for sheet in workbook.worksheets:
             if isinstance(sheet, ReadOnlyWorksheet):
@@ -573,8 +578,7 @@ def _refuse_dtd(data: bytes) -> None:
                 with archive.open(member) as stream:
                     head = stream.read(4096)
                 root = PROLOG.search(head)
-                if (root is None and head.strip()) or \
-                        DTD.search(head[:root.start() if root else len(head)]):
+                if DTD.search(head[:root.start()] if root else head):
                     raise NO_DTD
     except (zipfile.BadZipFile, OSError, EOFError):
         raise UnsafeWorkbook("The file is damaged (not a readable workbook). Open it in Excel, "
