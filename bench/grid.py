@@ -118,6 +118,7 @@ def save_loop(session: Session, steps: list[dict], held: dict, pace_ms: float,
         was = held.get(key, step["start"])
         value = float(1000 + step["number"])
         data = {k: step[k] for k in ("cycle", "customer", "product", "field", "bucket")}
+        data["line"] = str(step["line"])  # the page carries each row's line id
         data.update(value=f"{value:g}", was="" if was is None else f"{was:g}")
         elapsed, (status, _body) = timed(session.htmx_post, "/forecast/cell", data)
         with lock:

@@ -139,7 +139,7 @@ def save_cell():
                                "product": target[2], "what": what, "bucket": int(bucket)}
     try:
         saved = services.save_cell(current_user, *target, what, int(bucket),
-                                   form.get("value"), form.get("was"))
+                                   form.get("value"), form.get("was"), form.get("line"))
     except services.PlanLocked as exc:
         _refuse_locked(exc)
     except services.GridError as exc:

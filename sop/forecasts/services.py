@@ -541,18 +541,24 @@ def _new_line(cycle: Cycle, actor: User, customer: Customer, product: Product,
 
 
 def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Product,
-                     path: str, value: Any, loaded: Any) -> dict[str, Any]:
+                     path: str, value: Any, loaded: Any,
+                     line_id: ObjectId | None = None) -> dict[str, Any]:
     """Set `path` of the rep's line to `value` only if it still holds `loaded`: one atomic
     update_one with the old value in its filter (and $inc version), so of two saves of the
     same cell the second finds another value and gets a Conflict, while saves of different
     cells of one line both land. The line is created when it does not exist yet; a
     duplicate-key race compares again with the line the other save created.
+    `line_id`, when the page knows it, saves the read before the write: the filter still
+    names the rep, customer and item, so another rep's line id matches nothing.
     Returns the line's id and version after the change."""
     collection = ForecastLine._get_collection()
     key = {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk, "product": product.pk}
     stamp = now()
     update = {"$set": {path: value, "updated_by": actor.pk, "updated_at": stamp,
                        "source": "portal"}, "$inc": {"version": 1}}
+    if line_id is not None and collection.update_one(
+            {"_id": line_id, **key, path: loaded}, update).matched_count:
+        return {"_id": line_id}
     for _attempt in range(3):
         current = collection.find_one(key, {"_id": 1, "version": 1, "updated_by": 1,
                                             "updated_at": 1, path.partition(".")[0]: 1})
@@ -588,7 +594,8 @@ def _read_path(line: Mapping[str, Any], path: str) -> Any:
 
 
 def save_cell(actor: User, cycle: Cycle, customer: Customer, product: Product, what: str,
-              bucket: int, raw_value: str | None, raw_loaded: str | None) -> CellSaved:
+              bucket: int, raw_value: str | None, raw_loaded: str | None,
+              line_id: str | None = None) -> CellSaved:
     """One quantity or price typed in the grid, saved if the cell still holds what the
     client loaded (else Conflict), audited, with the customer's fresh totals."""
     if what not in FIELDS or not 0 <= bucket < cycle.horizon_months:
@@ -609,7 +616,8 @@ def save_cell(actor: User, cycle: Cycle, customer: Customer, product: Product, w
             raise Conflict(current, _who(line) if line else None,
                            line.get("updated_at") if line else None)
     else:
-        line = _compare_and_set(actor, cycle, customer, product, path, value, loaded)
+        known = ObjectId(line_id) if line_id and ObjectId.is_valid(line_id) else None
+        line = _compare_and_set(actor, cycle, customer, product, path, value, loaded, known)
         label = bucket_label(bucket, what)
         record_audit("forecast_line_updated",
                      f"{label} of item {product.item_code} for {customer.code} changed from "

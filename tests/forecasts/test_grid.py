@@ -143,6 +143,26 @@ def test_a_cell_save_updates_the_value_and_the_totals(client, plan):
     assert ForecastLine.objects.get(id=new.pk).qty[0] is None
 
 
+def test_a_line_id_from_the_page_saves_directly_and_cannot_reach_another_reps_line(
+        client, plan, make_user, make_customer, make_line):
+    sign_in(client, plan["rep"])
+    data = {"cycle": str(plan["cycle"].pk), "customer": str(plan["customer"].pk),
+            "product": str(plan["garlic"].pk), "field": "qty", "bucket": "0"}
+    saved = client.htmx_post("/forecast/cell", {**data, "value": "14", "was": "10",
+                                                "line": str(plan["line"].pk)})
+    assert saved.status_code == 200
+    stale = client.htmx_post("/forecast/cell", {**data, "value": "15", "was": "10",
+                                                "line": str(plan["line"].pk)})
+    assert stale.status_code == 409 and 'value="14"' in stale.get_data(as_text=True)
+    other = make_user("sales_rep")
+    theirs = make_line(plan["cycle"], other, make_customer(other), plan["garlic"], qty=[5])
+    forged = client.htmx_post("/forecast/cell", {**data, "value": "16", "was": "14",
+                                                 "line": str(theirs.pk)})
+    assert forged.status_code == 200  # saved on the rep's own line, not on the other one
+    assert ForecastLine.objects.get(id=theirs.pk).qty[0] == 5
+    assert ForecastLine.objects.get(id=plan["line"].pk).qty[0] == 16
+
+
 def test_price_save_changes_the_dollars_at_effective_price(client, plan):
     sign_in(client, plan["rep"])
     saved = save(client, plan, plan["garlic"], 1, "50", "", what="price")
