@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from bson import ObjectId
+from mongoengine import NotUniqueError
 
 from sop.audit import field_changes, record_audit
 from sop.clock import now
@@ -163,9 +164,14 @@ def missing_report(cycle: Cycle, rep: User, line_cap: int = MISSING_LINES_SHOWN,
 
 
 def submission_for(cycle: Cycle, rep: User) -> Submission:
-    """The rep's submission for the cycle, created as a draft on first use (race-safe)."""
-    return Submission.objects(cycle=cycle, rep=rep).modify(
-        upsert=True, new=True, set_on_insert__status="draft")
+    """The rep's submission for the cycle, created as a draft on first use. Race-safe: of two
+    first uses at once, the one whose insert hits the unique (cycle, rep) key reads the other's
+    (not every server retries such an upsert by itself)."""
+    try:
+        return Submission.objects(cycle=cycle, rep=rep).modify(
+            upsert=True, new=True, set_on_insert__status="draft")
+    except NotUniqueError:
+        return Submission.objects.get(cycle=cycle, rep=rep)
 
 
 def existing_submission(cycle: Cycle, rep: User) -> Submission | None:
