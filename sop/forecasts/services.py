@@ -585,6 +585,19 @@ def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Pro
     raise Conflict(None, None, None)
 
 
+def _take_back_if_locked_meanwhile(actor: User, cycle: Cycle, line_id: ObjectId, path: str,
+                                   value: Any, loaded: Any) -> None:
+    """A submit that landed between the editable check and the write has locked the plan: the
+    write is taken back, compare-and-set to what the cell held, and refused, so a submitted
+    plan never changes under its frozen totals."""
+    if plan_is_editable(cycle, actor):
+        return
+    ForecastLine._get_collection().update_one(
+        {"_id": line_id, path: value}, {"$set": {path: loaded}, "$inc": {"version": 1}})
+    raise PlanLocked("The plan was submitted while this was being saved: the change was "
+                     "not kept.")
+
+
 def _read_path(line: Mapping[str, Any], path: str) -> Any:
     field_name, _, index = path.partition(".")
     if not index:
@@ -618,6 +631,7 @@ def save_cell(actor: User, cycle: Cycle, customer: Customer, product: Product, w
     else:
         known = ObjectId(line_id) if line_id and ObjectId.is_valid(line_id) else None
         line = _compare_and_set(actor, cycle, customer, product, path, value, loaded, known)
+        _take_back_if_locked_meanwhile(actor, cycle, line["_id"], path, value, loaded)
         label = bucket_label(bucket, what)
         record_audit("forecast_line_updated",
                      f"{label} of item {product.item_code} for {customer.code} changed from "
@@ -638,6 +652,7 @@ def save_probability(actor: User, cycle: Cycle, customer: Customer, product: Pro
     if value == loaded:
         return value
     line = _compare_and_set(actor, cycle, customer, product, "probability", value, loaded)
+    _take_back_if_locked_meanwhile(actor, cycle, line["_id"], "probability", value, loaded)
     record_audit("forecast_line_updated",
                  f"Probability of item {product.item_code} for {customer.code} set to "
                  f"{PROBABILITIES.get(value, 'blank')}.", actor=actor,

@@ -269,6 +269,18 @@ def test_a_submitted_plan_refuses_edits(client, plan):
     assert AuditEntry.objects(action="access_denied").count() == 1
 
 
+def test_a_save_that_lands_after_a_submit_is_taken_back(app_context, plan):
+    """The race the editable check alone cannot close: the plan is submitted between the
+    check and the write. The save notices after writing and restores the cell."""
+    line_id = plan["line"].pk
+    ForecastLine.objects(id=line_id).update_one(set__qty__0=11)  # the late write landed
+    Submission(cycle=plan["cycle"], rep=plan["rep"], status="submitted").save()
+    with pytest.raises(services.PlanLocked, match="submitted while this was being saved"):
+        services._take_back_if_locked_meanwhile(plan["rep"], plan["cycle"], line_id, "qty.0",
+                                                11.0, 10.0)
+    assert ForecastLine.objects.get(id=line_id).qty[0] == 10
+
+
 def test_managers_cannot_save_cells(client, plan, login_as):
     login_as("manager")
     assert save(client, plan, plan["garlic"], 0, "11", "10").status_code == 403
