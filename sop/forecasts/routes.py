@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -48,14 +49,19 @@ def _rep(rep_id: str | None, customer: Customer | None = None) -> User | None:
     return next(iter(services.sales_reps()), None)
 
 
+def _selection(args: Mapping[str, str]) -> tuple[Cycle | None, Customer | None, User | None]:
+    """The cycle, customer (scoped: another rep's is a 404) and rep a grid request names."""
+    cycle = _cycle(args.get("cycle"))
+    customer = (get_scoped_or_404(Customer, current_user, id=args["customer"])
+                if args.get("customer") else None)
+    return cycle, customer, _rep(args.get("rep"), customer)
+
+
 @bp.get("")
 @login_required
 def grid():
     args = request.args
-    cycle = _cycle(args.get("cycle"))
-    customer = (get_scoped_or_404(Customer, current_user, id=args["customer"])
-                if args.get("customer") else None)
-    rep = _rep(args.get("rep"), customer)
+    cycle, customer, rep = _selection(args)
     customers = services.rep_customers(rep) if rep else []
     if customer is None and customers:
         customer = customers[0]
@@ -280,10 +286,7 @@ def price_rows():
 @login_required
 def line_history():
     args = request.args
-    cycle = _cycle(args.get("cycle"))
-    customer = (get_scoped_or_404(Customer, current_user, id=args["customer"])
-                if args.get("customer") else None)
-    rep = _rep(args.get("rep"), customer)
+    cycle, customer, rep = _selection(args)
     product = (get_scoped_or_404(Product, current_user, id=args["product"])
                if args.get("product") else None)
     line, entries = (services.line_history(cycle, rep, customer, product)
