@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
 import mongoengine
 from flask import Flask
+from mongoengine.errors import OperationError
+from pymongo.errors import OperationFailure
 from pymongo.uri_parser import parse_uri
+
+T = TypeVar("T")
 
 
 def database_name(uri: str) -> str:
@@ -27,3 +35,28 @@ def ensure_indexes() -> None:
 
     for document in models.ALL_DOCUMENTS:
         document.ensure_indexes()
+
+
+WRITE_CONFLICT = 112
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """A single-document write that lost a race with another write to the same document.
+    MongoDB retries those inside the server; the embedded server reports them instead."""
+    for error in (exc, exc.__cause__, exc.__context__):
+        if isinstance(error, OperationFailure) and error.code == WRITE_CONFLICT:
+            return True
+    return False
+
+
+def retry_write_conflicts(write: Callable[[], T], attempts: int = 5) -> T:
+    """Run `write` (one atomic single-document operation) again when it lost a write conflict,
+    so a conditional update decides on the document as the other write left it."""
+    for attempt in range(attempts):
+        try:
+            return write()
+        except (OperationFailure, OperationError) as exc:
+            if attempt == attempts - 1 or not is_write_conflict(exc):
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    raise AssertionError("unreachable")

@@ -22,6 +22,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from sop.audit import record_audit
 from sop.clock import now
 from sop.cycles.services import previous_cycle
+from sop.db import retry_write_conflicts
 from sop.forecasts.figures import effective_prices, missing_months, roll_forward, total
 from sop.forecasts.valuation import value_lines
 from sop.listing import cached_choices, prefix_match
@@ -556,8 +557,8 @@ def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Pro
     stamp = now()
     update = {"$set": {path: value, "updated_by": actor.pk, "updated_at": stamp,
                        "source": "portal"}, "$inc": {"version": 1}}
-    if line_id is not None and collection.update_one(
-            {"_id": line_id, **key, path: loaded}, update).matched_count:
+    if line_id is not None and retry_write_conflicts(lambda: collection.update_one(
+            {"_id": line_id, **key, path: loaded}, update)).matched_count:
         return {"_id": line_id}
     for _attempt in range(3):
         current = collection.find_one(key, {"_id": 1, "version": 1, "updated_by": 1,
@@ -580,7 +581,8 @@ def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Pro
         if found != loaded:
             raise Conflict(found, _who(current), current.get("updated_at"))
         # The filter by _id (not by the unique key) keeps the embedded server on an index.
-        if collection.update_one({"_id": current["_id"], path: loaded}, update).matched_count:
+        if retry_write_conflicts(lambda current=current: collection.update_one(
+                {"_id": current["_id"], path: loaded}, update)).matched_count:
             return {"_id": current["_id"], "version": current.get("version", 1) + 1}
     raise Conflict(None, None, None)
 

@@ -15,6 +15,7 @@ from mongoengine import NotUniqueError
 from sop.audit import field_changes, record_audit
 from sop.clock import now
 from sop.cycles.services import previous_cycle
+from sop.db import retry_write_conflicts
 from sop.forecasts.figures import missing_months
 from sop.forecasts.valuation import plan_totals, raw_lines, totals_by, value_lines
 from sop.form_submission import FieldError
@@ -168,8 +169,8 @@ def submission_for(cycle: Cycle, rep: User) -> Submission:
     first uses at once, the one whose insert hits the unique (cycle, rep) key reads the other's
     (not every server retries such an upsert by itself)."""
     try:
-        return Submission.objects(cycle=cycle, rep=rep).modify(
-            upsert=True, new=True, set_on_insert__status="draft")
+        return retry_write_conflicts(lambda: Submission.objects(cycle=cycle, rep=rep).modify(
+            upsert=True, new=True, set_on_insert__status="draft"))
     except NotUniqueError:
         return Submission.objects.get(cycle=cycle, rep=rep)
 
@@ -216,12 +217,13 @@ def submit_plan(cycle: Cycle, rep: User, actor: User, method: str = "portal") ->
             f"M{cycle.mandatory_months}; 0 counts as a value).", report)
     at = now()
     before = submission.status
-    locked = Submission.objects(id=submission.pk, status__in=list(EDITABLE_STATUSES)).modify(
+    locked = retry_write_conflicts(lambda: Submission.objects(
+        id=submission.pk, status__in=list(EDITABLE_STATUSES)).modify(
         new=True, set__status="submitted", set__submitted_at=at, set__submitted_by=actor.pk,
         set__method=method, unset__reviewed_by=True, unset__reviewed_at=True,
         unset__review_comment=True, set__updated_at=at,
         push__history=SubmissionEvent(status="submitted", at=at, by=actor.pk,
-                                      comment=f"Submitted via {method}"))
+                                      comment=f"Submitted via {method}")))
     if locked is None:  # someone (another tab) submitted in between: that one won
         submission.reload()
         raise StateConflict(_not_editable_message(submission))
@@ -303,11 +305,12 @@ def _review(submission: Submission, actor: User, decision: str, comment: str) ->
     if submission.status != "submitted":
         raise StateConflict(_review_refusal(submission))
     at = now()
-    reviewed = Submission.objects(id=submission.pk, status="submitted").modify(
+    reviewed = retry_write_conflicts(lambda: Submission.objects(
+        id=submission.pk, status="submitted").modify(
         new=True, set__status=decision, set__reviewed_by=actor.pk, set__reviewed_at=at,
         set__review_comment=comment or None, set__updated_at=at,
         push__history=SubmissionEvent(status=decision, at=at, by=actor.pk,
-                                      comment=comment or None))
+                                      comment=comment or None)))
     if reviewed is None:  # reviewed by someone else meanwhile
         submission.reload()
         raise StateConflict(_review_refusal(submission))
