@@ -166,13 +166,15 @@ def missing_report(cycle: Cycle, rep: User, line_cap: int = MISSING_LINES_SHOWN,
 
 def submission_for(cycle: Cycle, rep: User) -> Submission:
     """The rep's submission for the cycle, created as a draft on first use. Race-safe: of two
-    first uses at once, the one whose insert hits the unique (cycle, rep) key reads the other's
-    (not every server retries such an upsert by itself)."""
+    first uses at once, the one that did not insert reads the other's document (not every
+    server retries such an upsert by itself)."""
     try:
-        return retry_write_conflicts(lambda: Submission.objects(cycle=cycle, rep=rep).modify(
+        created = retry_write_conflicts(lambda: Submission.objects(cycle=cycle, rep=rep).modify(
             upsert=True, new=True, set_on_insert__status="draft"))
     except NotUniqueError:
-        return Submission.objects.get(cycle=cycle, rep=rep)
+        created = None
+    # The embedded server may answer a raced upsert with no document: read the winner's.
+    return created or Submission.objects.get(cycle=cycle, rep=rep)
 
 
 def existing_submission(cycle: Cycle, rep: User) -> Submission | None:
