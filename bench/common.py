@@ -4,7 +4,9 @@ the closing JSON line. Benchmarks are not tests: they print figures, they do not
 from __future__ import annotations
 
 import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -17,7 +19,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sop import create_app  # noqa: E402
-from sop.devstack import free_port, start_embedded_mongo, start_redis, stop_process  # noqa: E402
+from sop.devstack import (  # noqa: E402
+    free_port,
+    start_embedded_mongo,
+    start_redis,
+    stop_process,
+    wait_for_port,
+)
 
 DATA_DIR = ROOT / "bench" / "data"
 
@@ -35,6 +43,24 @@ def bench_services() -> Iterator[dict[str, Any]]:
             for process in (redis, mongo):
                 stop_process(process)
             log.close()
+
+
+@contextmanager
+def gunicorn(services: dict[str, Any], threads: int) -> Iterator[str]:
+    """The app under gunicorn (2 workers x `threads`) on the bench services; yields its URL."""
+    port = free_port()
+    env = {**os.environ, "SOP_ENV": "test", "MONGODB_URI": services["mongo_uri"],
+           "REDIS_URL": services["redis_url"], "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--threads", str(threads),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env)
+    try:
+        wait_for_port(port, server, "gunicorn", timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def bench_app(services: dict[str, Any]):

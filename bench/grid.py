@@ -14,7 +14,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -23,10 +22,8 @@ import urllib.request
 from http.cookiejar import CookieJar
 from typing import Any
 
-from common import ROOT, bench_app, bench_services, print_result, print_table
+from common import bench_app, bench_services, gunicorn, print_result, print_table
 from cycle_data import BIG_CUSTOMER, BIG_ITEMS, CYCLE_LABEL, load_company_with_cycle
-
-from sop.devstack import free_port, wait_for_port
 
 REPS = 10
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -185,16 +182,7 @@ def main() -> None:
     with bench_services() as services:
         accounts = load_company_with_cycle(services, previous=True)
         cycle_id, plans = plan_saves(services, accounts, 2 * options.saves)
-        port = free_port()
-        env = {**os.environ, "SOP_ENV": "test", "MONGODB_URI": services["mongo_uri"],
-               "REDIS_URL": services["redis_url"], "LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--threads", "8",
-             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env)
-        try:
-            wait_for_port(port, server, "gunicorn", timeout=60)
-            base = f"http://127.0.0.1:{port}"
+        with gunicorn(services, threads=8) as base:
             passwords = {email: password for email, _, password in accounts}
             big_rep, big_customer = big_customer_of(services)
             viewer = Session(base, big_rep, passwords[big_rep])
@@ -216,9 +204,6 @@ def main() -> None:
                                                     options.pace_ms)
             burst, burst_outcomes, burst_seconds = save_phase(sessions, plans, held,
                                                               slice(half, None), 0)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
         finals = {key: value for cells in held.values() for key, value in cells.items()}
         check = check_database(services, plans, finals)
         for status, count in burst_outcomes.items():

@@ -6,10 +6,8 @@ Usage: python bench/list_pages.py [--rounds N]"""
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -17,10 +15,8 @@ import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 
-from common import ROOT, bench_app, bench_services, print_result, print_table
+from common import bench_app, bench_services, gunicorn, print_result, print_table
 from gen_data import company
-
-from sop.devstack import free_port, wait_for_port
 
 CLIENTS = 4
 PAGES = {
@@ -81,16 +77,7 @@ def main() -> None:
     with bench_services() as services:
         email, password = load_company(services)
         customer = company().customers[0].code
-        port = free_port()
-        env = {**os.environ, "SOP_ENV": "test", "MONGODB_URI": services["mongo_uri"],
-               "REDIS_URL": services["redis_url"], "LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--threads", "4",
-             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env)
-        try:
-            wait_for_port(port, server, "gunicorn", timeout=60)
-            base = f"http://127.0.0.1:{port}"
+        with gunicorn(services, threads=4) as base:
             paths = {name: path.format(customer=customer) for name, path in PAGES.items()}
             openers = [signed_in_opener(base, email, password) for _ in range(CLIENTS)]
             client_loop(openers[0], base, paths, 2, {n: [] for n in paths}, threading.Lock())
@@ -105,9 +92,6 @@ def main() -> None:
             for thread in threads:
                 thread.join()
             seconds = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     rows = [(name, f"p50 {percentile(v, .5):6.1f} ms   p95 {percentile(v, .95):6.1f} ms   "
                    f"mean {statistics.mean(v):6.1f} ms   n={len(v)}")
             for name, v in timings.items()]
