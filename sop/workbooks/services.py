@@ -46,14 +46,16 @@ from sop.models import (
     ImportProblem,
     PriceEntry,
     Product,
+    Submission,
     User,
     name_key,
 )
+from sop.models.submission import EDITABLE_STATUSES
 from sop.models.workbook import SheetMatch, WorkbookUpload
 from sop.months import months_apart
 from sop.security import scoped
 from sop.settings import get_setting
-from sop.submissions.services import plan_is_editable
+from sop.submissions.services import plan_is_editable, submission_for
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,10 @@ class WorkbookRefused(ValueError):
 
 class _StaleLines(Exception):
     """Lines changed between computing the writes and writing them."""
+
+
+class _PlanLockedMeanwhile(Exception):
+    """The plan was submitted between the editable check and the transaction."""
 
 
 # --- names ----------------------------------------------------------------------------------
@@ -725,8 +731,11 @@ def _operation(op: dict[str, Any]) -> Any:
     return UpdateOne(op["filter"], op["update"])
 
 
-def _write_plan(plan: ImportPlan) -> None:
-    """Every write of the plan in one transaction: all of it lands, or none of it."""
+def _write_plan(cycle: Cycle, rep: User, plan: ImportPlan) -> None:
+    """Every write of the plan in one transaction: all of it lands, or none of it. The
+    transaction first touches the rep's submission while it is still editable, so a submit
+    racing the import either waits for it (a write conflict, retried) or makes it fail."""
+    submission_for(cycle, rep)  # the document the guard writes exists before the transaction
     lines = ForecastLine._get_collection()
     customers = Customer._get_collection()
     products = Product._get_collection()
@@ -744,6 +753,11 @@ def _write_plan(plan: ImportPlan) -> None:
                               plan.line_ops[start:start + WRITE_CHUNK]]))
 
     def run(session: Any) -> None:
+        guard = Submission._get_collection().update_one(
+            {"cycle": cycle.pk, "rep": rep.pk, "status": {"$in": sorted(EDITABLE_STATUSES)}},
+            {"$set": {"updated_at": now()}}, session=session)
+        if not guard.matched_count:
+            raise _PlanLockedMeanwhile
         done = {"inserted": 0, "modified": 0, "deleted": 0}
         for collection, operations in steps:
             result = execute_write(collection, operations, session)
@@ -798,7 +812,10 @@ def apply_plan(actor: User | None, cycle: Cycle, rep: User, plan: ImportPlan,
         raise WorkbookRefused("The workbook has errors: fix them (or resolve the sheets) first.")
     _check_import(actor, cycle, rep)
     try:
-        _write_plan(plan)
+        _write_plan(cycle, rep, plan)
+    except _PlanLockedMeanwhile:
+        raise WorkbookRefused(f"{rep.full_name}'s plan was submitted while the workbook was "
+                              "being imported; nothing was changed.") from None
     except _StaleLines:
         raise WorkbookRefused("Some of these lines changed while the workbook was being "
                               "imported; nothing was changed. Look at the preview again and "

@@ -275,6 +275,28 @@ def test_a_locked_plan_refuses_the_import(company):
         confirm_upload(company.rep, record)
 
 
+def test_a_plan_submitted_just_before_the_write_refuses_the_import(company, monkeypatch):
+    """The race the editable check alone cannot close: the rep submits (another tab) after
+    the import checked the plan and before it writes. The transaction sees it; nothing lands."""
+    def edit(plan):
+        for x in sheet(plan, "BAYOU FOODS").lines:
+            x.qty = [q * 2 for q in x.qty]
+
+    record = upload(company, workbook(company, edit))
+    before = company.lines()
+    real = services.submission_for
+
+    def submitted_meanwhile(cycle, rep):
+        submission = real(cycle, rep)
+        Submission.objects(id=submission.pk).update_one(set__status="submitted")
+        return submission
+
+    monkeypatch.setattr(services, "submission_for", submitted_meanwhile)
+    with pytest.raises(WorkbookRefused, match="submitted while the workbook was being imported"):
+        confirm_upload(company.rep, record)
+    assert company.lines() == before
+
+
 def test_a_rep_cannot_import_into_another_reps_plan(company):
     with pytest.raises(WorkbookRefused, match="only into your own plan"):
         start_upload(company.other, company.cycle, company.rep, "x.xlsx", workbook(company))
