@@ -13,7 +13,11 @@ def archive_audit_log() -> str:
 def cleanup() -> str:
     from sop.imports.services import recover_interrupted_imports, remove_stale_uploads
     from sop.settings import get_setting
+    from sop.workbooks.services import discard_stale_previews
 
+    days = int(get_setting("cleanup_temp_files_days"))
     recovered = recover_interrupted_imports()
-    removed = remove_stale_uploads(int(get_setting("cleanup_temp_files_days")))
-    return f"undid {recovered} interrupted imports, removed {removed} stale uploads"
+    removed = remove_stale_uploads(days)
+    discarded = discard_stale_previews(days)
+    return (f"undid {recovered} interrupted imports, removed {removed} stale uploads, "
+            f"discarded {discarded} workbook previews nobody confirmed")

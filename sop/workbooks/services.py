@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import bson
@@ -1075,6 +1075,16 @@ def _discard(upload: WorkbookUpload) -> None:
 def discard_upload(actor: User, upload: WorkbookUpload) -> None:
     _require_pending(upload)
     _discard(upload)
+
+
+def discard_stale_previews(older_than_days: int) -> int:
+    """Previews nobody confirmed within the cleanup period are discarded and their stored
+    files removed (nightly cleanup). How many."""
+    cutoff = now() - timedelta(days=older_than_days)
+    stale = list(WorkbookUpload.objects(status="previewed", created_at__lt=cutoff))
+    for upload in stale:
+        _discard(upload)
+    return len(stale)
 
 
 def recent_uploads(viewer: User, cycle: Cycle | None, limit: int = 10) -> list[WorkbookUpload]:

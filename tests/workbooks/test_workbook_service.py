@@ -391,3 +391,22 @@ def test_an_unchanged_database_confirms_the_previewed_writes(company, monkeypatc
     confirm_upload(company.rep, record)
     assert company.lines()[("BAYOU FOODS", "110002")]["qty"][3] == 0.5
     assert AuditEntry.objects(action="forecast_line_updated").count() == 1
+
+
+def test_the_nightly_cleanup_discards_previews_nobody_confirmed(company):
+    from datetime import timedelta
+
+    from sop.clock import now
+    from sop.jobs.maintenance import cleanup
+
+    stale = upload(company, workbook(company))
+    files = [stale.file_id, stale.parsed_id]
+    WorkbookUpload.objects(id=stale.pk).update_one(set__created_at=now() - timedelta(days=8))
+    assert "discarded 1 workbook previews" in cleanup()
+    stale.reload()
+    assert stale.status == "discarded" and stale.file_id is None
+    assert not any(services._files().exists(file_id) for file_id in files)
+
+    fresh = upload(company, workbook(company))
+    assert "discarded 0 workbook previews" in cleanup()
+    assert fresh.reload().status == "previewed" and services._files().exists(fresh.file_id)
