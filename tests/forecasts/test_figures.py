@@ -49,3 +49,18 @@ def test_plan_totals_value_blank_prices_at_the_matrix_then_list_price(
     assert totals.dollars[:2] == [1 * 10.0 + 3 * 4.0, 2 * 12.0]
     assert totals.cases_through(12) == 6.0
     assert totals_by({"cycle": cycle.pk}, 16, "rep")[rep.pk].dollars_through(2) == 46.0
+
+
+def test_a_long_list_of_customers_reads_the_whole_matrix_with_the_same_prices(
+        app_context, make_user, make_customer, make_product, make_price, make_cycle, make_line):
+    from sop.forecasts.valuation import PriceBook, fallback_prices
+
+    rep = make_user("sales_rep")
+    product = make_product(list_price=5.0)
+    customers = [make_customer(rep) for _ in range(PriceBook.SHORT_LIST + 2)]
+    for number, customer in enumerate(customers):
+        make_price(customer, product, price=float(number) or None)
+    pairs = [(c.pk, product.pk) for c in customers]
+    by_id = {pair: fallback_prices([pair])[pair] for pair in pairs}  # short look-ups
+    assert fallback_prices(pairs) == by_id  # one pass over the whole matrix
+    assert by_id[pairs[0]] == 5.0 and by_id[pairs[3]] == 3.0
