@@ -53,9 +53,9 @@ def test_consol_sheet_layout_formulas_and_formats():
     assert sheet["F2"].value == 10 and sheet["F2"].number_format == "#,##0"
     assert sheet["G3"].value == 0.5
     assert sheet["H3"].value is None
-    assert sheet["R2"].value == "=SUM(F2:Q2)"
+    assert sheet["R2"].value == "=SUM(F2:Q2)" and sheet["R2"].data_type == "f"
     assert sheet["S2"].value == 2.5 and sheet["S2"].number_format == '"$"#,##0.00'
-    assert sheet["AE2"].value == "=S2*F2"
+    assert sheet["AE2"].value == "=S2*F2" and sheet["AE2"].data_type == "f"
     assert sheet["AP2"].value == "=AD2*Q2"
     assert sheet["AE2"].number_format == '"$"#,##0.00'
     # text from user data is never a formula

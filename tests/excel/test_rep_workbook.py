@@ -128,6 +128,7 @@ def test_generated_customer_sheet_layout():
     assert sheet[f"W{row}"].value == f"=SUM(G{row}:R{row})"
     assert sheet[f"AQ{row}"].value == f"=G{row}*Z{row}"
     assert sheet[f"BF{row}"].value == f"=V{row}*AO{row}"
+    assert {sheet[f"{c}{row}"].data_type for c in ("W", "AQ", "BF")} == {"f"}  # not text
     # editable cells look different from computed ones (conditional formats over the ranges)
     assert look(sheet, f"G{row}") != look(sheet, f"AQ{row}")
     assert look(sheet, f"Z{row}") == look(sheet, f"G{row}") is not None
@@ -158,6 +159,7 @@ def test_summary_sums_by_item_code_over_every_customer_sheet():
     assert summary["D8"].value == 110001
     assert summary["G8"].value == ("=SUMIF('A & B'!$D:$D,$D8,'A & B'!G:G)"
                                    "+SUMIF('C''D'!$D:$D,$D8,'C''D'!G:G)")
+    assert summary["G8"].data_type == "f"
     codes = [summary[f"D{r}"].value for r in range(8, 8 + len(plan.catalog) + 1)]
     assert codes[-1] == 990001  # new items follow the catalog
 
