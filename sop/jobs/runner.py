@@ -48,6 +48,14 @@ class AppJobs:
 class AppWorker(AppJobs, Worker):
     """Production: each job in a forked work horse."""
 
+    def main_work_horse(self, job: Job, queue: Any) -> None:
+        """The horse opens its own database connection: a MongoClient must not be used
+        across fork() (its sockets and locks belong to the parent)."""
+        from sop.db import connect_database
+
+        connect_database(self.app, fresh=True)
+        super().main_work_horse(job, queue)
+
 
 class InProcessWorker(AppJobs, SimpleWorker):
     """Each job in this process (tests, and burst runs where forking buys nothing)."""
