@@ -11,7 +11,13 @@ from pymongo.errors import BulkWriteError
 
 from sop.audit import field_changes, record_audit
 from sop.clock import now
-from sop.forecasts.valuation import PlanTotals, plan_totals, raw_lines, value_lines
+from sop.forecasts.valuation import (
+    PlanTotals,
+    plan_totals,
+    raw_lines,
+    value_lines,
+    valued_plan_lines,
+)
 from sop.form_submission import FieldError
 from sop.mail import send_email
 from sop.models import (
@@ -405,19 +411,10 @@ def budget_by_month(months: list[date]) -> dict[date, tuple[float, float]]:
 def _plan_by_month(cycle: Cycle) -> dict[date, tuple[float, float]]:
     """A cycle's cases and $ per calendar month: frozen snapshot when closed, else lines."""
     months = cycle.bucket_months
-    if cycle.status in ("closed", "archived"):
-        cases = [0.0] * len(months)
-        dollars = [0.0] * len(months)
-        for raw in ForecastSnapshot._get_collection().find(
-                {"cycle": cycle.pk}, {"qty": 1, "effective_price": 1, "_id": 0}):
-            prices = raw.get("effective_price") or []
-            for i, q in enumerate((raw.get("qty") or [])[:len(months)]):
-                cases[i] += q or 0.0
-                dollars[i] += (q or 0.0) * (prices[i] if i < len(prices) else 0.0)
-    else:
-        totals = cycle_plan_totals(cycle, len(months))
-        cases, dollars = totals.cases, totals.dollars
-    return {month: (cases[i], dollars[i]) for i, month in enumerate(months)}
+    totals = PlanTotals(len(months))
+    for line in valued_plan_lines(cycle.pk, {}, ()):
+        totals.add(line)
+    return {month: (totals.cases[i], totals.dollars[i]) for i, month in enumerate(months)}
 
 
 def list_cycles() -> list[Cycle]:

@@ -24,7 +24,7 @@ from sop.clock import now
 from sop.cycles.services import previous_cycle
 from sop.db import retry_write_conflicts
 from sop.forecasts.figures import effective_prices, missing_months, roll_forward, total
-from sop.forecasts.valuation import value_lines
+from sop.forecasts.valuation import plan_source, value_lines
 from sop.listing import cached_choices, prefix_match
 from sop.models import (
     PROBABILITIES,
@@ -33,7 +33,6 @@ from sop.models import (
     Customer,
     Cycle,
     ForecastLine,
-    ForecastSnapshot,
     PriceEntry,
     Product,
     SalesHistory,
@@ -441,11 +440,8 @@ def _previous_quantities(last: Cycle | None, cycle: Cycle, customer_id: ObjectId
 
 
 def _previous_lines(last: Cycle, query: dict[str, Any], fields: dict[str, int]):
-    """The frozen snapshot of a closed cycle, else its live lines."""
-    snapshots = ForecastSnapshot._get_collection()
-    source = snapshots if snapshots.find_one({"cycle": last.pk}, {"_id": 1}) else \
-        ForecastLine._get_collection()
-    return source.find({"cycle": last.pk, **query}, fields)
+    """Last cycle's lines as planned (its snapshot once closed)."""
+    return plan_source(last.pk).find({"cycle": last.pk, **query}, fields)
 
 
 def _budget(customer_id: ObjectId, months: list[date]

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
+from pymongo.collection import Collection
 
 from sop.forecasts.figures import effective_prices, revenue
-from sop.models import ForecastLine, PriceEntry, Product
+from sop.models import ForecastLine, ForecastSnapshot, PriceEntry, Product
 
 Pair = tuple[ObjectId, ObjectId]  # (customer id, product id)
 LINE_FIELDS = ("_id", "cycle", "rep", "customer", "product", "probability", "new_item", "qty",
@@ -122,6 +123,31 @@ def raw_lines(query: Mapping[str, Any], fields: Iterable[str] = LINE_FIELDS
               ) -> Iterator[dict[str, Any]]:
     """Forecast lines matching a pymongo `query` (already scoped by the caller), as dicts."""
     return ForecastLine._get_collection().find(dict(query), {f: 1 for f in fields})
+
+
+def plan_source(cycle_id: ObjectId) -> Collection:
+    """Where a cycle's plan is read: its frozen snapshot once it has one (a closed cycle),
+    else its live lines. Both hold rep, customer, product, probability, new_item, qty, price."""
+    snapshots = ForecastSnapshot._get_collection()
+    if snapshots.find_one({"cycle": cycle_id}, {"_id": 1}) is not None:
+        return snapshots
+    return ForecastLine._get_collection()
+
+
+def valued_plan_lines(cycle_id: ObjectId, query: Mapping[str, Any], fields: Iterable[str]
+                      ) -> Iterator[ValuedLine]:
+    """A cycle's lines matching `query` at effective prices: a snapshot's prices as frozen at
+    close, live lines valued now."""
+    source = plan_source(cycle_id)
+    wanted = {"cycle": cycle_id, **query}
+    if source.name == ForecastLine._get_collection().name:
+        yield from value_lines(raw_lines(wanted, (*fields, "customer", "product", "qty",
+                                                  "price")))
+        return
+    for raw in source.find(wanted, {**{f: 1 for f in fields}, "qty": 1,
+                                    "effective_price": 1}):
+        prices = raw.get("effective_price") or []
+        yield ValuedLine(raw, prices, revenue(raw.get("qty") or [], prices))
 
 
 @dataclass

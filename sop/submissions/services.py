@@ -17,7 +17,7 @@ from sop.clock import now
 from sop.cycles.services import previous_cycle
 from sop.db import retry_write_conflicts
 from sop.forecasts.figures import missing_months
-from sop.forecasts.valuation import plan_totals, raw_lines, totals_by, value_lines
+from sop.forecasts.valuation import plan_totals, raw_lines, totals_by, valued_plan_lines
 from sop.form_submission import FieldError
 from sop.listing import cached_choices
 from sop.mail import send_email
@@ -26,7 +26,6 @@ from sop.models import (
     Customer,
     Cycle,
     ForecastLine,
-    ForecastSnapshot,
     Product,
     Submission,
     SubmissionEvent,
@@ -540,31 +539,13 @@ def _previous_figures(cycle: Cycle, previous: Cycle, key: str,
     buckets = [offset for offset in (months_apart(previous.planning_start, month)
                                      for month in board_calendar(cycle))
                if 0 <= offset < previous.horizon_months]
-    query: dict[str, Any] = {"cycle": previous.pk}
-    if rep_ids is not None:
-        query["rep"] = {"$in": rep_ids}
+    query: dict[str, Any] = {} if rep_ids is None else {"rep": {"$in": rep_ids}}
     result: dict[Any, Figures] = {}
-    snapshots = ForecastSnapshot._get_collection()
-    if snapshots.find_one({"cycle": previous.pk}, {"_id": 1}) is not None:
-        for raw in snapshots.find(query, {key: 1, "qty": 1, "effective_price": 1}):
-            qty, prices = raw.get("qty") or [], raw.get("effective_price") or []
-            result.setdefault(raw[key], Figures()).add(*_sum_buckets(qty, prices, buckets))
-    else:
-        for line in value_lines(raw_lines(query, ("customer", "product", "rep", "qty", "price"))):
-            cases = sum((line.qty[b] or 0.0) for b in buckets if b < len(line.qty))
-            dollars = sum(line.revenue[b] for b in buckets if b < len(line.revenue))
-            result.setdefault(line.raw[key], Figures()).add(cases, dollars)
+    for line in valued_plan_lines(previous.pk, query, (key,)):
+        cases = sum((line.qty[b] or 0.0) for b in buckets if b < len(line.qty))
+        dollars = sum(line.revenue[b] for b in buckets if b < len(line.revenue))
+        result.setdefault(line.raw[key], Figures()).add(cases, dollars)
     return result
-
-
-def _sum_buckets(qty: list[float | None], prices: list[float], buckets: Iterable[int]
-                 ) -> tuple[float, float]:
-    cases = dollars = 0.0
-    for b in buckets:
-        q = (qty[b] if b < len(qty) else None) or 0.0
-        cases += q
-        dollars += q * (prices[b] if b < len(prices) else 0.0)
-    return cases, dollars
 
 
 @dataclass
