@@ -75,6 +75,14 @@ def _styles(book: Workbook) -> Styles:
     return styles
 
 
+def styled(ws: object, value: object, style: object) -> WriteOnlyCell:
+    """A number or formula cell sharing its prototype's style: write-only cells are written at
+    once and never changed, so one style object serves them all (no copy per cell)."""
+    cell = WriteOnlyCell(ws, value)
+    cell._style = style
+    return cell
+
+
 def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
                        about: Sequence[str] = (),
                        totals: ConsolTotals | None = None) -> bytes:
@@ -107,8 +115,6 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
     sales_refs = [f"={LETTERS[PRICE + m]}{{0}}*{LETTERS[QTY + m]}{{0}}" for m in range(MONTHS)]
     pad = [None] * (MONTHS - count)
     by_rep, by_item = totals.by_rep, totals.by_item
-    new_cell = WriteOnlyCell
-    # Cells share their prototype's style: write-only cells are written at once, never changed.
     number = 1
     for line in rows:
         number += 1
@@ -116,31 +122,17 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
         price = [(line.price[m] if m < len(line.price) else None) for m in range(count)]
         code: object = int(line.item_code) if line.item_code.isdigit() else line.item_code
         if type(code) is int:
-            code = new_cell(ws, code)
-            code._style = code_style  # type: ignore[attr-defined]
+            code = styled(ws, code, code_style)
         values: list[object] = [plain(ws, line.rep), plain(ws, line.customer), code,
                                 plain(ws, line.description), plain(ws, line.group)]
-        for value in qty:
-            if value and value == value:  # zero, blank and NaN: left empty
-                cell = new_cell(ws, value)
-                cell._style = cases_style
-                values.append(cell)
-            else:
-                values.append(None)
+        # Volumes: zero, blank and NaN are left empty; prices: blank and NaN.
+        values += [styled(ws, v, cases_style) if v and v == v else None for v in qty]
         values += pad
         values.append(f"=SUM(F{number}:Q{number})")
-        for value in price:
-            if value is not None and value == value:
-                cell = new_cell(ws, value)
-                cell._style = money_style
-                values.append(cell)
-            else:
-                values.append(None)
+        values += [styled(ws, v, money_style) if v is not None and v == v else None
+                   for v in price]
         values += pad
-        for ref in sales_refs:
-            cell = new_cell(ws, ref.format(number))
-            cell._style = money_style
-            values.append(cell)
+        values += [styled(ws, ref.format(number), money_style) for ref in sales_refs]
         ws.append(values)
 
         rep_sums = by_rep.get(line.rep)
