@@ -6,12 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def fallback_price(matrix_price: float | None, list_price: float | None) -> float | None:
+    """What a bucket without an entered price falls back to: the customer's matrix price if
+    positive, else the item's list price."""
+    return matrix_price if matrix_price and matrix_price > 0 else list_price
+
+
 def effective_prices(prices: Sequence[float | None], matrix_price: float | None,
                      list_price: float | None) -> list[float]:
     """The price each bucket is valued at (DOMAIN.md §3): the entered price if > 0, else the
     last positive price of an earlier bucket, else the customer's matrix price, else the
     item's list price, else 0."""
-    fallback = next((p for p in (matrix_price, list_price) if p and p > 0), 0.0)
+    fallback = fallback_price(matrix_price, list_price) or 0.0
     result = []
     last = None
     for price in prices:

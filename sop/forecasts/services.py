@@ -23,7 +23,13 @@ from sop.audit import record_audit
 from sop.clock import now
 from sop.cycles.services import previous_cycle
 from sop.db import retry_write_conflicts
-from sop.forecasts.figures import effective_prices, missing_months, roll_forward, total
+from sop.forecasts.figures import (
+    effective_prices,
+    fallback_price,
+    missing_months,
+    roll_forward,
+    total,
+)
 from sop.forecasts.valuation import plan_source, value_lines
 from sop.listing import cached_choices, prefix_match
 from sop.models import (
@@ -276,9 +282,8 @@ def customer_fallbacks(customer_id: ObjectId, product_ids: Iterable[ObjectId],
         products = catalog(product_ids)
     result = {}
     for pid in product_ids:
-        price = (matrix.get(pid) or {}).get("price")
-        result[(customer_id, pid)] = price if price and price > 0 else (
-            products.get(pid) or {}).get("list_price")
+        result[(customer_id, pid)] = fallback_price((matrix.get(pid) or {}).get("price"),
+                                                    (products.get(pid) or {}).get("list_price"))
     return result
 
 

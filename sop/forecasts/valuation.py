@@ -13,7 +13,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.collection import Collection
 
-from sop.forecasts.figures import effective_prices, revenue
+from sop.forecasts.figures import effective_prices, fallback_price, revenue
 from sop.models import ForecastLine, ForecastSnapshot, PriceEntry, Product
 
 Pair = tuple[ObjectId, ObjectId]  # (customer id, product id)
@@ -66,8 +66,8 @@ class PriceBook:
         self.whole_catalog = whole
 
     def fallback(self, pair: Pair) -> float | None:
-        price = self.matrix.get(pair[0], {}).get(pair[1])
-        return price if price and price > 0 else self.listed.get(pair[1])
+        return fallback_price(self.matrix.get(pair[0], {}).get(pair[1]),
+                              self.listed.get(pair[1]))
 
 
 def fallback_prices(pairs: Iterable[Pair]) -> dict[Pair, float | None]:

@@ -36,7 +36,7 @@ from sop.clock import now
 from sop.cycles.services import previous_cycle
 from sop.excel.masterdata import ProblemLog, RowProblem
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
-from sop.forecasts.figures import effective_prices, roll_forward
+from sop.forecasts.figures import effective_prices, fallback_price, roll_forward
 from sop.models import (
     AuditEntry,
     BudgetEntry,
@@ -192,9 +192,8 @@ def _fallbacks(pairs: Iterable[Pair], matrix: dict[Pair, tuple[bool, float | Non
     of sop.forecasts.valuation.fallback_prices, on what was read already)."""
     result = {}
     for pair in set(pairs):
-        price = matrix.get(pair, (False, None))[1]
-        result[pair] = price if price and price > 0 else \
-            products.get(pair[1], {}).get("list_price")
+        result[pair] = fallback_price(matrix.get(pair, (False, None))[1],
+                                      products.get(pair[1], {}).get("list_price"))
     return result
 
 
