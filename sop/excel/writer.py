@@ -23,6 +23,12 @@ PERCENT_FORMAT = "0.0%"
 DATE_FORMAT = "yyyy-mm-dd"
 MONTH_FORMAT = "mmm-yy"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+NUMBER_FORMAT = "#,##0.00"
+INT_FORMAT = "#,##0"
+KIND_FORMATS = {  # a report column's kind -> its number format (sop.reports.book)
+    "cases": CASES_FORMAT, "money": MONEY_FORMAT, "percent": PERCENT_FORMAT,
+    "date": DATE_FORMAT, "datetime": DATETIME_FORMAT, "month": MONTH_FORMAT,
+    "number": NUMBER_FORMAT, "int": INT_FORMAT}
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1D4E89")
 TITLE_FONT = Font(bold=True, size=13)

@@ -1,0 +1,100 @@
+"""The report workbook writer: title block, frozen header, autofilter, number formats by kind,
+totals rows, About sheet; numbers and dates stay numbers and dates, user text stays text."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from sop.reports.book import ReportBook, ReportColumn
+from sop.reports.registry import ReportContext, ReportFilters
+
+COLUMNS = [ReportColumn("Customer"), ReportColumn("Month", "month"),
+           ReportColumn("Cases", "cases"), ReportColumn("Sales $", "money"),
+           ReportColumn("Share", "percent"), ReportColumn("Submitted at", "datetime"),
+           ReportColumn("Lines", "int", width=7)]
+
+
+def context(viewer, tmp_path: Path, **filters: str) -> ReportContext:
+    return ReportContext(filters=ReportFilters(**filters), viewer=viewer,
+                         path=tmp_path / "report.xlsx", progress=lambda *args: None,
+                         generated_at=datetime(2026, 11, 24, 16, 5))
+
+
+def test_sheet_layout_formats_and_totals(app_context, make_user, make_cycle, tmp_path):
+    admin = make_user("admin", full_name="Ada Admin")
+    rep = make_user("sales_rep", full_name="Rita Rep")
+    cycle = make_cycle("2026-11", status="closed")
+    ctx = context(admin, tmp_path, cycle=str(cycle.pk), month_from="2025-11",
+                  month_to="2026-02", rep=str(rep.pk), group="Garlic")
+    book = ReportBook(ctx, "Forecast summary", ["Cases are cases."])
+    sheet = book.sheet("By customer", COLUMNS)
+    sheet.row(["=HYPERLINK(\"http://x\")", date(2025, 11, 1), 1234.5, 99.125, 0.1234,
+               datetime(2026, 11, 20, 9, 30, tzinfo=UTC), 3])
+    sheet.row(["+Acme", date(2026, 2, 1), None, float("nan"), None, None, 0])
+    sheet.total_row("Total", [None, 1234.5, 99.125, None, None, 3])
+    book.save()
+
+    workbook = load_workbook(ctx.path)
+    assert workbook.sheetnames == ["By customer", "About"]
+    ws = workbook["By customer"]
+    assert ws["A1"].value == "Forecast summary" and ws["A1"].font.bold
+    assert ws["A2"].value == ("Filters: cycle Nov 2026 (2026-11); months Nov 2025 to Feb 2026; "
+                              "rep Rita Rep; group Garlic")
+    assert ws["A3"].value == "Scope: all reps"
+    assert ws["A4"].value == "Generated 2026-11-24 16:05 UTC for Ada Admin"
+    assert [c.value for c in ws[6]] == [c.header for c in COLUMNS]
+    assert ws["A6"].font.bold
+    assert ws.freeze_panes == "B7"
+    assert ws.auto_filter.ref == "A6:G8"  # header and data rows; the total stays last
+    assert ws.column_dimensions["G"].width == 7
+    assert ws.column_dimensions["A"].width >= 20
+
+    first = ws[7]
+    assert first[0].value == '=HYPERLINK("http://x")' and first[0].data_type == "s"
+    assert first[1].value == datetime(2025, 11, 1) and first[1].number_format == "mmm-yy"
+    assert first[2].value == 1234.5 and first[2].number_format == "#,##0"
+    assert first[3].value == 99.125 and first[3].number_format == '"$"#,##0.00'
+    assert first[4].value == 0.1234 and first[4].number_format == "0.0%"
+    assert first[5].value == datetime(2026, 11, 20, 9, 30)
+    assert first[5].number_format == "yyyy-mm-dd hh:mm"
+    assert first[6].value == 3 and first[6].number_format == "#,##0"
+    second = ws[8]
+    assert second[0].value == "+Acme" and second[0].data_type == "s"
+    assert second[2].value is None and second[3].value is None  # NaN left empty
+
+    total = ws[9]
+    assert total[0].value == "Total" and total[0].font.bold
+    assert total[2].value == 1234.5 and total[2].font.bold
+    assert total[2].number_format == "#,##0" and total[3].number_format == '"$"#,##0.00'
+
+    about = workbook["About"]
+    texts = [row[0].value for row in about.iter_rows() if row[0].value]
+    assert texts[0] == "Forecast summary"
+    assert "Cases are cases." in texts
+    assert "By customer: 2 rows" in texts
+
+
+def test_rep_scope_empty_sheet_and_sheet_names(app_context, make_user, tmp_path):
+    rep = make_user("sales_rep", full_name="Rita Rep")
+    ctx = context(rep, tmp_path)
+    book = ReportBook(ctx, "Submission status", [])
+    book.sheet("By rep/month: [all]", [ReportColumn("Rep")])
+    book.sheet("By rep/month: [all]", [ReportColumn("Rep")])
+    book.sheet("About", [ReportColumn("Rep")])
+    book.save()
+    workbook = load_workbook(ctx.path)
+    assert workbook.sheetnames == ["By rep month   all", "By rep month   all (2)",
+                                   "About (2)", "About"]
+    ws = workbook["By rep month   all"]
+    assert ws["A2"].value == "Filters: none"
+    assert ws["A3"].value == "Scope: Rita Rep (own customers only)"
+    assert ws["A7"].value == "No data matches these filters."
+
+
+def test_unknown_column_kind_is_refused():
+    with pytest.raises(ValueError, match="Unknown column kind"):
+        ReportColumn("Cases", "kases")
