@@ -11,6 +11,9 @@ from flask import Flask
 from mongoengine.errors import OperationError
 from pymongo.errors import OperationFailure
 from pymongo.uri_parser import parse_uri
+from redis import Redis
+
+from sop.dataversions import DataVersionListener
 
 T = TypeVar("T")
 
@@ -37,8 +40,15 @@ def connect_database(app: Flask, fresh: bool = False) -> None:
     mongoengine.disconnect()
     mongoengine.connect(
         host=uri, db=database_name(uri), serverSelectionTimeoutMS=5000, tz_aware=True,
-        uuidRepresentation="standard",
+        uuidRepresentation="standard", event_listeners=[data_version_listener(app)],
     )
+
+
+def data_version_listener(app: Flask) -> DataVersionListener:
+    """Bumps the per-collection data versions in Redis the report cache compares
+    (sop.dataversions); short timeouts: a Redis hiccup must not hold up writes."""
+    redis = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=1)
+    return DataVersionListener(redis)
 
 
 def ensure_indexes() -> None:

@@ -1,0 +1,158 @@
+"""Data versions: a counter per collection in Redis that moves after every write to it, so a
+cached report can tell whether the data it was built from has changed since.
+
+A pymongo command listener (registered on the client in `sop.db.connect_database`) sees every
+write command. A write outside a transaction bumps its collection once the server acknowledged
+it; writes inside a transaction are remembered per session and bumped when `commitTransaction`
+succeeds (never before: a report must not be cached with a version newer than its data), and
+forgotten on `abortTransaction`. A version reads `<epoch>:<counter>`; the epoch is a random token
+kept in Redis, so a flushed Redis never matches a version stored on an old report.
+
+Redis trouble never breaks a write: a bump that could not be sent is logged and sent with the
+next one (or before the next read of the versions in this process)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from typing import Any
+
+from bson import Binary
+from pymongo import monitoring
+from redis import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+EPOCH_KEY = "dataversion:epoch"
+COUNTER_KEY = "dataversion:{}"
+WRITE_COMMANDS = frozenset({"insert", "update", "delete", "findandmodify"})
+TRANSACTION_ENDS = frozenset({"committransaction", "aborttransaction"})
+# Bookkeeping that no report reads: bumping it would only cost a Redis call per write.
+IGNORED_COLLECTIONS = frozenset({"reports", "audit_entries", "audit_archive"})
+IGNORED_SUFFIXES = (".files", ".chunks")
+
+_unsent: set[str] = set()
+_unsent_lock = threading.Lock()
+
+
+def bump(redis: Redis, collections: set[str]) -> None:
+    """Move the versions of `collections` (and of any bump that failed before)."""
+    with _unsent_lock:
+        names = collections | _unsent
+        _unsent.clear()
+    if not names:
+        return
+    try:
+        pipe = redis.pipeline(transaction=False)
+        for name in sorted(names):
+            pipe.incr(COUNTER_KEY.format(name))
+        pipe.execute()
+    except RedisError as exc:
+        log.warning("Data versions of %s not bumped (kept for the next try): %s",
+                    ", ".join(sorted(names)), exc)
+        with _unsent_lock:
+            _unsent.update(names)
+
+
+def current_versions(redis: Redis, collections: tuple[str, ...]) -> dict[str, str] | None:
+    """`{collection: "<epoch>:<counter>"}` now, or None when Redis cannot tell (then nothing may
+    be served from or stored for the cache). Read BEFORE building a report."""
+    bump(redis, set())
+    with _unsent_lock:
+        if _unsent:
+            return None
+    try:
+        redis.set(EPOCH_KEY, secrets.token_hex(8), nx=True)
+        epoch, *counters = redis.mget([EPOCH_KEY, *(COUNTER_KEY.format(n) for n in collections)])
+    except RedisError as exc:
+        log.warning("Data versions unreadable, the report cache is bypassed: %s", exc)
+        return None
+    if epoch is None:
+        return None
+    return {name: f"{epoch.decode()}:{int(counter or 0)}"
+            for name, counter in zip(collections, counters, strict=True)}
+
+
+def _tracked(collection: Any) -> bool:
+    return (isinstance(collection, str) and collection not in IGNORED_COLLECTIONS
+            and not collection.startswith("system.")
+            and not collection.endswith(IGNORED_SUFFIXES))
+
+
+def _changed_something(reply: dict[str, Any]) -> bool:
+    """False when the server says the write matched nothing (a guarded update that lost)."""
+    if reply.get("upserted"):
+        return True
+    count = reply.get("n")
+    if count is None:
+        count = (reply.get("lastErrorObject") or {}).get("n")
+    return count is None or count > 0
+
+
+class DataVersionListener(monitoring.CommandListener):
+    """Bumps the data version of every collection a successful write changed."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._lock = threading.Lock()
+        self._running: dict[tuple[Any, int], tuple[str, Any, Any]] = {}  # request → what
+        self._in_transaction: dict[Any, tuple[Any, set[str]]] = {}  # lsid → (txn, names)
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        name = event.command_name.lower()
+        if name not in WRITE_COMMANDS and name not in TRANSACTION_ENDS:
+            return
+        command = event.command
+        collection = command.get(event.command_name) if name in WRITE_COMMANDS else None
+        if name in WRITE_COMMANDS and not _tracked(collection):
+            return
+        session = command.get("lsid", {}).get("id")
+        session = bytes(session) if isinstance(session, Binary) else session
+        transaction = command.get("txnNumber") if command.get("autocommit") is False else None
+        with self._lock:
+            self._running[(event.connection_id, event.request_id)] = (
+                collection or name, session, transaction)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        with self._lock:
+            found = self._running.pop((event.connection_id, event.request_id), None)
+        if found is None:
+            return
+        what, session, transaction = found
+        if what in TRANSACTION_ENDS:
+            self._end_transaction(session, transaction, committed=what == "committransaction")
+        elif _changed_something(event.reply):
+            if transaction is None:
+                bump(self.redis, {what})
+            else:
+                self._remember(session, transaction, what)
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        with self._lock:
+            found = self._running.pop((event.connection_id, event.request_id), None)
+        if found is not None and found[0] == "committransaction":
+            # The outcome may be unknown (the commit is retried): bump now in case it landed,
+            # and keep the writes so a commit that succeeds later bumps after it.
+            with self._lock:
+                pending = self._in_transaction.get(found[1])
+            if pending is not None and pending[0] == found[2]:
+                bump(self.redis, set(pending[1]))
+
+    def _remember(self, session: Any, transaction: Any, collection: str) -> None:
+        with self._lock:
+            current = self._in_transaction.get(session)
+            if current is None or current[0] != transaction:  # a new transaction replaces
+                current = (transaction, set())  # whatever an abandoned one left
+                self._in_transaction[session] = current
+            current[1].add(collection)
+
+    def _end_transaction(self, session: Any, transaction: Any, committed: bool) -> None:
+        with self._lock:
+            pending = self._in_transaction.get(session)
+            if pending is None or pending[0] != transaction:
+                return
+            del self._in_transaction[session]
+        if committed:
+            bump(self.redis, pending[1])
