@@ -9,6 +9,7 @@ from sop.models.importlog import IMPORT_KINDS, ImportLog, ImportProblem
 from sop.models.password_reset import PasswordResetToken
 from sop.models.price import PriceEntry
 from sop.models.product import CATEGORIES, Product
+from sop.models.report import REPORT_STATUSES, Report
 from sop.models.sales import SalesHistory, SalesMonth
 from sop.models.setting import Setting
 from sop.models.submission import SUBMISSION_STATUSES, Submission, SubmissionEvent
@@ -18,7 +19,7 @@ from sop.models.workbook import SheetMatch, WorkbookUpload
 ALL_DOCUMENTS = (
     User, PasswordResetToken, Setting, AuditEntry, ArchivedAuditEntry,
     Customer, Product, PriceEntry, SalesHistory, BudgetEntry, ImportLog,
-    Cycle, ForecastLine, ForecastSnapshot, Submission, WorkbookUpload,
+    Cycle, ForecastLine, ForecastSnapshot, Submission, WorkbookUpload, Report,
 )
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "CYCLE_STATUSES",
     "IMPORT_KINDS",
     "PROBABILITIES",
+    "REPORT_STATUSES",
     "ROLES",
     "SUBMISSION_STATUSES",
     "ArchivedAuditEntry",
@@ -41,6 +43,7 @@ __all__ = [
     "PasswordResetToken",
     "PriceEntry",
     "Product",
+    "Report",
     "SalesHistory",
     "SalesMonth",
     "Setting",
