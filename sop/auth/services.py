@@ -170,13 +170,14 @@ def request_password_reset(email: str) -> None:
     if user is None:
         return
     token = secrets.token_urlsafe(32)
-    PasswordResetToken(user=user, token_hash=_token_hash(token),
-                       expires_at=now() + RESET_LINK_LIFETIME).save()
+    record = PasswordResetToken(user=user, token_hash=_token_hash(token),
+                                expires_at=now() + RESET_LINK_LIFETIME).save()
     record_audit("user_password_reset_requested", f"Password reset link sent to {user.email}.",
                  actor=user, entity_type="user", entity_id=user.pk)
     send_email(
         "password_reset", to=[user.email], subject="Reset your password",
         context={"user_name": user.full_name, "token": token},
+        event_key=f"password_reset:{record.pk}",
     )
 
 

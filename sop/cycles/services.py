@@ -180,13 +180,13 @@ def open_cycle(actor: User | None, cycle: Cycle) -> Cycle:
 def notify_cycle_opened(cycle: Cycle) -> int:
     """One message per rep with customers (queued to the mail worker); how many queued."""
     queued = 0
+    opening = f"cycle_opened:{cycle.pk}:{cycle.opened_at:%Y%m%dT%H%M%S}"  # each opening once
     for rep in reps_with_customers():
-        if send_email("cycle_opened", to=[rep.email],
-                      subject=f"{cycle.name} S&OP cycle is open",
-                      context={"cycle": cycle, "rep_name": rep.full_name,
-                               "deadline": cycle.close_date},
-                      notification="notify_cycle_opened") is not None:
-            queued += 1
+        queued += len(send_email("cycle_opened", to=[rep.email],
+                                 subject=f"{cycle.name} S&OP cycle is open",
+                                 context={"cycle": cycle, "rep_name": rep.full_name,
+                                          "deadline": cycle.close_date},
+                                 notification="notify_cycle_opened", event_key=opening))
     return queued
 
 

@@ -270,15 +270,16 @@ def approvers() -> list[User]:
 def _mail_received(submission: Submission) -> None:
     context = {"submission": submission, "cycle": submission.cycle, "rep": submission.rep}
     subject = f"{submission.rep.full_name} submitted the {submission.cycle.name} plan"
+    event = f"submission_received:{submission.pk}:{len(submission.history)}"  # this hand-in
     send_email("submission_received", to=[submission.rep.email],
                subject=f"Your {submission.cycle.name} plan is submitted",
                context={**context, "audience": "rep"},
-               notification="notify_submission_received")
+               notification="notify_submission_received", event_key=event)
     reviewers = [user.email for user in approvers() if user.pk != submission.rep.pk]
     if reviewers:
         send_email("submission_received", to=reviewers, subject=subject,
                    context={**context, "audience": "approvers"},
-                   notification="notify_submission_received")
+                   notification="notify_submission_received", event_key=event)
 
 
 # --- Review -----------------------------------------------------------------------------------
@@ -327,7 +328,8 @@ def _review(submission: Submission, actor: User, decision: str, comment: str) ->
                subject=f"Your {submission.cycle.name} plan is {verb}",
                context={"submission": submission, "cycle": submission.cycle,
                         "rep": submission.rep, "reviewer": actor, "comment": comment},
-               notification="notify_submission_reviewed")
+               notification="notify_submission_reviewed",
+               event_key=f"submission_reviewed:{submission.pk}:{len(submission.history)}")
     return submission
 
 
