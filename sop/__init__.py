@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from sop.imports.routes import bp as imports_bp
     from sop.prices.routes import bp as prices_bp
     from sop.products.routes import bp as products_bp
+    from sop.reports.routes import bp as reports_bp
     from sop.sales.routes import bp as sales_bp
     from sop.submissions.routes import bp as submissions_bp
     from sop.users.routes import bp as users_bp
@@ -127,7 +128,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, dashboard_bp, users_bp, admin_bp, api_bp, health_bp,
                       customers_bp, products_bp, prices_bp, sales_bp, imports_bp, budget_bp,
-                      cycles_bp, forecasts_bp, submissions_bp, workbooks_bp):
+                      cycles_bp, forecasts_bp, submissions_bp, workbooks_bp, reports_bp):
         app.register_blueprint(blueprint)
 
 

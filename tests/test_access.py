@@ -17,6 +17,7 @@ from sop.models import (
     ImportProblem,
     PriceEntry,
     Product,
+    Report,
     Submission,
     WorkbookUpload,
 )
@@ -34,7 +35,8 @@ PUBLIC = None  # no sign-in needed
 NOT_VISIBLE = {"customers.detail", "prices.matrix", "prices.export_matrix",
                "submissions.detail", "forecasts.line_history", "forecasts.price_rows",
                "workbooks.download",
-               "workbooks.preview", "workbooks.resolve", "workbooks.confirm", "workbooks.discard"}
+               "workbooks.preview", "workbooks.resolve", "workbooks.confirm", "workbooks.discard",
+               "reports.detail", "reports.download", "reports.email"}
 ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "static": ("GET", "/static/css/app.css", PUBLIC),
     "health.health": ("GET", "/health", PUBLIC),
@@ -122,6 +124,13 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "workbooks.confirm": ("POST", "/workbooks/uploads/{upload}/confirm", ADMIN),
     "workbooks.discard": ("POST", "/workbooks/uploads/{upload}/discard", ADMIN),
     "workbooks.consolidated": ("GET", "/workbooks/consolidated?cycle={cycle}", EVERYONE),
+    # {report} is another rep's report that failed (no file): a rep gets 404.
+    "reports.index": ("GET", "/reports", EVERYONE),
+    "reports.filter_fields": ("GET", "/reports/filters", EVERYONE),
+    "reports.generate": ("POST", "/reports", EVERYONE),
+    "reports.detail": ("GET", "/reports/{report}", SEES_ALL),
+    "reports.download": ("GET", "/reports/{report}/download", SEES_ALL),
+    "reports.email": ("POST", "/reports/{report}/email", SEES_ALL),
 }
 
 
@@ -151,11 +160,13 @@ def test_route_access_by_role(client, make_user, make_customer, login_as, endpoi
                   status="open").save()
     submission = Submission(cycle=cycle, rep=other, status="submitted").save()
     upload = WorkbookUpload(cycle=cycle, rep=other, uploaded_by=other, file_name="w.xlsx").save()
+    report = Report(kind="consolidated", scope=str(other.pk), cache_key="k", requested_by=other,
+                    status="failed", error="x").save()
     if role != "anonymous":
         login_as(role)
     path = template.format(user=other.pk, customer=customer.pk, product=product.pk,
                            price=price.pk, import_log=import_log.pk, cycle=cycle.pk,
-                           submission=submission.pk, upload=upload.pk)
+                           submission=submission.pk, upload=upload.pk, report=report.pk)
     response = request_as(client, method, path) if role != "anonymous" else (
         client.get(path) if method == "GET" else client.post(path))
 
