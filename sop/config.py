@@ -13,6 +13,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -54,6 +55,15 @@ def _as_int(name: str, value: str | None, default: int) -> int:
         return int(value)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def _as_zone(name: str, value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigError(f"{name} must be a time zone such as Europe/Madrid or UTC, "
+                          f"not {value!r}.") from None
+    return value
 
 
 def _environment() -> dict[str, str]:
@@ -114,7 +124,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAIL_USE_TLS": _as_bool("MAIL_USE_TLS", env.get("MAIL_USE_TLS"), False),
         "MAIL_USE_SSL": _as_bool("MAIL_USE_SSL", env.get("MAIL_USE_SSL"), False),
         "TRUSTED_PROXY_COUNT": _as_int("TRUSTED_PROXY_COUNT", env.get("TRUSTED_PROXY_COUNT"), 0),
-        "SCHEDULER_TIMEZONE": env.get("SCHEDULER_TIMEZONE", "UTC"),
+        "SCHEDULER_TIMEZONE": _as_zone("SCHEDULER_TIMEZONE",
+                                       env.get("SCHEDULER_TIMEZONE") or "UTC"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

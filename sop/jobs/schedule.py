@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from redis import Redis
 from rq_scheduler import Scheduler
 
 ID_PREFIX = "schedule-"
+RESULT_TTL = 7 * 24 * 3600  # how long a run's result stays for the admin jobs page
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,17 @@ class ScheduledJob:
 SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("cleanup", "0 2 * * *", "sop.jobs.maintenance.cleanup",
                  "Daily, 02:00: undo imports interrupted while writing; remove uploads "
-                 "and unconfirmed workbook previews older than cleanup_temp_files_days."),
+                 "and unconfirmed workbook previews older than cleanup_temp_files_days, and "
+                 "finished and failed job records older than job_history_days."),
     ScheduledJob("audit-archive", "0 3 * * 0", "sop.jobs.maintenance.archive_audit_log",
                  "Weekly, Sunday 03:00: move audit entries older than audit_retention_days "
                  "to the archive."),
     ScheduledJob("auto-close", "0 * * * *", "sop.jobs.cycles.auto_close_cycles",
                  "Hourly: close the open cycle once its close date is over, when "
                  "auto_close_cycles is on."),
+    ScheduledJob("deadline-reminders", "0 9 * * *", "sop.jobs.reminders.deadline_reminders",
+                 "Daily, 09:00: e-mail reps whose plan is not handed in, in the "
+                 "reminder_days_before_close days before the close date (once a day each)."),
 )
 
 
@@ -47,15 +53,18 @@ def make_scheduler(connection: Redis, interval: int = 30) -> Scheduler:
 
 
 def register_schedule(scheduler: Scheduler) -> list[str]:
-    """Make the scheduler hold exactly SCHEDULE; unchanged entries keep their next run time.
-    Returns the ids (re)registered."""
+    """Make the scheduler hold exactly SCHEDULE; unchanged entries keep their next run time,
+    entries registered in another SCHEDULER_TIMEZONE are registered again. Call it in the
+    scheduler process (its local zone is SCHEDULER_TIMEZONE). Returns the ids (re)registered."""
+    zone = current_app.config["SCHEDULER_TIMEZONE"]
     wanted = {entry.job_id: entry for entry in SCHEDULE}
     for job in scheduler.get_jobs():
         if not job.id.startswith(ID_PREFIX):
             continue
         entry = wanted.get(job.id)
-        if entry is None or (job.meta.get("cron_string"), job.func_name, job.origin) != (
-                entry.cron, entry.function, entry.queue):
+        if entry is None or (job.meta.get("cron_string"), job.func_name, job.origin,
+                             job.meta.get("zone")) != (entry.cron, entry.function, entry.queue,
+                                                       zone):
             scheduler.cancel(job)
             job.delete()
     registered = []
@@ -63,6 +72,7 @@ def register_schedule(scheduler: Scheduler) -> list[str]:
         if job_id in scheduler:
             continue
         scheduler.cron(entry.cron, func=entry.function, id=job_id, queue_name=entry.queue,
-                       description=entry.description, result_ttl=7 * 24 * 3600)
+                       description=entry.description, result_ttl=RESULT_TTL,
+                       meta={"zone": zone})
         registered.append(job_id)
     return registered
