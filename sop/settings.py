@@ -63,6 +63,9 @@ DEFINITIONS: tuple[SettingDefinition, ...] = (
             public=True),
     _number("cleanup_temp_files_days", 7, "system",
             "Days temporary uploads are kept before the nightly cleanup removes them.", 1, 365),
+    _number("job_history_days", 30, "system",
+            "Days records of finished and failed background jobs are kept (failed ones can be "
+            "requeued until then) before the nightly cleanup removes them.", 1, 365),
     _flag("enable_audit_logging", "system",
           "Record business changes in the audit log (security events are always recorded)."),
     _number("audit_retention_days", 90, "system",

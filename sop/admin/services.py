@@ -5,16 +5,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from mongoengine.queryset import QuerySet
 from pymongo import ReplaceOne
 from rq.job import Job
-from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from rq.registry import (
+    FailedJobRegistry,
+    FinishedJobRegistry,
+    ScheduledJobRegistry,
+    StartedJobRegistry,
+)
+from rq.results import Result
 
 from sop.audit import field_changes, record_audit
-from sop.clock import now
+from sop.clock import now, schedule_zone
 from sop.excel.writer import DATETIME_FORMAT, Column, table_workbook
 from sop.extensions import QUEUE_NAMES, redis_queues
 from sop.jobs.runner import job_label
@@ -242,6 +248,27 @@ def failed_jobs(limit: int = 100) -> list[FailedJob]:
     return sorted(found, key=lambda j: j.failed_at or datetime.min, reverse=True)[:limit]
 
 
+def remove_old_job_records(days: int) -> int:
+    """Finished and failed jobs that ended more than `days` ago, with their results, from every
+    queue (a final failure stays in the audit log). The periodic jobs' own records are kept:
+    they are the schedule. Returns how many were removed."""
+    from sop.jobs.schedule import ID_PREFIX
+
+    cutoff = now() - timedelta(days=days)
+    removed = 0
+    for name in QUEUE_NAMES:
+        queue = redis_queues.queue(name)
+        for registry in (FinishedJobRegistry(queue=queue), FailedJobRegistry(queue=queue)):
+            registry.cleanup()  # entries whose job record has expired already
+            ids = [i for i in registry.get_job_ids() if not i.startswith(ID_PREFIX)]
+            for job in Job.fetch_many(ids, connection=redis_queues.redis):
+                if job is not None and job.ended_at is not None and job.ended_at < cutoff:
+                    Result.delete_all(job)
+                    job.delete()
+                    removed += 1
+    return removed
+
+
 def requeue_failed_job(actor: User, job_id: str) -> str:
     if not JOB_ID_PATTERN.match(job_id or ""):
         raise AdminError("That is not a job id.")
@@ -255,34 +282,52 @@ def requeue_failed_job(actor: User, job_id: str) -> str:
     raise AdminError("That job is not among the failed ones any more.")
 
 
+RUN_NOW_KEY = "schedule:run-now:"  # + schedule name -> id of the last job started by hand
+
+
+def _last_run(entry_job_id: str, name: str) -> Job | None:
+    """The latest run of a periodic job: the scheduler's own job or the last "run now" one."""
+    redis = redis_queues.redis
+    by_hand = redis.get(RUN_NOW_KEY + name)
+    ids = [entry_job_id] + ([by_hand.decode()] if by_hand else [])
+    runs = [job for job in Job.fetch_many(ids, connection=redis) if job is not None
+            and (job.ended_at or job.enqueued_at)]
+    return max(runs, key=lambda job: job.ended_at or job.enqueued_at, default=None)
+
+
 def schedule_overview() -> list[dict[str, Any]]:
-    """Each periodic job with its next run (from the scheduler) and its last result."""
+    """Each periodic job with its next run (from the scheduler) and its last run and result,
+    times in SCHEDULER_TIMEZONE (the zone the cron strings are read in)."""
     from sop.jobs.schedule import SCHEDULE, make_scheduler
 
+    zone = schedule_zone()
     scheduler = make_scheduler(redis_queues.redis)
-    next_runs = {job.id: when for job, when in scheduler.get_jobs(with_times=True)}
+    next_runs = {job.id: when.replace(tzinfo=UTC).astimezone(zone)  # the scheduler's are UTC
+                 for job, when in scheduler.get_jobs(with_times=True)}
     rows = []
     for entry in SCHEDULE:
-        job = Job.fetch(entry.job_id, connection=redis_queues.redis) \
-            if Job.exists(entry.job_id, connection=redis_queues.redis) else None
+        job = _last_run(entry.job_id, entry.name)
         rows.append({
             "name": entry.name, "cron": entry.cron, "description": entry.description,
             "next_run": next_runs.get(entry.job_id),
-            "last_run": job.ended_at if job else None,
+            "last_run": job.ended_at.astimezone(zone) if job and job.ended_at else None,
             "last_result": (str(job.return_value())[:200] if job and job.is_finished
-                            else _failure_reason(job) if job and job.is_failed else None),
+                            else _failure_reason(job) if job and job.is_failed
+                            else job.get_status() if job else None),
         })
     return rows
 
 
 def run_scheduled_job_now(actor: User, name: str) -> str:
     """Queue a periodic job at once (it is safe to run twice); audited."""
-    from sop.jobs.schedule import SCHEDULE
+    from sop.jobs.schedule import RESULT_TTL, SCHEDULE
 
     entry = next((e for e in SCHEDULE if e.name == name), None)
     if entry is None:
         raise AdminError("There is no such scheduled job.")
-    job = redis_queues.queue(entry.queue).enqueue(entry.function, description=entry.description)
+    job = redis_queues.queue(entry.queue).enqueue(entry.function, description=entry.description,
+                                                  result_ttl=RESULT_TTL)
+    redis_queues.redis.set(RUN_NOW_KEY + name, job.id, ex=RESULT_TTL)
     record_audit("job_run_now", f"Scheduled job {name} started by hand.", actor=actor,
                  entity_type="job", entity_id=job.id)
     return job.id
