@@ -13,6 +13,7 @@ def archive_audit_log() -> str:
 def cleanup() -> str:
     from sop.admin.services import remove_old_job_records
     from sop.imports.services import recover_interrupted_imports, remove_stale_uploads
+    from sop.reports.services import remove_expired_reports
     from sop.settings import get_setting
     from sop.workbooks.services import discard_stale_previews
 
@@ -21,6 +22,7 @@ def cleanup() -> str:
     removed = remove_stale_uploads(days)
     discarded = discard_stale_previews(days)
     jobs = remove_old_job_records(int(get_setting("job_history_days")))
+    reports = remove_expired_reports()
     return (f"undid {recovered} interrupted imports, removed {removed} stale uploads, "
             f"discarded {discarded} workbook previews nobody confirmed, "
-            f"removed {jobs} old job records")
+            f"removed {jobs} old job records, removed {reports} expired reports")
