@@ -180,7 +180,7 @@ def open_cycle(actor: User | None, cycle: Cycle) -> Cycle:
 def notify_cycle_opened(cycle: Cycle) -> int:
     """One message per rep with customers (queued to the mail worker); how many queued."""
     queued = 0
-    opening = f"cycle_opened:{cycle.pk}:{cycle.opened_at:%Y%m%dT%H%M%S}"  # each opening once
+    opening = f"cycle_opened:{cycle.pk}:{cycle.opened_at.isoformat()}"  # each opening once
     for rep in reps_with_customers():
         queued += len(send_email("cycle_opened", to=[rep.email],
                                  subject=f"{cycle.name} S&OP cycle is open",
