@@ -9,17 +9,17 @@ customer, item; new items last within a rep's block) and the prices already effe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
-from sop.excel.sheets import Sheet, Styles, plain
+from sop.excel.sheets import Formula, Sheet, Styles
 from sop.excel.writer import workbook_bytes
 
 MONTHS = 12
+PROGRESS_EVERY = 2000
 CASES_FORMAT = "#,##0"
 MONEY_FORMAT = '"$"#,##0.00'
 MONTH_FORMAT = "mmm-yy"
@@ -71,34 +71,40 @@ def _styles(book: Workbook) -> Styles:
     styles.style("total_money", number_format=MONEY_FORMAT, bold=True, fill=TOTAL_GREY)
     styles.style("total_text", bold=True, fill=TOTAL_GREY)
     styles.style("title", bold=True, size=13)
+    styles.style("info", color="595959")
     styles.done()
     return styles
-
-
-def styled(ws: object, value: object, style: object) -> WriteOnlyCell:
-    """A number or formula cell sharing its prototype's style: write-only cells are written at
-    once and never changed, so one style object serves them all (no copy per cell)."""
-    cell = WriteOnlyCell(ws, value)
-    cell._style = style
-    return cell
 
 
 def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
                        about: Sequence[str] = (),
                        totals: ConsolTotals | None = None) -> bytes:
     """The workbook: Consol, By rep, By group, then About when `about` is given. `months` are
-    the first days of M1..M12 (more are ignored). `totals`, when given, is filled in.
+    the first days of M1..M12 (more are ignored). `totals`, when given, is filled in."""
+    book = Workbook(write_only=True)
+    styles = add_consolidated(book, rows, months, totals)
+    if about:
+        info = Sheet(book, styles, "About", {1: 100})
+        for index, text in enumerate(about):
+            info.append([text], ["title" if index == 0 else None])
+    return workbook_bytes(book)
+
+
+def add_consolidated(book: Workbook, rows: Iterable[ConsolRow], months: Sequence[date],
+                     totals: ConsolTotals | None = None,
+                     top: Sequence[str] = (), progress: Callable[[int], None] | None = None
+                     ) -> Styles:
+    """Consol, By rep and By group added to `book`. `top`, lines written above each pivot
+    (a report's title block); `progress(lines)` is called every few thousand lines.
     Cases, prices and sales cells carry their number format (§5.2); blank and zero cases are
     left empty; TOTAL gets its look from a conditional format over the column."""
     months = list(months)[:MONTHS]
     count = len(months)
-    book = Workbook(write_only=True)
     styles = _styles(book)
     totals = totals if totals is not None else ConsolTotals()
     widths = {1: 22, 2: 28, 3: 10, 4: 34, 5: 22}
     widths.update({i: 11 for i in range(6, 43)})
     sheet = Sheet(book, styles, "Consol", widths, freeze="F2")
-    ws = sheet.ws
     header: list[object] = ["Sales Rep", "Customer S&OP", "ITEM CODE", "DESCRIPTION", "Group"]
     header_styles: list[str | None] = ["head"] * 5
     header += months + [None] * (MONTHS - count) + ["TOTAL"]
@@ -109,9 +115,14 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
     header_styles += ["head_sales"] * MONTHS
     sheet.append(header, header_styles)
 
+    stream = sheet.stream
     prototypes = styles.prototypes
-    cases_style, money_style, code_style = (prototypes["cases"], prototypes["money"],
-                                            prototypes["code"])
+    cases, money, code_style = (stream.style(prototypes["cases"]),
+                                stream.style(prototypes["money"]),
+                                stream.style(prototypes["code"]))
+    # one style attribute per column: identity, cases, TOTAL, prices, sales
+    row_styles = ["", "", code_style, "", ""] + [cases] * MONTHS + [""] + [money] * (
+        2 * MONTHS)
     sales_refs = [f"={LETTERS[PRICE + m]}{{0}}*{LETTERS[QTY + m]}{{0}}" for m in range(MONTHS)]
     pad = [None] * (MONTHS - count)
     by_rep, by_item = totals.by_rep, totals.by_item
@@ -121,19 +132,15 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
         qty = [(line.qty[m] if m < len(line.qty) else None) for m in range(count)]
         price = [(line.price[m] if m < len(line.price) else None) for m in range(count)]
         code: object = int(line.item_code) if line.item_code.isdigit() else line.item_code
-        if type(code) is int:
-            code = styled(ws, code, code_style)
-        values: list[object] = [plain(ws, line.rep), plain(ws, line.customer), code,
-                                plain(ws, line.description), plain(ws, line.group)]
-        # Volumes: zero, blank and NaN are left empty; prices: blank and NaN.
-        values += [styled(ws, v, cases_style) if v and v == v else None for v in qty]
+        values: list[object] = [line.rep, line.customer, code, line.description, line.group]
+        # Volumes: zero, blank and NaN are left empty; prices: blank (NaN is never written).
+        values += [v if v else None for v in qty]
         values += pad
-        values.append(f"=SUM(F{number}:Q{number})")
-        values += [styled(ws, v, money_style) if v is not None and v == v else None
-                   for v in price]
+        values.append(Formula(f"=SUM(F{number}:Q{number})"))
+        values += price
         values += pad
-        values += [styled(ws, ref.format(number), money_style) for ref in sales_refs]
-        ws.append(values)
+        values += [Formula(ref.format(number)) for ref in sales_refs]
+        sheet.add(values, row_styles)
 
         rep_sums = by_rep.get(line.rep)
         if rep_sums is None:
@@ -143,49 +150,57 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
         if item_sums is None:
             item_sums = by_item[key] = [0.0] * (2 * MONTHS)
         for m in range(count):
-            cases = qty[m] or 0.0
-            sales = cases * (price[m] or 0.0)
-            rep_sums[m] += cases
+            cases_m = qty[m] or 0.0
+            if cases_m != cases_m:
+                cases_m = 0.0
+            price_m = price[m] or 0.0
+            sales = cases_m * (price_m if price_m == price_m else 0.0)
+            rep_sums[m] += cases_m
             rep_sums[MONTHS + m] += sales
-            item_sums[m] += cases
+            item_sums[m] += cases_m
             item_sums[MONTHS + m] += sales
-            totals.cases += cases
+            totals.cases += cases_m
             totals.sales += sales
         totals.lines += 1
-    sheet.rows = number
-    ws.auto_filter.ref = f"A1:AP{number}"
+        if progress is not None and totals.lines % PROGRESS_EVERY == 0:
+            progress(totals.lines)
+    sheet.ws.auto_filter.ref = f"A1:AP{number}"
     if number > 1:
         sheet.paint(f"R2:R{number}", styles.look(fill=TOTAL_GREY, bold=True,
                                                  number_format=CASES_FORMAT))
 
     _pivot(book, styles, "By rep", ["Sales Rep"], months,
-           [([rep], sums) for rep, sums in by_rep.items()], subtotal_by=None)
+           [([rep], sums) for rep, sums in by_rep.items()], subtotal_by=None, top=top)
     items = sorted(by_item.items(), key=lambda entry: (entry[0][0].lower(), entry[0][1]))
     _pivot(book, styles, "By group", ["Group", "ITEM CODE", "DESCRIPTION"], months,
            [([group, int(code) if code.isdigit() else code, description], sums)
-            for (group, code, description), sums in items], subtotal_by=0)
-    if about:
-        info = Sheet(book, styles, "About", {1: 100})
-        for index, text in enumerate(about):
-            info.append([text], ["title" if index == 0 else None])
-    return workbook_bytes(book)
+            for (group, code, description), sums in items], subtotal_by=0, top=top)
+    return styles
 
 
 def _pivot(book: Workbook, styles: Styles, title: str, keys: list[str],
            months: list[date], rows: list[tuple[list[object], list[float]]],
-           subtotal_by: int | None) -> None:
+           subtotal_by: int | None, top: Sequence[str] = ()) -> None:
     """Rows of keys with cases per month + total, then $ per month + total; a subtotal row
-    whenever the key at `subtotal_by` changes, and a grand total (values, not formulas)."""
+    whenever the key at `subtotal_by` changes, and a grand total (values, not formulas).
+    `top`: lines above the table (the first one a title), then a blank row."""
     width = len(keys)
     count = len(months)
     widths = {i + 1: (28 if i == width - 1 or i == 0 else 11) for i in range(width)}
     widths.update({width + i + 1: 12 for i in range(2 * count + 2)})
-    sheet = Sheet(book, styles, title, widths, freeze=f"{LETTERS[width]}3")
+    above = len(top) + 1 if top else 0
+    sheet = Sheet(book, styles, title, widths, freeze=f"{LETTERS[width]}{above + 3}")
+    for index, text in enumerate(top):
+        sheet.append([text], ["title" if index == 0 else "info"])
+    if top:
+        sheet.skip()
     band: list[object] = [None] * width + ["Cases"] + [None] * count + ["Sales $ (effective "
                                                                           "prices)"]
     sheet.append(band, [None] * width + ["head"] + [None] * count + ["head"])
-    sheet.merge(f"{LETTERS[width]}1:{LETTERS[width + count]}1")
-    sheet.merge(f"{LETTERS[width + count + 1]}1:{LETTERS[width + 2 * count + 1]}1")
+    band_row = above + 1
+    sheet.merge(f"{LETTERS[width]}{band_row}:{LETTERS[width + count]}{band_row}")
+    sheet.merge(f"{LETTERS[width + count + 1]}{band_row}:"
+                f"{LETTERS[width + 2 * count + 1]}{band_row}")
     header: list[object] = [*keys, *months, "Total cases", *months, "Total $"]
     sheet.append(header, ["head"] * width + ["head_month"] * count + ["head"]
                  + ["head_month"] * count + ["head"])

@@ -22,15 +22,14 @@ from openpyxl.styles.numbers import NumberFormat
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from sop.excel.fastrows import Formula, RowStream
 from sop.excel.writer import FORMULA_TRIGGERS
+
+__all__ = ["Formula", "RowStream", "Sheet", "Styles", "plain"]
 
 THIN = Side(style="thin", color="FFB7B7B7")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 FIRST_DXF_FORMAT = 300  # numFmtIds of conditional formats: clear of the cells' own (164..)
-
-
-class Formula(str):
-    """A formula to write (starting with '='); a plain str is always written as text."""
 
 
 class Styles:
@@ -125,11 +124,31 @@ class Sheet:
             self.ws.column_dimensions[get_column_letter(column)].width = width
         if freeze:
             self.ws.freeze_panes = freeze
+        self._stream: RowStream | None = None
+
+    @property
+    def stream(self) -> RowStream:
+        """The sheet's rendered-row channel (sop.excel.fastrows)."""
+        return self._open()
+
+    def _open(self) -> RowStream:
+        """Opened with the first row: widths, panes and sheet properties are set before."""
+        if self._stream is None:
+            self._stream = RowStream(self.ws)
+        return self._stream
+
+    def add(self, values: Sequence[Any], styles: Sequence[str]) -> int:
+        """The next row rendered straight to XML: numbers, dates, Formula, and str as text;
+        `styles[i]` is a `stream.style(...)` attribute or "". Returns the row number."""
+        self.rows += 1
+        self.stream.add(self.rows, values, styles)
+        return self.rows
 
     def append(self, values: Sequence[Any], styles: Sequence[str | None] | None = None) -> int:
         """The next row: `values[i]` to column i+1, styled `styles[i]` when given and not None
         (Formula values are formulas, str values always text). Returns the row number."""
         sheet = self.ws
+        self._open()
         out: list[Any] = []
         for index, value in enumerate(values):
             style = styles[index] if styles is not None and index < len(styles) else None
@@ -145,11 +164,13 @@ class Sheet:
 
     def append_plain(self, values: list[Any]) -> int:
         """The next row of values already safe to write (numbers, Formula, cells)."""
+        self._open()
         self.ws.append(values)
         self.rows += 1
         return self.rows
 
     def skip(self, count: int = 1) -> None:
+        self._open()
         for _ in range(count):
             self.ws.append([])
         self.rows += count
