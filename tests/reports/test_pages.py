@@ -100,8 +100,11 @@ def test_generate_shows_live_progress_then_the_download(client, login_as, plan, 
     assert "every 1s" not in finished  # the polling stops
     assert f"/reports/{report.pk}/download" in finished and "E-mail it to" in finished
     assert done.headers["HX-Trigger"] == "reports-changed"
-    recent = client.get("/reports").get_data(as_text=True)
-    assert "Plain lines" in recent and "Nov 2026" in recent and ">done<" in recent
+    for recent in (client.get("/reports"), client.get("/reports", headers=HX)):
+        assert recent.status_code == 200
+        listed = recent.get_data(as_text=True)
+        assert f"/reports/{report.pk}/download" in listed and "Nov 2026" in listed
+    assert "<html" not in listed  # the refresh after "reports-changed" swaps the list only
 
 
 def test_download_is_audited_and_a_rep_only_gets_their_own(client, login, plan, run_jobs,
