@@ -19,10 +19,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from sop.excel.sheets import Sheet, Styles, plain
+from sop.excel.sheets import Sheet, Styles
 from sop.excel.writer import KIND_FORMATS
 from sop.months import month_label, parse_year_month
 
@@ -85,43 +84,32 @@ class ReportSheet:
         self._sheet.skip(TITLE_ROWS - len(book.title_block()))
         self._sheet.append([column.header for column in self.columns],
                            ["head"] * len(self.columns))
+        stream = self._sheet.stream
         prototypes = styles.prototypes
-        self._cell_styles = [prototypes.get(column.kind) for column in self.columns]
-        self._total_styles = [prototypes["total_" + column.kind] for column in self.columns]
-        self._datetime_style = prototypes["datetime"]
+        self._styles = [stream.style(prototypes[column.kind]) if column.kind != "text" else ""
+                        for column in self.columns]
+        self._date_styles = {date: stream.style(prototypes["date"]),
+                             datetime: stream.style(prototypes["datetime"])}
+        self._dated = {index for index, column in enumerate(self.columns)
+                       if column.kind in ("date", "datetime", "month")}
         self.data_rows = 0
         self.last_data_row = self.header_row
 
     def row(self, values: Sequence[Any]) -> None:
-        """A data row: `values[i]` in column i (None = empty). Text stays text whatever it
-        starts with; numbers and dates get their column's format."""
-        ws = self.ws
-        out: list[Any] = []
-        for value, style in zip(values, self._cell_styles, strict=False):
-            if value is None or (type(value) is float and value != value):  # NaN: empty
-                out.append(None)
-            elif type(value) is str:
-                out.append(plain(ws, value))
-            elif style is None and not isinstance(value, date):
-                out.append(value)
-            else:
-                out.append(self._styled(value, style))
-        ws.append(out)
-        self._sheet.rows += 1
+        """A data row: `values[i]` in column i (None or NaN = empty). Text stays text whatever
+        it starts with; numbers and dates get their column's format (a date in a column of
+        another kind gets a date format; a time of day is kept)."""
+        styles = self._styles
+        for index, value in enumerate(values):
+            if isinstance(value, date) and (
+                    index not in self._dated or (type(value) is datetime
+                    and self.columns[index].kind == "date")):
+                if styles is self._styles:
+                    styles = list(styles)
+                styles[index] = self._date_styles[datetime if type(value) is datetime
+                                                  else date]
+        self.last_data_row = self._sheet.add(values, styles)
         self.data_rows += 1
-        self.last_data_row = self._sheet.rows
-
-    def _styled(self, value: Any, style: Any) -> WriteOnlyCell:
-        if isinstance(value, datetime):
-            if value.tzinfo is not None:
-                value = value.replace(tzinfo=None)  # Excel has no time zones: the portal is UTC
-            if style is None or style is self.book.styles.prototypes["date"]:
-                style = self._datetime_style
-        elif isinstance(value, date) and style is None:
-            style = self.book.styles.prototypes["date"]
-        cell = WriteOnlyCell(self.ws, value)
-        cell._style = style  # shared prototype: a write-only cell is written once
-        return cell
 
     def total_row(self, label: str, values: Sequence[Any]) -> None:
         """A bold, shaded totals row: `label` in the first column, `values` in the next ones
@@ -143,6 +131,7 @@ class ReportSheet:
             self._sheet.append(["No data matches these filters."], ["note"])
         last = get_column_letter(max(len(self.columns), 1))
         self.ws.auto_filter.ref = f"A{self.header_row}:{last}{self.last_data_row}"
+        self.book.note_sheet(self.title, self.data_rows)
 
 
 class ReportBook:
@@ -155,6 +144,7 @@ class ReportBook:
         self.workbook = Workbook(write_only=True)
         self.styles = _styles(self.workbook)
         self.sheets: list[ReportSheet] = []
+        self.contents: list[tuple[str, int]] = []  # (sheet, data rows) for the About sheet
         self._names: set[str] = set()
         self._title_block: list[tuple[str, str | None]] | None = None
 
@@ -172,6 +162,10 @@ class ReportBook:
             name, number = base[:31 - len(suffix)] + suffix, number + 1
         self._names.add(name.casefold())
         return name
+
+    def note_sheet(self, title: str, rows: int) -> None:
+        """List a sheet written without `sheet()` (the Consol sheet) on the About sheet."""
+        self.contents.append((title, rows))
 
     def title_block(self) -> list[tuple[str, str | None]]:
         """The lines on top of every sheet (and of About): title, filters, scope, when."""
@@ -199,8 +193,8 @@ class ReportBook:
             about.append([line], ["wrap"])
         about.skip()
         about.append(["Sheets"], ["subtitle"])
-        for sheet in self.sheets:
-            about.append([f"{sheet.title}: {sheet.data_rows:,} rows"], [None])
+        for title, rows in self.contents:
+            about.append([f"{title}: {rows:,} rows"], [None])
         self.workbook.save(self.ctx.path)
 
 
