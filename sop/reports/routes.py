@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
 from sop.downloads import XLSX_MIMETYPE
+from sop.extensions import limiter
 from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import Report
 from sop.reports import services
@@ -15,6 +16,7 @@ from sop.reports.registry import FILTER_LABELS, REPORT_TYPES, ReportFilters
 from sop.security import get_scoped_or_404
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+POLL_LIMIT = "240 per minute"  # a progress poll every second, a few tabs at once
 bp.add_app_template_filter(services.report_title, "report_title")
 bp.add_app_template_filter(services.report_filters_text, "report_filters")
 
@@ -60,7 +62,14 @@ def generate():
     return redirect(url_for("reports.detail", report_id=report.pk))
 
 
+def poller_key() -> str:
+    """The progress poll is limited per signed-in user instead of by the site-wide limit per
+    address: a report that builds for minutes polls once a second all along."""
+    return f"report-poll:{current_user.get_id() if current_user.is_authenticated else 'anon'}"
+
+
 @bp.get("/<report_id>")
+@limiter.limit(POLL_LIMIT, key_func=poller_key)
 @login_required
 def detail(report_id: str):
     """The report's status page; its status block alone for the progress poll."""

@@ -160,3 +160,12 @@ def test_a_failing_build_is_shown_in_words_and_audited(client, login_as, plan, r
     failed = Report.objects(status="failed").order_by("-created_at").first()
     assert "could not be built (KeyError)" in failed.error
     assert "Traceback" not in client.get(f"/reports/{failed.pk}").get_data(as_text=True)
+
+
+def test_a_long_build_can_be_polled_every_second_past_the_site_wide_limit(client, login_as,
+                                                                           plan):
+    login_as("manager")
+    generate(client, plan["cycle"])
+    [report] = Report.objects
+    answers = {client.get(f"/reports/{report.pk}", headers=HX).status_code for _ in range(75)}
+    assert answers == {200}  # 75 polls in a minute: more than the 60 requests per address
