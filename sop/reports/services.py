@@ -148,11 +148,11 @@ def build_report(report_id: str) -> str:
     """Build one queued report into GridFS (worker job). A failure is recorded on the report
     in words the requester can read, then raised so the job shows as failed."""
     report = Report.objects(id=report_id).first()
-    if report is None or report.status != "queued":
+    if report is None or report.status == "done":  # a failed one requeued by an admin: again
         return "nothing to do"
     chosen = report_type(report.kind)
     Report.objects(id=report.pk).update_one(set__status="running", set__started_at=now(),
-                                            set__stage="Starting")
+                                            set__stage="Starting", set__error=None)
     versions = _versions(chosen)  # before reading: later writes make the file stale, not new
     filters = ReportFilters.from_mapping(report.filters)
     started = time.perf_counter()
@@ -174,7 +174,7 @@ def build_report(report_id: str) -> str:
     Report.objects(id=report.pk).update_one(
         set__status="done", set__file_id=file_id, set__file_name=file_name, set__size=size,
         set__data_versions=versions or {}, set__finished_at=now(), set__expires_at=_expiry(),
-        set__stage="Done", set__error=None)
+        set__stage="Done")
     seconds = time.perf_counter() - started
     record_audit("report_generated", f"Report {chosen.title} ({filters_in_words(filters)}) "
                  f"built in {seconds:.1f} s, {size:,} bytes.",

@@ -8,7 +8,9 @@ import re
 
 import pytest
 from openpyxl import load_workbook
+from rq.job import Job
 
+from sop.extensions import redis_queues
 from sop.models import AuditEntry, Report
 from sop.reports.registry import REPORT_TYPES, ReportType, register
 from tests.reports.plain_type import HOOKS, plain_type_registered
@@ -150,6 +152,12 @@ def test_a_failing_build_is_shown_in_words_and_audited(client, login_as, plan, r
     assert "The cycle has no snapshot yet: close it first." in page
     assert "/download" not in page
     assert AuditEntry.objects(action="job_failed").count() == 1
+    # Once the cause is gone, an admin requeueing the failed job gets the report built.
+    HOOKS.clear()
+    Job.fetch(report.job_id, connection=redis_queues.redis).requeue()
+    run_jobs("reports")
+    assert report.reload().status == "done" and report.error is None
+    HOOKS.append(explode)
 
     def crash(ctx):
         raise KeyError("qty")
