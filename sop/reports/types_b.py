@@ -70,10 +70,11 @@ class Scope:
                 wanted[name] = {"$in": sorted(ids)}
             else:
                 checks.append((name, ids))
+        total = collection.estimated_document_count() if not wanted else None
         for number, doc in enumerate(collection.find(wanted, {**projection, **{
                 name: 1 for name, _ in checks}}), start=1):
             if number % PROGRESS_EVERY == 0:
-                self.ctx.progress(stage, number, None)
+                self.ctx.progress(stage, number, total)
             if all(doc.get(name) in ids for name, ids in checks):
                 yield doc
 

@@ -380,3 +380,25 @@ def test_territory_performance_is_scoped_to_the_rep(company, tmp_path):
     territories, total = table(workbook, "By territory")
     assert [row["Territory"].value for row in territories] == ["North"]
     assert values(total, "Cases", "Sales $", "Share of sales $") == pytest.approx([14, 35, 1.0])
+
+
+def test_sales_vs_forecast_end_to_end_through_the_report_worker(company, run_jobs):
+    """Requested like the reports page does, built by the reports worker, read back from its
+    stored file: the rep's own figures only."""
+    from io import BytesIO
+
+    from sop.reports.services import open_report_file, request_report
+
+    rep_a = company["rep_a"]
+    report = request_report(rep_a, "sales_vs_forecast",
+                            ReportFilters(cycle=str(company["cycle"].pk), **RANGE))
+    run_jobs("reports")
+    report.reload()
+    assert report.status == "done", report.error
+    stored = open_report_file(rep_a, report)
+    workbook = load_workbook(BytesIO(stored.read()))
+    customers, total = table(workbook, "By customer")
+    assert sorted(row["Customer code"].value for row in customers) == ["ALPHA-1", "BRAVO-1"]
+    # Rep A: ALPHA 107 + BRAVO 8 = 115 cases, $695; forecast 116 + 5 = 121 cases, $740
+    assert values(total, "Actual cases", "Forecast cases", "Actual $", "Forecast $") == \
+        pytest.approx([115, 121, 695, 740])
