@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,6 +17,9 @@ T = TypeVar("T")
 CHOICES_SECONDS = 60.0
 _choices_cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
 _choices_lock = threading.Lock()
+UNTIL_WRITTEN_ENTRIES = 512
+_until_written: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_until_written_lock = threading.Lock()
 
 
 def prefix_match(queryset: QuerySet, text: str, fields: tuple[str, ...]) -> QuerySet:
@@ -58,3 +62,33 @@ def cached_choices(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
 def forget_choices() -> None:
     with _choices_lock:
         _choices_cache.clear()
+    with _until_written_lock:
+        _until_written.clear()
+
+
+def cached_until_written(key: tuple[Any, ...], collections: tuple[str, ...],
+                         compute: Callable[[], T]) -> T:
+    """`compute()`, kept per process until one of `collections` is written: their data
+    versions (sop.dataversions, moved after every acknowledged write) are part of the key, so
+    a list request repeated with no write in between skips the counts and scans that the
+    embedded server pays per document. The value is shared between requests: return tuples
+    or other values nobody mutates. Without Redis the value is computed every time."""
+    from sop.dataversions import IGNORED_COLLECTIONS, current_versions
+    from sop.extensions import redis_queues
+
+    if IGNORED_COLLECTIONS.intersection(collections):
+        raise ValueError(f"Writes to {collections} do not move a data version.")
+    versions = current_versions(redis_queues.redis, collections)
+    if versions is None:
+        return compute()
+    full_key = (*key, *versions.values())
+    with _until_written_lock:
+        if full_key in _until_written:
+            _until_written.move_to_end(full_key)
+            return _until_written[full_key]
+    value = compute()
+    with _until_written_lock:
+        _until_written[full_key] = value
+        while len(_until_written) > UNTIL_WRITTEN_ENTRIES:
+            _until_written.popitem(last=False)
+    return value

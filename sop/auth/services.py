@@ -13,6 +13,7 @@ from flask import current_app
 
 from sop.audit import record_audit
 from sop.clock import now
+from sop.listing import cached_until_written
 from sop.models import PasswordResetToken, User
 from sop.models.user import new_session_token
 
@@ -63,15 +64,20 @@ def generate_password() -> str:
 
 
 def load_session_user(session_id: str) -> User | None:
-    """Flask-Login loader: `<user id>:<session token>`; a rotated token ends the session."""
+    """Flask-Login loader: `<user id>:<session token>`; a rotated token ends the session.
+    The account is read again once users are written (any deactivation, role change or
+    rotated token), not on every request: sop.listing.cached_until_written."""
     user_id, _, token = session_id.partition(":")
     try:
-        user = User.objects(id=ObjectId(user_id), active=True).first()
+        key = ObjectId(user_id)
     except InvalidId:
         return None
-    if user is None or not token or not secrets.compare_digest(user.session_token, token):
+    stored = cached_until_written(("session-user", key), ("users",), lambda: (
+        User._get_collection().find_one({"_id": key, "active": True})))
+    if stored is None or not token or not secrets.compare_digest(
+            stored.get("session_token") or "", token):
         return None
-    return user
+    return User._from_son(dict(stored))
 
 
 _TIMING_DUMMY_HASH: dict[int, str] = {}

@@ -26,7 +26,7 @@ def _filters() -> services.CustomerFilters:
 
 def _rep_choices(form_field, include_blank: bool = True) -> None:
     choices = [("", "— no rep —")] if include_blank else []
-    form_field.choices = choices + [(str(r.pk), r.full_name) for r in services.active_sales_reps()]
+    form_field.choices = choices + list(services.sales_rep_options())
 
 
 @bp.get("")

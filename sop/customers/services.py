@@ -14,7 +14,13 @@ from sop.audit import field_changes, record_audit
 from sop.clock import now
 from sop.excel.writer import MONEY_FORMAT, Column, table_workbook
 from sop.form_submission import FieldError
-from sop.listing import cached_choices, export_about, prefix_match, sorted_by
+from sop.listing import (
+    cached_choices,
+    cached_until_written,
+    export_about,
+    prefix_match,
+    sorted_by,
+)
 from sop.masterdata import save_changes, save_new, set_active
 from sop.models import BudgetEntry, Customer, PriceEntry, Product, SalesHistory, User
 from sop.pagination import Page, paginate
@@ -65,7 +71,7 @@ def filtered_customers(viewer: User, filters: CustomerFilters) -> QuerySet:
 
 
 def search_customers(viewer: User, filters: CustomerFilters, page: int = 1) -> Page:
-    return paginate(filtered_customers(viewer, filters), page, with_references=True)
+    return paginate(filtered_customers(viewer, filters), page, with_references=True, cached=True)
 
 
 EXPORT_COLUMNS = (
@@ -110,8 +116,12 @@ def _customer_choices(viewer: User) -> dict[str, list[Any]]:
     }
 
 
-def active_sales_reps() -> list[User]:
-    return list(User.objects(role="sales_rep", active=True).order_by("full_name_lower"))
+def sales_rep_options() -> tuple[tuple[str, str], ...]:
+    """(id, name) of the active sales reps, for the rep selects; read again after any change
+    to users."""
+    return cached_until_written(("active-reps",), ("users",), lambda: tuple(
+        (str(r.pk), r.full_name) for r in User.objects(role="sales_rep", active=True)
+        .order_by("full_name_lower").only("id", "full_name")))
 
 
 def _rep_or_error(rep_id: str | None) -> User | None:

@@ -12,7 +12,7 @@ from bson import ObjectId
 
 from sop.customers.services import MonthRow, last_months
 from sop.excel.writer import CASES_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, Column, table_workbook
-from sop.listing import export_about, prefix_match
+from sop.listing import cached_until_written, export_about, prefix_match
 from sop.models import Customer, Product, SalesHistory, User
 from sop.pagination import Page
 from sop.security import SEES_ALL_ROLES, scoped
@@ -89,8 +89,24 @@ class SalesTotals:
 def _selection(viewer: User, filters: SalesFilters) -> tuple[dict[str, Any], bool]:
     """The $match on visible customers and the item, and whether it is narrow (a few
     customers), where reading their buckets beats an aggregation over the collection."""
+    scope = "all" if viewer.role in SEES_ALL_ROLES else str(viewer.pk)
+    customers, products = cached_until_written(
+        ("sales-selection", scope, filters.customer, filters.item, filters.rep,
+         filters.territory), ("customers", "products"),
+        lambda: _selected_ids(viewer, filters))
     match: dict[str, Any] = {}
-    narrow = False
+    if customers is not None:
+        match["customer"] = {"$in": list(customers)}
+    if products is not None:
+        match["product"] = {"$in": list(products)}
+    return match, customers is not None and len(customers) <= NARROW_CUSTOMERS
+
+
+def _selected_ids(viewer: User, filters: SalesFilters
+                  ) -> tuple[tuple[ObjectId, ...] | None, tuple[ObjectId, ...] | None]:
+    """The visible customers matching the customer, rep and territory filters and the items
+    matching the item filter; None where nothing restricts."""
+    customers = products = None
     if filters.customer or filters.rep or filters.territory or viewer.role not in SEES_ALL_ROLES:
         queryset = prefix_match(scoped(Customer, viewer), filters.customer,
                                 ("code_lower", "sop_name_key", "name_lower"))
@@ -98,14 +114,11 @@ def _selection(viewer: User, filters: SalesFilters) -> tuple[dict[str, Any], boo
             queryset = queryset.filter(sales_rep=ObjectId(filters.rep))
         if filters.territory:
             queryset = queryset.filter(territory=filters.territory)
-        customers = list(queryset.scalar("id"))
-        match["customer"] = {"$in": customers}
-        narrow = len(customers) <= NARROW_CUSTOMERS
+        customers = tuple(queryset.scalar("id"))
     if filters.item:
-        products = list(prefix_match(Product.objects, filters.item,
-                                     ("item_code", "description_lower")).scalar("id"))
-        match["product"] = {"$in": products}
-    return match, narrow
+        products = tuple(prefix_match(Product.objects, filters.item,
+                                      ("item_code", "description_lower")).scalar("id"))
+    return customers, products
 
 
 def _pipeline(match: dict[str, Any], filters: SalesFilters, *stages: dict[str, Any]
@@ -120,10 +133,11 @@ def _pipeline(match: dict[str, Any], filters: SalesFilters, *stages: dict[str, A
 
 
 def _month_rows(match: dict[str, Any], filters: SalesFilters) -> list[dict[str, Any]]:
-    """The same rows as the pipeline, unwound here from the few buckets of a narrow match."""
+    """The same rows as the pipeline, unwound here from the few buckets of a narrow match.
+    Whole buckets are read: projecting the embedded months costs the embedded server more
+    than sending them."""
     rows = []
-    for bucket in SalesHistory._get_collection().find(match, {"customer": 1, "product": 1,
-                                                              "months": 1}):
+    for bucket in SalesHistory._get_collection().find(match):
         for month in bucket.get("months", []):
             if filters.month_from <= month["month"] <= filters.month_to:
                 rows.append({"customer": bucket["customer"], "product": bucket["product"],
@@ -131,19 +145,27 @@ def _month_rows(match: dict[str, Any], filters: SalesFilters) -> list[dict[str, 
     return rows
 
 
+def _narrow_page(match: dict[str, Any], filters: SalesFilters, page: int
+                 ) -> tuple[tuple[SalesRow, ...], SalesTotals]:
+    rows = _month_rows(match, filters)
+    totals = SalesTotals(len(rows), *(sum(r["months"].get(name) or 0 for r in rows)
+                                      for name in ("quantity", "sales", "gross_profit")))
+    rows.sort(key=lambda r: (r["customer"], r["product"]))
+    rows.sort(key=lambda r: r["months"]["month"], reverse=True)
+    return tuple(_rows_with_names(rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])), totals
+
+
 def sales_page(viewer: User, filters: SalesFilters, page: int = 1
                ) -> tuple[Page, SalesTotals]:
     """One page of rows (newest month first) and the totals of all matching rows."""
     page = max(1, page)
     match, narrow = _selection(viewer, filters)
-    if narrow:
-        rows = _month_rows(match, filters)
-        totals = SalesTotals(len(rows), *(sum(r["months"].get(name) or 0 for r in rows)
-                                          for name in ("quantity", "sales", "gross_profit")))
-        rows.sort(key=lambda r: (r["customer"], r["product"]))
-        rows.sort(key=lambda r: r["months"]["month"], reverse=True)
-        window = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-        return Page(_rows_with_names(window), totals.rows, page, PAGE_SIZE), totals
+    if narrow:  # kept until the history, a customer or an item is next written
+        window, totals = cached_until_written(
+            ("sales-page", repr(match), filters.month_from, filters.month_to, page),
+            ("customers", "products", "sales_history"),
+            lambda: _narrow_page(match, filters, page))
+        return Page(list(window), totals.rows, page, PAGE_SIZE), totals
     pipeline = _pipeline(match, filters, {"$facet": {
         "totals": [{"$group": {"_id": None, "rows": {"$sum": 1},
                                "quantity": {"$sum": "$months.quantity"},
