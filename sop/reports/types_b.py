@@ -20,7 +20,15 @@ from bson import ObjectId
 from pymongo.collection import Collection
 
 from sop.forecasts.figures import revenue
-from sop.models import BudgetEntry, Customer, ForecastSnapshot, Product, SalesHistory, User
+from sop.models import (
+    BudgetEntry,
+    Customer,
+    Cycle,
+    ForecastSnapshot,
+    Product,
+    SalesHistory,
+    User,
+)
 from sop.models.sales import read_fingerprint, unpack_figures
 from sop.months import add_months, month_label, parse_year_month
 from sop.reports.book import (
@@ -226,28 +234,18 @@ ACCURACY_NOTES = [
 
 def build_sales_vs_forecast(ctx: ReportContext) -> None:
     cycle = ctx.cycle()
+    problem = closed_cycle_problem(cycle)
+    if problem:
+        raise ValueError(problem)
     buckets = [month.strftime("%Y-%m") for month in cycle.bucket_months]
     asked = ctx.months() if ctx.filters.month_from else None
     months = [month for month in (asked or buckets) if month in buckets]
     cells, sold = _plan_and_actuals(ctx, cycle, buckets, months)
     if asked is None:  # default: the cycle's months up to the last one with actuals
-        months = [month for month in months if month <= max(sold, default="")]
+        last_sold = max(sold, default="")
+        months = [month for month in months if month <= last_sold]
     ctx.progress("Computing variances", 0, None)
-    total = Accuracy()
-    by_month = [Accuracy() for _ in months]
-    by_customer: dict[ObjectId, Accuracy] = defaultdict(Accuracy)
-    by_product: dict[ObjectId, Accuracy] = defaultdict(Accuracy)
-    for (customer, product), figures in cells.items():
-        pair = Accuracy()
-        for index, month in enumerate(by_month):
-            cell = figures[4 * index:4 * index + 4]
-            if any(cell):
-                pair.add(*cell)
-                month.add(*cell)
-        if pair != Accuracy():
-            by_customer[customer].merge(pair)
-            by_product[product].merge(pair)
-            total.merge(pair)
+    total, by_month, by_customer, by_product = _accuracy_views(cells, len(months))
     customers = _customers(by_customer)
     reps = _rep_names(customers)
     by_rep: dict[str, Accuracy] = defaultdict(Accuracy)
@@ -255,10 +253,10 @@ def build_sales_vs_forecast(ctx: ReportContext) -> None:
         by_rep[reps.get(customers.get(customer, {}).get("sales_rep"), NO_REP)].merge(figures)
     products = _products(by_product)
 
-    about = [f"Cycle {cycle.name} ({cycle.label}), closed: its forecast against the actual "
-             f"sales of {_span(months)}" + (" (the cycle's months that have sales)." if asked
-                                            is None else " (the months asked for that the "
-                                            "cycle plans).")]
+    which = ("the cycle's months that have sales" if asked is None
+             else "the months asked for that the cycle plans")
+    about = [f"Cycle {cycle.name} ({cycle.label}, {cycle.status}): its forecast against the "
+             f"actual sales of {_span(months)} ({which})."]
     book = ReportBook(ctx, f"Sales vs forecast — cycle {cycle.name}", about + ACCURACY_NOTES)
     sheet = book.sheet("By month", [ReportColumn("Month", "month"), *ACCURACY_COLUMNS])
     for month, figures in zip(months, by_month, strict=True):
@@ -273,6 +271,28 @@ def build_sales_vs_forecast(ctx: ReportContext) -> None:
     _accuracy_sheet(book, "By rep", ("Rep",),
                     [((rep,), figures) for rep, figures in by_rep.items()], total)
     book.save()
+
+
+def _accuracy_views(cells: Mapping[tuple[ObjectId, ObjectId], list[float]], months: int
+                    ) -> tuple[Accuracy, list[Accuracy], dict[ObjectId, Accuracy],
+                               dict[ObjectId, Accuracy]]:
+    """Total, per month (of the first `months`), per customer and per item."""
+    total = Accuracy()
+    by_month = [Accuracy() for _ in range(months)]
+    by_customer: dict[ObjectId, Accuracy] = defaultdict(Accuracy)
+    by_product: dict[ObjectId, Accuracy] = defaultdict(Accuracy)
+    for (customer, product), figures in cells.items():
+        pair = Accuracy()
+        for index, month in enumerate(by_month):
+            cell = figures[4 * index:4 * index + 4]
+            if any(cell):
+                pair.add(*cell)
+                month.add(*cell)
+        if pair != Accuracy():
+            by_customer[customer].merge(pair)
+            by_product[product].merge(pair)
+            total.merge(pair)
+    return total, by_month, by_customer, by_product
 
 
 def _plan_and_actuals(ctx: ReportContext, cycle: Any, buckets: list[str], months: list[str]
@@ -580,19 +600,25 @@ def build_territory_performance(ctx: ReportContext) -> None:
 
 # --- registration ------------------------------------------------------------------------
 
+def closed_cycle_problem(cycle: Any) -> str | None:
+    """Why sales cannot be compared with `cycle`'s forecast, or None."""
+    if cycle is None:
+        return "Choose a closed cycle."
+    if cycle.status not in SNAPSHOT_STATUSES:
+        return (f"Cycle {cycle.name} is {cycle.status}: sales are compared with a closed "
+                "cycle's frozen forecast.")
+    return None
+
+
 @dataclass(frozen=True)
 class ClosedCycleReportType(ReportType):
     """A report comparing with a cycle's frozen snapshot: the cycle must be closed."""
 
     def validate(self, filters: ReportFilters) -> list[str]:
-        from sop.models import Cycle
-
         errors = super().validate(filters)
         if not errors and filters.cycle:
-            cycle = Cycle.objects(id=filters.cycle).only("status", "name").first()
-            if cycle is not None and cycle.status not in SNAPSHOT_STATUSES:
-                errors.append(f"Cycle {cycle.name} is {cycle.status}: sales are compared with "
-                              "a closed cycle's frozen forecast.")
+            problem = closed_cycle_problem(Cycle.objects(id=filters.cycle).first())
+            errors += [problem] if problem else []
         return errors
 
 
