@@ -509,7 +509,7 @@ def performance_notes(data: Performance, budget_applies: bool = True,
              "Sales $, cases and gross profit (GP) from the sales history; GP is blank where "
              "the history holds none. GP % = GP / sales $.",
              "Share of sales $ = the row's sales $ / the total sales $ of the report. Rank 1 = "
-             "the largest sales $."]
+             "the largest sales $; equal sales $ share a rank."]
     if data.with_budget:
         notes.append("Budget: the budget of the row's customers over the same months (budget "
                      "rows whose S&OP name matched no customer are left out). Vs budget = "
@@ -531,7 +531,10 @@ def _ranked_sheet(book: ReportBook, title: str, headers: tuple[str, ...],
                                *(ReportColumn(header, "int") for header in counts),
                                *measure_columns(with_budget)])
     ordered = sorted(rows, key=lambda row: (-row[1].dollars, row[0]))
-    for rank, (labels, measures) in enumerate(ordered, start=1):
+    rank, previous = 0, None
+    for position, (labels, measures) in enumerate(ordered, start=1):
+        if measures.dollars != previous:  # equal sales $, equal rank: 1, 2, 2, 4
+            rank, previous = position, measures.dollars
         sheet.row([rank, *labels, *_counts(measures, counts),
                    *measures.figures(total.dollars, with_budget)])
     sheet.total_row("Total", [*[None] * len(headers), *_counts(total, counts),

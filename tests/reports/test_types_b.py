@@ -402,3 +402,14 @@ def test_sales_vs_forecast_end_to_end_through_the_report_worker(company, run_job
     # Rep A: ALPHA 107 + BRAVO 8 = 115 cases, $695; forecast 116 + 5 = 121 cases, $740
     assert values(total, "Actual cases", "Forecast cases", "Actual $", "Forecast $") == \
         pytest.approx([115, 121, 695, 740])
+
+
+def test_equal_sales_share_a_rank(company, make_customer, tmp_path):
+    delta = make_customer(company["rep_b"], code="DELTA-1", sop_name="DELTA", territory="East")
+    SalesHistory(customer=delta, product=company["item2"], months=[
+        SalesMonth(month="2025-11", quantity=2, sales=80)]).save()
+    workbook, _ = build("customer_performance", company["admin"], tmp_path, **RANGE)
+    rows, _ = table(workbook, "By customer")
+    # ALPHA $615; BRAVO and DELTA $80 each; CHARLIE $35
+    assert [values(row, "Rank", "Customer code") for row in rows] == [
+        [1, "ALPHA-1"], [2, "BRAVO-1"], [2, "DELTA-1"], [4, "CHARLIE-1"]]
