@@ -460,6 +460,8 @@ def performance_data(ctx: ReportContext, with_budget: bool) -> Performance:
     scope = Scope(ctx)
     pairs: dict[tuple[ObjectId, ObjectId], Measures] = defaultdict(Measures)
     for bucket in sales_buckets(scope, current | previous):
+        if not bucket.months:  # sold only outside both periods: not a row
+            continue
         measures = pairs[(bucket.customer, bucket.product)]
         for month, cases, dollars, gross_profit in bucket.months:
             if month in current:

@@ -404,10 +404,15 @@ def test_sales_vs_forecast_end_to_end_through_the_report_worker(company, run_job
         pytest.approx([115, 121, 695, 740])
 
 
-def test_equal_sales_share_a_rank(company, make_customer, tmp_path):
+def test_equal_sales_share_a_rank_and_customers_without_sales_are_left_out(company,
+                                                                        make_customer,
+                                                                        tmp_path):
     delta = make_customer(company["rep_b"], code="DELTA-1", sop_name="DELTA", territory="East")
     SalesHistory(customer=delta, product=company["item2"], months=[
         SalesMonth(month="2025-11", quantity=2, sales=80)]).save()
+    echo = make_customer(company["rep_b"], code="ECHO-1", sop_name="ECHO", territory="East")
+    SalesHistory(customer=echo, product=company["item2"], months=[  # neither period
+        SalesMonth(month="2023-12", quantity=2, sales=80)]).save()
     workbook, _ = build("customer_performance", company["admin"], tmp_path, **RANGE)
     rows, _ = table(workbook, "By customer")
     # ALPHA $615; BRAVO and DELTA $80 each; CHARLIE $35
