@@ -9,6 +9,8 @@ Ids use only letters, digits, `_` and `-` (what rq-scheduler handles with curren
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from redis import Redis
@@ -57,6 +59,9 @@ def register_schedule(scheduler: Scheduler) -> list[str]:
     entries registered in another SCHEDULER_TIMEZONE are registered again. Call it in the
     scheduler process (its local zone is SCHEDULER_TIMEZONE). Returns the ids (re)registered."""
     zone = current_app.config["SCHEDULER_TIMEZONE"]
+    if datetime.now().astimezone().utcoffset() != datetime.now(ZoneInfo(zone)).utcoffset():
+        raise RuntimeError(f"This process does not run in SCHEDULER_TIMEZONE ({zone}): "
+                           "rq-scheduler reads cron strings in local time; set TZ.")
     wanted = {entry.job_id: entry for entry in SCHEDULE}
     for job in scheduler.get_jobs():
         if not job.id.startswith(ID_PREFIX):

@@ -162,6 +162,9 @@ def test_a_changed_time_zone_registers_the_schedule_again(app, zone_process):
         scheduler = make_scheduler(redis_queues.redis)
         register_schedule(scheduler)
         assert register_schedule(scheduler) == []
+        app.config["SCHEDULER_TIMEZONE"] = "UTC"  # but the process still runs in Auckland
+        with pytest.raises(RuntimeError, match="does not run in SCHEDULER_TIMEZONE"):
+            register_schedule(scheduler)
         app.config["SCHEDULER_TIMEZONE"] = "UTC"  # restarted with another zone
         os.environ["TZ"] = "UTC"
         time.tzset()
