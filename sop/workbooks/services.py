@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -37,12 +37,14 @@ from sop.cycles.services import previous_cycle
 from sop.excel.masterdata import ProblemLog, RowProblem
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
 from sop.forecasts.figures import effective_prices, fallback_price, roll_forward
+from sop.forecasts.valuation import plan_source
 from sop.models import (
     AuditEntry,
     BudgetEntry,
     Customer,
     Cycle,
     ForecastLine,
+    ForecastSnapshot,
     ImportProblem,
     PriceEntry,
     Product,
@@ -53,7 +55,7 @@ from sop.models import (
 from sop.models.submission import EDITABLE_STATUSES
 from sop.models.workbook import SheetMatch, WorkbookUpload
 from sop.months import months_apart
-from sop.security import scoped
+from sop.security import SEES_ALL_ROLES, scoped
 from sop.settings import get_setting
 from sop.submissions.services import plan_is_editable, submission_for
 
@@ -1155,29 +1157,31 @@ def import_workbook(actor: User | None, cycle: Cycle, rep: User, file_name: str,
 
 # --- the consolidated plan (DOMAIN.md §5.2) ----------------------------------------------------
 
-def consolidated_rows(cycle: Cycle, viewer: User | None) -> Iterator[Any]:
-    """Every line of the cycle with any volume that `viewer` may see (None: all), ordered by
-    rep, customer, item, with new items last in each rep's block, at effective prices. One
-    rep's lines in memory at a time. Yields sop.excel.consolidated.ConsolRow."""
+def consolidated_rows(cycle: Cycle, rep_ids: list[ObjectId] | None,
+                      keep: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[Any]:
+    """Every line of the cycle with any volume, of the reps `rep_ids` (None: every rep) and
+    passing `keep` (given the raw line: a report's customer and item filters), ordered by
+    rep, customer, item, with new items last in each rep's block, at effective prices: as
+    frozen in the snapshot once the cycle is closed, else valued now. One rep's lines in
+    memory at a time. Yields sop.excel.consolidated.ConsolRow."""
     from sop.excel.consolidated import ConsolRow
 
-    lines = ForecastLine._get_collection()
-    visible = ForecastLine.objects if viewer is None else scoped(ForecastLine, viewer)
-    query: dict[str, Any] = visible.filter(cycle=cycle.pk)._query
+    source = plan_source(cycle.pk)
+    frozen = source.name == ForecastSnapshot._get_collection().name
     # One query per rep by the (cycle, rep) index; "any volume" is checked here, because the
     # embedded database evaluates array conditions slowly.
     reps = sorted(User._get_collection().find(
-        {"_id": query["rep"]} if "rep" in query else {}, {"full_name": 1}),
+        {} if rep_ids is None else {"_id": {"$in": list(rep_ids)}}, {"full_name": 1}),
         key=lambda u: ((u.get("full_name") or "").casefold(), u["_id"]))
     customers = {c["_id"]: c for c in Customer._get_collection().find(
         {}, {"sop_name": 1, "sop_name_key": 1, "code": 1})}
     products = _products()
-    matrix = {pair: price for pair, (_, price) in _matrix(None).items()}
+    matrix = {} if frozen else {pair: price for pair, (_, price) in _matrix(None).items()}
+    fields = {"customer": 1, "product": 1, "qty": 1, "new_item": 1,
+              "effective_price" if frozen else "price": 1}
     for rep in reps:
-        docs = [d for d in lines.find({**query, "rep": rep["_id"]},
-                                      {"customer": 1, "product": 1, "qty": 1, "price": 1,
-                                       "new_item": 1})
-                if any(q and q > 0 for q in d.get("qty") or [])]
+        docs = [d for d in source.find({"cycle": cycle.pk, "rep": rep["_id"]}, fields)
+                if any(q and q > 0 for q in d.get("qty") or []) and (keep is None or keep(d))]
 
         def order(doc: dict[str, Any]) -> tuple:
             customer = customers.get(doc["customer"], {})
@@ -1188,15 +1192,16 @@ def consolidated_rows(cycle: Cycle, viewer: User | None) -> Iterator[Any]:
         for doc in sorted(docs, key=order):
             product = products.get(doc["product"], {})
             qty = doc.get("qty") or []
+            prices = (doc.get("effective_price") or []) if frozen else effective_prices(
+                _pad(doc.get("price"), len(qty)), matrix.get(
+                    (doc["customer"], doc["product"])), product.get("list_price"))
             yield ConsolRow(
                 rep=rep.get("full_name") or "", customer=customers.get(
                     doc["customer"], {}).get("sop_name") or "",
                 item_code=product.get("item_code") or "",
                 description=product.get("description") or "",
                 group=product.get("group_description") or "", new_item=bool(doc.get("new_item")),
-                qty=list(qty), price=effective_prices(
-                    _pad(doc.get("price"), len(qty)), matrix.get(
-                        (doc["customer"], doc["product"])), product.get("list_price")))
+                qty=list(qty), price=prices)
         del docs
 
 
@@ -1210,10 +1215,12 @@ def export_consolidated(viewer: User | None, cycle: Cycle) -> bytes:
 
     scope = "every rep" if viewer is None or viewer.role in ("admin", "manager") else \
         f"the lines of {viewer.full_name}"
-    data = write_consolidated(consolidated_rows(cycle, viewer), cycle.bucket_months, about=[
+    rep_ids = None if viewer is None or viewer.role in SEES_ALL_ROLES else [viewer.pk]
+    data = write_consolidated(consolidated_rows(cycle, rep_ids), cycle.bucket_months, about=[
         f"Consolidated plan of {cycle.name} ({scope}), exported {now():%Y-%m-%d %H:%M} UTC.",
         "One row per line with volume; $ at effective prices: the entered price, else the "
-        "line's last earlier price, else the customer's price, else the list price."])
+        "line's last earlier price, else the customer's price, else the list price (as "
+        "frozen when the cycle closed, once it is closed)."])
     record_audit("consolidated_exported", f"Consolidated plan of {cycle.name} exported.",
                  actor=viewer, entity_type="cycle", entity_id=cycle.pk)
     return data
