@@ -57,6 +57,7 @@ def reminder_benchmark(reps: int = REPS) -> dict[str, Any]:
     from sop.extensions import redis_queues
     from sop.jobs.runner import AppWorker
 
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the sink's per-command log
     with bench_services() as services, tempfile.TemporaryDirectory() as mail_dir:
         sink = SmtpSink(Path(mail_dir), free_port()).start()
         try:
@@ -88,7 +89,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=REPS)
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the sink's per-command log
     figures = reminder_benchmark(parser.parse_args().reps)
     print_table([("reminder job", figures["reminders_job"]),
                  ("reminder job (decide, render, queue)", f"{figures['reminders_job_s']} s"),
