@@ -36,8 +36,9 @@ class ScheduledJob:
 SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("cleanup", "0 2 * * *", "sop.jobs.maintenance.cleanup",
                  "Daily, 02:00: undo imports interrupted while writing; remove uploads "
-                 "and unconfirmed workbook previews older than cleanup_temp_files_days, and "
-                 "finished and failed job records older than job_history_days."),
+                 "and unconfirmed workbook previews older than cleanup_temp_files_days, "
+                 "expired reports, and finished and failed job records older than "
+                 "job_history_days."),
     ScheduledJob("audit-archive", "0 3 * * 0", "sop.jobs.maintenance.archive_audit_log",
                  "Weekly, Sunday 03:00: move audit entries older than audit_retention_days "
                  "to the archive."),
