@@ -1,23 +1,18 @@
 """Report types B (DOMAIN.md §6): sales vs forecast of a closed cycle, and customer, product
 and territory performance over a month range.
 
-Rows are read in bulk with pymongo and only the needed fields, always through the report
-context's scope (a rep only ever gets their own customers, whatever the filters say); the
-figures are plain Python sums over those rows. Sales buckets are read through their packed
-fingerprint (sop.models.sales), a fraction of the cost of projecting the embedded months on
-the embedded server. Past `NARROW` ids a scope is checked here instead of in the query: a
-long `$in` list costs the embedded server seconds where one pass over the collection costs
-about three (300 customers of 20,000 buckets: 10 s against 3 s)."""
+Rows are read in bulk through the report context's scope (sop.reports.reading: a rep only
+ever gets their own customers, whatever the filters say); the figures are plain Python sums
+over those rows."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from bson import ObjectId
-from pymongo.collection import Collection
 
 from sop.forecasts.figures import revenue
 from sop.models import (
@@ -26,10 +21,8 @@ from sop.models import (
     Cycle,
     ForecastSnapshot,
     Product,
-    SalesHistory,
     User,
 )
-from sop.models.sales import read_fingerprint, unpack_figures
 from sop.months import add_months, month_label, parse_year_month
 from sop.reports.book import (
     EFFECTIVE_PRICE_NOTE,
@@ -38,10 +31,9 @@ from sop.reports.book import (
     ReportColumn,
     ReportSheet,
 )
+from sop.reports.reading import Scope, by_id, sales_buckets
 from sop.reports.registry import ReportContext, ReportFilters, ReportType, register
 
-NARROW = 50
-PROGRESS_EVERY = 2000
 SNAPSHOT_STATUSES = ("closed", "archived")  # cycles that have a frozen snapshot
 NO_TERRITORY = "(no territory)"
 NO_REP = "(no rep)"
@@ -50,104 +42,19 @@ NO_CATEGORY = "(no category)"
 ALL_FILTERS = ("month_from", "month_to", "rep", "territory", "customer", "item", "group")
 
 
-# --- reading, scoped -------------------------------------------------------------------
-
-class Scope:
-    """The context's customers, items and reps (None = unrestricted), applied to a query:
-    short id lists go into it, long ones are checked on each row read."""
-
-    def __init__(self, ctx: ReportContext) -> None:
-        self.ctx = ctx
-        self.ids = {"customer": _as_set(ctx.customer_ids()), "product": _as_set(ctx.product_ids()),
-                    "rep": _as_set(ctx.rep_ids())}
-
-    def documents(self, collection: Collection, query: Mapping[str, Any],
-                  projection: Mapping[str, Any], stage: str, scoped_by: Iterable[str]
-                  ) -> Iterator[dict[str, Any]]:
-        """The documents of `collection` matching `query` and the scope on the `scoped_by`
-        fields ("customer", "product", "rep"), reporting progress as `stage`."""
-        wanted = dict(query)
-        checks = []
-        for name in scoped_by:
-            ids = self.ids[name]
-            if ids is None:
-                continue
-            if not ids:
-                return
-            if len(ids) <= NARROW:
-                wanted[name] = {"$in": sorted(ids)}
-            else:
-                checks.append((name, ids))
-        total = collection.estimated_document_count() if not wanted else None
-        for number, doc in enumerate(collection.find(wanted, {**projection, **{
-                name: 1 for name, _ in checks}}), start=1):
-            if number % PROGRESS_EVERY == 0:
-                self.ctx.progress(stage, number, total)
-            if all(doc.get(name) in ids for name, ids in checks):
-                yield doc
-
-
-def _as_set(ids: list[ObjectId] | None) -> set[ObjectId] | None:
-    return None if ids is None else set(ids)
-
-
-class SalesBucket(NamedTuple):
-    """The months asked for of one (customer, item) bucket of the sales history: (month
-    "YYYY-MM", cases, $, gross profit or None) each."""
-
-    customer: ObjectId
-    product: ObjectId
-    months: list[tuple[str, float, float, float | None]]
-
-
-def sales_buckets(scope: Scope, months: Iterable[str]) -> Iterator[SalesBucket]:
-    """The in-scope sales history of exactly `months` ("YYYY-MM"), bucket by bucket.
-    Buckets written before fingerprints existed are read from their months."""
-    months = set(months)
-    collection = SalesHistory._get_collection()
-    unpacked: list[ObjectId] = []
-    for doc in scope.documents(collection, {}, {"customer": 1, "product": 1, "fingerprint": 1},
-                               "Reading sales", ("customer", "product")):
-        if not doc.get("fingerprint"):
-            unpacked.append(doc["_id"])
-            continue
-        found = []
-        for month, packed in read_fingerprint(bytes(doc["fingerprint"])).items():
-            if month in months:
-                quantity, _, dollars, _, gross_profit = unpack_figures(packed)
-                found.append((month, quantity or 0.0, dollars or 0.0, gross_profit))
-        yield SalesBucket(doc["customer"], doc["product"], found)
-    for start in range(0, len(unpacked), NARROW):
-        for doc in collection.find({"_id": {"$in": unpacked[start:start + NARROW]}},
-                                   {"customer": 1, "product": 1, "months": 1}):
-            yield SalesBucket(doc["customer"], doc["product"], [
-                (month["month"], month.get("quantity") or 0.0, month.get("sales") or 0.0,
-                 month.get("gross_profit"))
-                for month in doc.get("months") or [] if month["month"] in months])
-
-
-def _by_id(collection: Collection, ids: Iterable[ObjectId], fields: Iterable[str]
-           ) -> dict[ObjectId, dict[str, Any]]:
-    """The `fields` of the documents with `ids` (the whole collection read past NARROW)."""
-    ids = set(ids)
-    query = {"_id": {"$in": sorted(ids)}} if len(ids) <= NARROW else {}
-    return {doc["_id"]: doc for doc in collection.find(query, {f: 1 for f in fields})
-            if doc["_id"] in ids}
-
-
 def _customers(ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
-    return _by_id(Customer._get_collection(), ids,
+    return by_id(Customer._get_collection(), ids,
                   ("code", "sop_name", "name", "sales_rep", "territory"))
 
 
 def _products(ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
-    return _by_id(Product._get_collection(), ids,
+    return by_id(Product._get_collection(), ids,
                   ("item_code", "description", "group_description", "category"))
 
 
 def _rep_names(customers: Mapping[ObjectId, Mapping[str, Any]]) -> dict[ObjectId, str]:
     """{rep id: full name} of the customers' reps."""
-    users = _by_id(User._get_collection(), {c["sales_rep"] for c in customers.values()
+    users = by_id(User._get_collection(), {c["sales_rep"] for c in customers.values()
                                             if c.get("sales_rep")}, ("full_name", "email"))
     return {user_id: user.get("full_name") or user.get("email") or str(user_id)
             for user_id, user in users.items()}

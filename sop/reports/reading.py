@@ -1,0 +1,107 @@
+"""Scoped bulk reading for report builders: the report context's scope applied to a pymongo
+query, and the sales history month by month.
+
+Only the needed fields are read, always through the context's scope (a rep only ever gets
+their own customers, whatever the filters say). Past `NARROW` ids a scope is checked on each
+row instead of in the query: a long `$in` list costs the embedded server seconds where one
+pass over the collection costs about three (300 customers of 20,000 sales buckets: 10 s
+against 3 s). Sales buckets are read through their packed fingerprint (sop.models.sales), a
+fraction of the cost of projecting the embedded months on the embedded server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+from bson import ObjectId
+from pymongo.collection import Collection
+
+from sop.models import SalesHistory
+from sop.models.sales import read_fingerprint, unpack_figures
+from sop.reports.registry import ReportContext
+
+NARROW = 50
+PROGRESS_EVERY = 2000
+
+
+class Scope:
+    """The context's customers, items and reps (None = unrestricted), applied to a query:
+    short id lists go into it, long ones are checked on each row read."""
+
+    def __init__(self, ctx: ReportContext) -> None:
+        self.ctx = ctx
+        self.ids = {"customer": _as_set(ctx.customer_ids()), "product": _as_set(ctx.product_ids()),
+                    "rep": _as_set(ctx.rep_ids())}
+
+    def documents(self, collection: Collection, query: Mapping[str, Any],
+                  projection: Mapping[str, Any], stage: str, scoped_by: Iterable[str]
+                  ) -> Iterator[dict[str, Any]]:
+        """The documents of `collection` matching `query` and the scope on the `scoped_by`
+        fields ("customer", "product", "rep"), reporting progress as `stage`."""
+        wanted = dict(query)
+        checks = []
+        for name in scoped_by:
+            ids = self.ids[name]
+            if ids is None:
+                continue
+            if not ids:
+                return
+            if len(ids) <= NARROW:
+                wanted[name] = {"$in": sorted(ids)}
+            else:
+                checks.append((name, ids))
+        total = collection.estimated_document_count() if not wanted else None
+        for number, doc in enumerate(collection.find(wanted, {**projection, **{
+                name: 1 for name, _ in checks}}), start=1):
+            if number % PROGRESS_EVERY == 0:
+                self.ctx.progress(stage, number, total)
+            if all(doc.get(name) in ids for name, ids in checks):
+                yield doc
+
+
+def _as_set(ids: list[ObjectId] | None) -> set[ObjectId] | None:
+    return None if ids is None else set(ids)
+
+
+class SalesBucket(NamedTuple):
+    """The months asked for of one (customer, item) bucket of the sales history: (month
+    "YYYY-MM", cases, $, gross profit or None) each."""
+
+    customer: ObjectId
+    product: ObjectId
+    months: list[tuple[str, float, float, float | None]]
+
+
+def sales_buckets(scope: Scope, months: Iterable[str]) -> Iterator[SalesBucket]:
+    """The in-scope sales history of exactly `months` ("YYYY-MM"), bucket by bucket.
+    Buckets written before fingerprints existed are read from their months."""
+    months = set(months)
+    collection = SalesHistory._get_collection()
+    unpacked: list[ObjectId] = []
+    for doc in scope.documents(collection, {}, {"customer": 1, "product": 1, "fingerprint": 1},
+                               "Reading sales", ("customer", "product")):
+        if not doc.get("fingerprint"):
+            unpacked.append(doc["_id"])
+            continue
+        found = []
+        for month, packed in read_fingerprint(bytes(doc["fingerprint"])).items():
+            if month in months:
+                quantity, _, dollars, _, gross_profit = unpack_figures(packed)
+                found.append((month, quantity or 0.0, dollars or 0.0, gross_profit))
+        yield SalesBucket(doc["customer"], doc["product"], found)
+    for start in range(0, len(unpacked), NARROW):
+        for doc in collection.find({"_id": {"$in": unpacked[start:start + NARROW]}},
+                                   {"customer": 1, "product": 1, "months": 1}):
+            yield SalesBucket(doc["customer"], doc["product"], [
+                (month["month"], month.get("quantity") or 0.0, month.get("sales") or 0.0,
+                 month.get("gross_profit"))
+                for month in doc.get("months") or [] if month["month"] in months])
+
+
+def by_id(collection: Collection, ids: Iterable[ObjectId], fields: Iterable[str]
+           ) -> dict[ObjectId, dict[str, Any]]:
+    """The `fields` of the documents with `ids` (the whole collection read past NARROW)."""
+    ids = set(ids)
+    query = {"_id": {"$in": sorted(ids)}} if len(ids) <= NARROW else {}
+    return {doc["_id"]: doc for doc in collection.find(query, {f: 1 for f in fields})
+            if doc["_id"] in ids}
