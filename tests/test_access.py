@@ -123,7 +123,6 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "workbooks.resolve": ("POST", "/workbooks/uploads/{upload}/sheets", ADMIN),
     "workbooks.confirm": ("POST", "/workbooks/uploads/{upload}/confirm", ADMIN),
     "workbooks.discard": ("POST", "/workbooks/uploads/{upload}/discard", ADMIN),
-    "workbooks.consolidated": ("GET", "/workbooks/consolidated?cycle={cycle}", EVERYONE),
     # {report} is another rep's report that failed (no file): a rep gets 404.
     "reports.index": ("GET", "/reports", EVERYONE),
     "reports.filter_fields": ("GET", "/reports/filters", EVERYONE),

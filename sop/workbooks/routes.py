@@ -1,6 +1,6 @@
-"""The rep workbook (DOMAIN.md §5.1): download pre-filled, upload filled, preview, confirm;
-and the consolidated plan (§5.2). Reps work on their own plan only: every rep, cycle and
-upload is loaded through sop.security's scoping."""
+"""The rep workbook (DOMAIN.md §5.1): download pre-filled, upload filled, preview, confirm
+(the consolidated plan, §5.2, is a report on /reports). Reps work on their own plan only:
+every rep, cycle and upload is loaded through sop.security's scoping."""
 
 from __future__ import annotations
 
@@ -136,11 +136,3 @@ def discard(upload_id: str):
     except services.WorkbookRefused as exc:
         flash(str(exc), "error")
     return redirect(url_for("workbooks.index", cycle=record.cycle.pk, rep=record.rep.pk))
-
-
-@bp.get("/consolidated")
-@login_required
-def consolidated():
-    cycle = _cycle(request.args.get("cycle"))
-    data = services.export_consolidated(current_user, cycle)
-    return _send(data, services.consolidated_file_name(cycle) + ".xlsx")

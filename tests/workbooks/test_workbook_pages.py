@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from sop.excel.rep_workbook import write_rep_workbook
-from sop.models import AuditEntry, ForecastLine, WorkbookUpload
+from sop.models import AuditEntry, ForecastLine, Report, WorkbookUpload
 from sop.workbooks.services import workbook_plan
 from tests.conftest import DEFAULT_PASSWORD
 
@@ -149,16 +149,22 @@ def test_a_submitted_plan_offers_no_upload(client, company, as_user):
     assert ForecastLine.objects(source="excel").count() == 0
 
 
-def test_the_consolidated_plan_of_a_rep_holds_only_their_lines(client, company, as_user,
-                                                               make_line):
+def test_the_consolidated_plan_is_the_report_and_a_rep_gets_only_their_lines(
+        client, company, as_user, make_line, run_jobs):
     make_line(company.cycle, company.other, company.elsewhere, company.ginger, qty=[7] * 16)
     as_user(company.rep)
-    response = client.get(f"/workbooks/consolidated?cycle={company.cycle.pk}")
-    assert response.status_code == 200
-    assert "Consolidated SOP_Nov26" in response.headers["Content-Disposition"]
+    link = f"/reports?kind=consolidated&amp;cycle={company.cycle.pk}"
+    assert link in client.get("/workbooks").get_data(as_text=True)
+    reports = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert '<option value="consolidated" selected>' in reports
+    assert f'<option value="{company.cycle.pk}" selected>' in reports
+    client.htmx_post("/reports", {"kind": "consolidated", "cycle": str(company.cycle.pk)})
+    run_jobs("reports")
+    [report] = Report.objects
+    response = client.get(f"/reports/{report.pk}/download")
     sheet = load_workbook(io.BytesIO(response.data), read_only=True)["Consol"]
-    reps = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
-    assert reps == {"Jane Roe"}
+    cells = {value for row in sheet.iter_rows(values_only=True) for value in row}
+    assert "Jane Roe" in cells and "Omar Diaz" not in cells
 
 
 def test_an_xlsb_workbook_and_a_real_variant_import_through_the_page(client, company, as_user):
