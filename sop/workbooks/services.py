@@ -1205,10 +1205,6 @@ def consolidated_rows(cycle: Cycle, rep_ids: list[ObjectId] | None,
         del docs
 
 
-def consolidated_file_name(cycle: Cycle) -> str:
-    return f"Consolidated SOP_{date(cycle.year, cycle.month, 1):%b%y}"
-
-
 def export_consolidated(viewer: User | None, cycle: Cycle) -> bytes:
     """The §5.2 sheet and its pivots for every line `viewer` may see (audited)."""
     from sop.excel.consolidated import write_consolidated
