@@ -14,7 +14,12 @@ from sop.forecasts import services
 from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import Customer, Cycle, Product, User
 from sop.models.forecast import PROBABILITIES, PROBABILITY_RISKS
-from sop.security import deny_access, get_scoped_or_404, role_required
+from sop.security import (
+    deny_access,
+    get_scoped_cached_or_404,
+    get_scoped_or_404,
+    role_required,
+)
 
 bp = Blueprint("forecasts", __name__, url_prefix="/forecast")
 
@@ -105,14 +110,15 @@ def _object_id(text: str | None) -> Any:
 
 
 def _posted(need_product: bool = True) -> tuple[Cycle, Customer, Product | None] | None:
-    """The cycle, customer (scoped: another rep's is a 404) and item a grid action names."""
+    """The cycle, customer (scoped: another rep's is a 404) and item a grid action names,
+    read by id once per process until their collections change (a save per Tab)."""
     form = request.form
     if not form.get("cycle") or not form.get("customer") or (
             need_product and not form.get("product")):
         return None
-    cycle = get_scoped_or_404(Cycle, current_user, id=form["cycle"])
-    customer = get_scoped_or_404(Customer, current_user, id=form["customer"])
-    product = (get_scoped_or_404(Product, current_user, id=form["product"])
+    cycle = get_scoped_cached_or_404(Cycle, current_user, form["cycle"])
+    customer = get_scoped_cached_or_404(Customer, current_user, form["customer"])
+    product = (get_scoped_cached_or_404(Product, current_user, form["product"])
                if form.get("product") else None)
     return cycle, customer, product
 

@@ -31,7 +31,7 @@ from sop.forecasts.figures import (
     total,
 )
 from sop.forecasts.valuation import plan_source, value_lines
-from sop.listing import cached_choices, prefix_match
+from sop.listing import cached_until_written, prefix_match
 from sop.models import (
     PROBABILITIES,
     AuditEntry,
@@ -230,10 +230,9 @@ def customer_totals(cycle: Cycle, rep: User | ObjectId, customer: Customer | Obj
                     lines: Iterable[Mapping[str, Any]] | None = None) -> Totals:
     """Cases and $ at effective price per bucket over the rep's lines of the customer."""
     horizon, mandatory = cycle.horizon_months, cycle.mandatory_months
-    if lines is None:
+    if lines is None:  # whole documents: a projection costs the embedded server more
         lines = list(ForecastLine._get_collection().find(
-            {"cycle": cycle.pk, "rep": _pk(rep), "customer": _pk(customer)},
-            {"customer": 1, "product": 1, "qty": 1, "price": 1, "version": 1}))
+            {"cycle": cycle.pk, "rep": _pk(rep), "customer": _pk(customer)}))
     fallbacks = customer_fallbacks(_pk(customer), {line["product"] for line in lines})
     totals = Totals(horizon, mandatory, [0.0] * horizon, [0.0] * horizon,
                     stamp=sum(line.get("version", 1) for line in lines))
@@ -252,11 +251,11 @@ CATALOG_FIELDS = {"item_code": 1, "description": 1, "list_price": 1}
 
 
 def catalog(product_ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
-    """Code, description and list price of these items. The catalog is read whole once a
-    minute per process (reading 200 items by id costs as much as reading all of them on the
-    embedded server); items added since are read on their own. A changed description or list
-    price shows within a minute."""
-    known = cached_choices(("forecast-grid-catalog",), lambda: {
+    """Code, description and list price of these items. The catalog is read whole once per
+    process until items are next written (reading 200 items by id costs as much as reading
+    all of them on the embedded server, and a re-read every minute held up every save
+    meanwhile); items added since are read on their own."""
+    known = cached_until_written(("forecast-grid-catalog",), ("products",), lambda: {
         p["_id"]: p for p in Product._get_collection().find({}, CATALOG_FIELDS)})
     wanted = set(product_ids)
     missing = wanted - known.keys()
@@ -273,11 +272,14 @@ def customer_fallbacks(customer_id: ObjectId, product_ids: Iterable[ObjectId],
                        ) -> dict[tuple[ObjectId, ObjectId], float | None]:
     """The price a bucket without an entered price falls back to, per (customer, item): the
     matrix price if positive, else the list price (as valuation.fallback_prices), from the
-    customer's matrix in one indexed query."""
+    customer's matrix (read in one indexed query, then kept per process until prices are
+    next written: a cell save needs it for the totals every time)."""
     product_ids = set(product_ids)
     if matrix is None:
-        matrix = {row["product"]: row for row in PriceEntry._get_collection().find(
-            {"customer": customer_id}, {"product": 1, "price": 1, "_id": 0})}
+        matrix = cached_until_written(
+            ("customer-matrix", customer_id), ("price_entries",),
+            lambda: {row["product"]: row for row in PriceEntry._get_collection().find(
+                {"customer": customer_id})})
     if products is None:
         products = catalog(product_ids)
     result = {}
@@ -517,8 +519,9 @@ class CellSaved:
     totals: Totals
 
 
-def _require_editable(cycle: Cycle, actor: User) -> None:
-    if actor.role != "sales_rep" or not plan_is_editable(cycle, actor):
+def _require_editable(cycle: Cycle, actor: User, fresh: bool = True) -> None:
+    """`fresh=False` for a write followed by `_take_back_if_locked_meanwhile`."""
+    if actor.role != "sales_rep" or not plan_is_editable(cycle, actor, fresh=fresh):
         raise PlanLocked("This plan cannot be changed now (cycle not open, or plan "
                          "submitted or approved).")
 
@@ -616,7 +619,7 @@ def save_cell(actor: User, cycle: Cycle, customer: Customer, product: Product, w
     client loaded (else Conflict), audited, with the customer's fresh totals."""
     if what not in FIELDS or not 0 <= bucket < cycle.horizon_months:
         raise GridError("Unknown cell.")
-    _require_editable(cycle, actor)
+    _require_editable(cycle, actor, fresh=False)
     value = parse_value(raw_value, what)
     try:
         loaded = parse_value(raw_loaded, what)
@@ -636,11 +639,10 @@ def save_cell(actor: User, cycle: Cycle, customer: Customer, product: Product, w
         line = _compare_and_set(actor, cycle, customer, product, path, value, loaded, known)
         _take_back_if_locked_meanwhile(actor, cycle, line["_id"], path, value, loaded)
         label = bucket_label(bucket, what)
-        record_audit("forecast_line_updated",
-                     f"{label} of item {product.item_code} for {customer.code} changed from "
-                     f"{show(loaded) or 'blank'} to {show(value) or 'blank'}.",
-                     actor=actor, entity_type="forecast_line", entity_id=line["_id"],
-                     changes={label: {"before": loaded, "after": value}})
+        _audit_many(actor, [(line["_id"], f"{label} of item {product.item_code} for "
+                                         f"{customer.code} changed from {show(loaded) or 'blank'} "
+                                         f"to {show(value) or 'blank'}.",
+                             {label: {"before": loaded, "after": value}})])
     # Totals read after the write: they include this save and every one before it.
     return CellSaved(line or {}, what, bucket, value,
                      customer_totals(cycle, actor, customer))
@@ -650,17 +652,15 @@ def save_probability(actor: User, cycle: Cycle, customer: Customer, product: Pro
                      raw_value: str | None, raw_loaded: str | None) -> int | None:
     """The line's probability category (blank allowed), compare-and-set like a cell; returns
     the value the line now holds."""
-    _require_editable(cycle, actor)
+    _require_editable(cycle, actor, fresh=False)
     value, loaded = _parse_probability(raw_value), _parse_probability(raw_loaded)
     if value == loaded:
         return value
     line = _compare_and_set(actor, cycle, customer, product, "probability", value, loaded)
     _take_back_if_locked_meanwhile(actor, cycle, line["_id"], "probability", value, loaded)
-    record_audit("forecast_line_updated",
-                 f"Probability of item {product.item_code} for {customer.code} set to "
-                 f"{PROBABILITIES.get(value, 'blank')}.", actor=actor,
-                 entity_type="forecast_line", entity_id=line["_id"],
-                 changes={"probability": {"before": loaded, "after": value}})
+    _audit_many(actor, [(line["_id"], f"Probability of item {product.item_code} for "
+                                     f"{customer.code} set to {PROBABILITIES.get(value, 'blank')}.",
+                         {"probability": {"before": loaded, "after": value}})])
     return value
 
 

@@ -19,7 +19,7 @@ from sop.db import retry_write_conflicts
 from sop.forecasts.figures import missing_months
 from sop.forecasts.valuation import plan_totals, raw_lines, totals_by, valued_plan_lines
 from sop.form_submission import FieldError
-from sop.listing import cached_choices
+from sop.listing import cached_choices, cached_until_written
 from sop.mail import send_email
 from sop.models import (
     BudgetEntry,
@@ -181,12 +181,21 @@ def existing_submission(cycle: Cycle, rep: User) -> Submission | None:
     return Submission.objects(cycle=cycle, rep=rep).first()
 
 
-def plan_is_editable(cycle: Cycle, rep: User) -> bool:
-    """Lines may change while the cycle is open and the rep's plan is a draft or rejected."""
+def plan_is_editable(cycle: Cycle, rep: User, fresh: bool = True) -> bool:
+    """Lines may change while the cycle is open and the rep's plan is a draft or rejected.
+    `fresh=False` may answer from this process's copy of the submission (kept until
+    submissions are next written): only for a check that a fresh one follows once the write
+    is done (a cell save takes back a write that landed after a submit)."""
     if not cycle.is_open:
         return False
-    submission = Submission.objects(cycle=cycle, rep=rep).only("status").first()
-    return submission is None or submission.is_editable
+
+    def read() -> dict[str, Any] | None:
+        return Submission._get_collection().find_one({"cycle": cycle.pk, "rep": rep.pk},
+                                                     {"status": 1})
+
+    submission = read() if fresh else cached_until_written(
+        ("plan-status", cycle.pk, rep.pk), ("submissions",), read)
+    return submission is None or submission.get("status") in EDITABLE_STATUSES
 
 
 def status_label(status: str | None) -> str:
