@@ -62,3 +62,9 @@ class Report(Document):
     @property
     def finished(self) -> bool:
         return self.status in ("done", "failed")
+
+    @property
+    def available(self) -> bool:
+        """Finished with a file that has not expired: downloadable and e-mailable."""
+        return self.status == "done" and self.expires_at is not None \
+            and self.expires_at > now()

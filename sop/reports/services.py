@@ -194,7 +194,7 @@ def _failure(exc: Exception) -> str:
 
 def open_report_file(actor: User, report: Report) -> gridfs.GridOut:
     """The stored file of a finished, unexpired report (audited download)."""
-    if report.status != "done" or report.file_id is None or report.expires_at <= now():
+    if not report.available:
         raise ReportRefused(["This report has no file to download (not finished, failed or "
                              "expired)."])
     try:
@@ -227,7 +227,7 @@ def email_report(actor: User, report: Report, addresses: list[str]) -> bool:
     `report_email_max_mb`, else as a link to its download. True when attached."""
     from sop.mail import AttachmentRef, absolute_url, send_email
 
-    if report.status != "done" or report.expires_at <= now():
+    if not report.available:
         raise ReportRefused(["Only a finished, unexpired report can be e-mailed."])
     updated = Report.objects(id=report.pk).modify(inc__emails_sent=1, new=True)
     attached = report.size <= int(get_setting("report_email_max_mb")) * 1024 * 1024

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from rq.job import Job
 
+from sop.clock import now
 from sop.extensions import redis_queues
 from sop.models import AuditEntry, Report
 from sop.reports.registry import REPORT_TYPES, ReportType, register
@@ -135,6 +137,14 @@ def test_download_is_audited_and_a_rep_only_gets_their_own(client, login, plan, 
     client.post_form("/logout")
     login(make_user("manager"))
     assert client.get(f"/reports/{report.pk}/download").status_code == 200
+
+    # Expired, not yet removed by the nightly cleanup: no file to hand out.
+    Report.objects(id=report.pk).update_one(set__expires_at=now() - timedelta(hours=1))
+    refused = client.get(f"/reports/{report.pk}/download")
+    assert refused.status_code == 302 and refused.location == f"/reports/{report.pk}"
+    page = client.get(refused.location).get_data(as_text=True)
+    assert "This report has no file to download" in page and "expired on" in page
+    assert f"/reports/{report.pk}/download" not in page
 
 
 def test_a_failing_build_is_shown_in_words_and_audited(client, login_as, plan, run_jobs):
