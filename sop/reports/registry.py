@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -166,10 +166,6 @@ class ReportContext:
         if cycle is not None:
             return [month.strftime("%Y-%m") for month in cycle.bucket_months]
         return []
-
-    def month_dates(self) -> list[date]:
-        """`months()` as first-of-month dates."""
-        return [parse_year_month(month) for month in self.months()]
 
 
 @dataclass(frozen=True)
