@@ -96,7 +96,8 @@ def request_report(actor: User, kind: str, filters: ReportFilters) -> Report:
             kind=chosen.key, filters=filters.as_dict(), scope=scope, cache_key=key,
             requested_by=actor, status="done", cached=True, file_id=source.file_id,
             file_name=source.file_name, size=source.size, data_versions=source.data_versions,
-            started_at=source.started_at, finished_at=now(), expires_at=_expiry(),
+            started_at=source.started_at, finished_at=source.finished_at,  # the file's
+            expires_at=_expiry(),
             stage="Served from the stored file", done=1, total=1,
         ).save()
         record_audit("report_generated", f"Report {chosen.title} ({filters_in_words(filters)}) "
@@ -169,7 +170,8 @@ def build_report(report_id: str) -> str:
             size = path.stat().st_size
     except Exception as exc:
         Report.objects(id=report.pk).update_one(set__status="failed", set__error=_failure(exc),
-                                                set__finished_at=now())
+                                                set__finished_at=now(),
+                                                set__expires_at=_expiry())
         raise
     Report.objects(id=report.pk).update_one(
         set__status="done", set__file_id=file_id, set__file_name=file_name, set__size=size,
@@ -250,12 +252,13 @@ def email_report(actor: User, report: Report, addresses: list[str]) -> bool:
 
 
 def remove_expired_reports() -> int:
-    """Delete expired report rows and the files no unexpired row points at (daily cleanup);
-    reports stuck in the queue or running past the job timeout are marked failed."""
+    """Delete expired report rows (finished or failed) and the files no remaining row points
+    at (daily cleanup); reports stuck in the queue or running well past the job timeout (a
+    worker that died) are marked failed."""
     moment = now()
     stuck = moment - timedelta(seconds=2 * JOB_TIMEOUT)
     Report.objects(status__in=("queued", "running"), created_at__lt=stuck).update(
-        set__status="failed", set__finished_at=moment,
+        set__status="failed", set__finished_at=moment, set__expires_at=_expiry(),
         set__error="The worker stopped before the report was finished; generate it again.")
     expired = Report.objects(expires_at__lte=moment)
     file_ids = {file_id for file_id in expired.distinct("file_id") if file_id}

@@ -151,6 +151,19 @@ def test_expired_reports_and_their_files_are_removed_by_the_cleanup(plan, run_jo
     assert not ask(plan["manager"], plan["cycle"]).cached  # nothing left to serve
 
 
+def test_a_report_whose_worker_died_is_marked_failed_then_removed_in_time(plan):
+    stuck = ask(plan["manager"], plan["cycle"])
+    Report.objects(id=stuck.pk).update_one(set__status="running",
+                                           set__created_at=now() - timedelta(hours=2))
+    fresh = ask(plan["manager"], plan["cycle"], rep=str(plan["rep"].pk))
+    assert remove_expired_reports() == 0
+    assert stuck.reload().status == "failed" and "generate it again" in stuck.error
+    assert fresh.reload().status == "queued"  # still waiting for a worker: left alone
+    Report.objects(id=stuck.pk).update_one(set__expires_at=now() - timedelta(minutes=1))
+    assert remove_expired_reports() == 1
+    assert Report.objects.count() == 1
+
+
 def test_the_daily_cleanup_removes_expired_reports(plan, run_jobs):
     from sop.jobs.maintenance import cleanup
 
