@@ -111,16 +111,23 @@ class ReportSheet:
         self.last_data_row = self._sheet.add(values, styles)
         self.data_rows += 1
 
-    def total_row(self, label: str, values: Sequence[Any]) -> None:
+    def total_row(self, label: str, values: Sequence[Any],
+                  kinds: Sequence[str] | None = None) -> None:
         """A bold, shaded totals row: `label` in the first column, `values` in the next ones
-        (outside the autofilter range when it closes the sheet, so sorting keeps it last)."""
+        (outside the autofilter range when it closes the sheet, so sorting keeps it last).
+        `kinds[i]`, when given, formats `values[i]` instead of its column's kind (a row of
+        changes in % under columns of cases and $)."""
         row = [label, *values]
-        self._sheet.append(row, [None if value is None else self._style_name(index, value)
-                                 for index, value in enumerate(row)])
+        self._sheet.append(row, [None if value is None else self._style_name(
+            index, value, kinds[index - 1] if kinds and 0 < index <= len(kinds) else None)
+            for index, value in enumerate(row)])
 
-    def _style_name(self, index: int, value: Any) -> str:
-        kind = self.columns[index].kind if index < len(self.columns) else "text"
-        return "total_text" if isinstance(value, str) else "total_" + kind
+    def _style_name(self, index: int, value: Any, kind: str | None) -> str:
+        if isinstance(value, str):
+            return "total_text"
+        if kind is None:
+            kind = self.columns[index].kind if index < len(self.columns) else "number"
+        return "total_" + ("number" if kind == "text" else kind)
 
     def blank(self) -> None:
         self._sheet.skip()
