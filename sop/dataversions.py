@@ -63,9 +63,11 @@ def current_versions(redis: Redis, collections: tuple[str, ...]) -> dict[str, st
     with _unsent_lock:
         if _unsent:
             return None
-    try:
-        redis.set(EPOCH_KEY, secrets.token_hex(8), nx=True)
-        epoch, *counters = redis.mget([EPOCH_KEY, *(COUNTER_KEY.format(n) for n in collections)])
+    try:  # one round trip: the hot paths (a cell save) read versions several times
+        pipe = redis.pipeline(transaction=False)
+        pipe.set(EPOCH_KEY, secrets.token_hex(8), nx=True)
+        pipe.mget([EPOCH_KEY, *(COUNTER_KEY.format(n) for n in collections)])
+        epoch, *counters = pipe.execute()[1]
     except RedisError as exc:
         log.warning("Data versions unreadable, the report cache is bypassed: %s", exc)
         return None
