@@ -58,11 +58,12 @@ def test_the_filter_fields_follow_the_chosen_type(client, login_as, plan, app):
                         required=("month_from", "month_to"), collections=(),
                         build=lambda ctx: None))
     try:
-        fields = client.get("/reports/filters?kind=months_only", headers=HX).get_data(
-            as_text=True)
+        fields = client.get("/reports/filters?kind=months_only&month_from=2025-11&rep=x",
+                            headers=HX).get_data(as_text=True)
     finally:
         REPORT_TYPES.pop("months_only")
     assert 'type="month"' in fields and 'name="month_from"' in fields
+    assert 'value="2025-11"' in fields  # what was chosen for the previous type stays
     assert 'name="cycle"' not in fields and "<html" not in fields
     plain = client.get("/reports/filters?kind=plain_lines", headers=HX).get_data(as_text=True)
     assert 'name="cycle"' in plain and "Gulf Traders" in plain  # a manager sees everyone's
