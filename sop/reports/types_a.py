@@ -61,6 +61,14 @@ def _keep(ctx: ReportContext) -> Callable[[dict[str, Any]], bool] | None:
                         and (products is None or raw["product"] in products))
 
 
+def _cycle(ctx: ReportContext) -> Any:
+    """The report's cycle; a sentence for the requester when it was deleted meanwhile."""
+    cycle = ctx.cycle()
+    if cycle is None:
+        raise ValueError("The cycle of this report no longer exists.")
+    return cycle
+
+
 def _rep_query(ctx: ReportContext) -> dict[str, Any]:
     reps = ctx.rep_ids()
     return {} if reps is None else {"rep": {"$in": reps}}
@@ -101,7 +109,7 @@ def _change(value: float, base: float | None) -> tuple[float | None, float | Non
 # --- consolidated plan (DOMAIN.md §5.2) ---------------------------------------------------
 
 def build_consolidated(ctx: ReportContext) -> None:
-    cycle = ctx.cycle()
+    cycle = _cycle(ctx)
     book = ReportBook(ctx, f"Consolidated plan {cycle.name}", [
         "Consol: one row per (rep, customer, item) line with volume in any month, ordered by "
         "rep, customer S&OP name, item code, new items last in each rep's block; the layout "
@@ -195,7 +203,7 @@ def figure_columns(months: list[date]) -> list[ReportColumn]:
 
 
 def build_forecast_summary(ctx: ReportContext) -> None:
-    cycle = ctx.cycle()
+    cycle = _cycle(ctx)
     months = cycle.bucket_months
     horizon = len(months)
     twelve = months[:TOTAL_MONTHS]
@@ -400,7 +408,7 @@ def _summary_about(cycle: Any, previous: Any, budget_comparable: bool) -> list[s
 # --- submission status --------------------------------------------------------------------
 
 def build_submission_status(ctx: ReportContext) -> None:
-    cycle = ctx.cycle()
+    cycle = _cycle(ctx)
     mandatory = min(cycle.mandatory_months, cycle.horizon_months)
     twelve = min(TOTAL_MONTHS, cycle.horizon_months)
     rep_ids = ctx.rep_ids()

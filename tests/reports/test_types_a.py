@@ -361,3 +361,11 @@ def test_month_headers_are_real_dates(company, tmp_path):
     cells = [row[1] for row in months.iter_rows(min_row=7, max_row=22)]
     assert [c.value.date() for c in cells] == [date(2026 + (10 + i) // 12, (10 + i) % 12 + 1, 1)
                                                for i in range(16)]
+
+
+def test_a_cycle_deleted_after_the_request_is_said_in_words(company, tmp_path):
+    cycle_id = str(company["cycle"].pk)
+    company["cycle"].delete()
+    for kind in ("consolidated", "forecast_summary", "submission_status"):
+        with pytest.raises(ValueError, match="no longer exists"):
+            build(kind, company["admin"], tmp_path, cycle=cycle_id)
