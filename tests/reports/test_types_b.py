@@ -418,3 +418,21 @@ def test_equal_sales_share_a_rank_and_customers_without_sales_are_left_out(compa
     # ALPHA $615; BRAVO and DELTA $80 each; CHARLIE $35
     assert [values(row, "Rank", "Customer code") for row in rows] == [
         [1, "ALPHA-1"], [2, "BRAVO-1"], [2, "DELTA-1"], [4, "CHARLIE-1"]]
+
+
+def test_customer_and_group_filters(company, tmp_path):
+    admin = company["admin"]
+    workbook, _ = build("sales_vs_forecast", admin, tmp_path, cycle=str(company["cycle"].pk),
+                        group="Group 1-2", **RANGE)
+    items, total = table(workbook, "By item")
+    # Group 1-2 = items 2 (BRAVO: 8 sold, 5 forecast) and 3 (ALPHA: 16 forecast, none sold)
+    assert sorted(row["Item code"].value for row in items) == ["110002", "110003"]
+    assert values(total, "Actual cases", "Forecast cases", "Actual $", "Forecast $") == \
+        pytest.approx([8, 21, 80, 170])
+    workbook, _ = build("product_performance", admin, tmp_path,
+                        customer=str(company["charlie"].pk), **RANGE)
+    items, total = table(workbook, "By item")
+    # CHARLIE: item 1 14 cases $35 (nothing a year before); item 4 4 cases $40 a year before
+    assert [values(row, "Item code", "Cases", "Cases year before") for row in items] == [
+        ["110001", 14, 0], ["110004", 0, 4]]
+    assert values(total, "Sales $", "Sales $ year before") == pytest.approx([35, 40])
