@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import chain
 from typing import Any
 
 import bson
@@ -181,11 +182,18 @@ LINE_FIELDS = {"customer": 1, "product": 1, "rep": 1, "qty": 1, "price": 1, "pro
 
 
 def _matrix(customer_ids: Iterable[ObjectId] | None) -> dict[Pair, tuple[bool, float | None]]:
-    """(active, price) of the price-matrix entries of these customers (None: all)."""
-    query = {} if customer_ids is None else {"customer": {"$in": list(customer_ids)}}
+    """(active, price) of the price-matrix entries of these customers (None: all). A rep's
+    customers are read one indexed query each, whole documents: a `$in` over 30 customers and
+    a projection both cost the embedded server more than that (0.9 s -> 0.3 s for 6,600)."""
+    collection = PriceEntry._get_collection()
+    if customer_ids is None:
+        found = collection.find({}, {"customer": 1, "product": 1, "price": 1, "active": 1,
+                                     "_id": 0})
+    else:
+        found = chain.from_iterable(collection.find({"customer": customer_id})
+                                    for customer_id in customer_ids)
     return {(d["customer"], d["product"]): (bool(d.get("active", True)), d.get("price"))
-            for d in PriceEntry._get_collection().find(
-                query, {"customer": 1, "product": 1, "price": 1, "active": 1, "_id": 0})}
+            for d in found}
 
 
 def _fallbacks(pairs: Iterable[Pair], matrix: dict[Pair, tuple[bool, float | None]],
@@ -249,8 +257,7 @@ def workbook_plan(cycle: Cycle, rep: User) -> Any:
 
     customers = sheet_customers(rep)
     ids = [c.pk for c in customers]
-    catalog_ids = set(PriceEntry._get_collection().distinct(
-        "product", {"customer": {"$in": ids}, "active": True}))
+    catalog_ids = {product for (_, product), (active, _) in _matrix(ids).items() if active}
     lines, _ = _plan_lines(cycle, rep, ids)
     products = _products()
     catalog = [CatalogItem(p["item_code"], p.get("description") or "", _group_text(p))
