@@ -17,7 +17,7 @@ from bson import ObjectId
 from pymongo.collection import Collection
 
 from sop.models import SalesHistory
-from sop.models.sales import read_fingerprint, unpack_figures
+from sop.models.sales import fingerprint_months
 from sop.reports.registry import ReportContext
 
 NARROW = 50
@@ -76,6 +76,7 @@ def sales_buckets(scope: Scope, months: Iterable[str]) -> Iterator[SalesBucket]:
     """The in-scope sales history of exactly `months` ("YYYY-MM"), bucket by bucket.
     Buckets written before fingerprints existed are read from their months."""
     months = set(months)
+    wanted = {month.encode(): month for month in months}
     collection = SalesHistory._get_collection()
     unpacked: list[ObjectId] = []
     for doc in scope.documents(collection, {}, {"customer": 1, "product": 1, "fingerprint": 1},
@@ -83,12 +84,10 @@ def sales_buckets(scope: Scope, months: Iterable[str]) -> Iterator[SalesBucket]:
         if not doc.get("fingerprint"):
             unpacked.append(doc["_id"])
             continue
-        found = []
-        for month, packed in read_fingerprint(bytes(doc["fingerprint"])).items():
-            if month in months:
-                quantity, _, dollars, _, gross_profit = unpack_figures(packed)
-                found.append((month, quantity or 0.0, dollars or 0.0, gross_profit))
-        yield SalesBucket(doc["customer"], doc["product"], found)
+        yield SalesBucket(doc["customer"], doc["product"], [
+            (month, quantity or 0.0, dollars or 0.0, gross_profit)
+            for month, (quantity, _, dollars, _, gross_profit)
+            in fingerprint_months(doc["fingerprint"], wanted)])
     for start in range(0, len(unpacked), NARROW):
         for doc in collection.find({"_id": {"$in": unpacked[start:start + NARROW]}},
                                    {"customer": 1, "product": 1, "months": 1}):
