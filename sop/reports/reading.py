@@ -98,7 +98,7 @@ def sales_buckets(scope: Scope, months: Iterable[str]) -> Iterator[SalesBucket]:
 
 
 def by_id(collection: Collection, ids: Iterable[ObjectId], fields: Iterable[str]
-           ) -> dict[ObjectId, dict[str, Any]]:
+          ) -> dict[ObjectId, dict[str, Any]]:
     """The `fields` of the documents with `ids` (the whole collection read past NARROW)."""
     ids = set(ids)
     query = {"_id": {"$in": sorted(ids)}} if len(ids) <= NARROW else {}
