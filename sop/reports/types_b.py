@@ -44,18 +44,18 @@ ALL_FILTERS = ("month_from", "month_to", "rep", "territory", "customer", "item",
 
 def _customers(ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
     return by_id(Customer._get_collection(), ids,
-                  ("code", "sop_name", "name", "sales_rep", "territory"))
+                 ("code", "sop_name", "name", "sales_rep", "territory"))
 
 
 def _products(ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
     return by_id(Product._get_collection(), ids,
-                  ("item_code", "description", "group_description", "category"))
+                 ("item_code", "description", "group_description", "category"))
 
 
 def _rep_names(customers: Mapping[ObjectId, Mapping[str, Any]]) -> dict[ObjectId, str]:
     """{rep id: full name} of the customers' reps."""
     users = by_id(User._get_collection(), {c["sales_rep"] for c in customers.values()
-                                            if c.get("sales_rep")}, ("full_name", "email"))
+                                           if c.get("sales_rep")}, ("full_name", "email"))
     return {user_id: user.get("full_name") or user.get("email") or str(user_id)
             for user_id, user in users.items()}
 
