@@ -129,9 +129,6 @@ class ReportSheet:
             kind = self.columns[index].kind if index < len(self.columns) else "number"
         return "total_" + ("number" if kind == "text" else kind)
 
-    def blank(self) -> None:
-        self._sheet.skip()
-
     def close(self) -> None:
         """Autofilter over the header and data rows; a note when no row matched."""
         if not self.data_rows:
