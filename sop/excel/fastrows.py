@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl import LXML
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
@@ -25,7 +26,7 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
-from sop.excel.writer import FORMULA_TRIGGERS
+from sop.excel.writer import DATE_FORMAT, DATETIME_FORMAT, FORMULA_TRIGGERS
 
 FLUSH_ROWS = 1000
 LETTERS = [get_column_letter(i) for i in range(1, 16385)]
@@ -65,6 +66,11 @@ class RowStream:
         next(ws._rows)
         self._epoch = ws.parent.epoch
         self._quoted: dict[str, str] = {}
+        self._dated = {}  # a date written without a style still shows as a date
+        for number_format in (DATE_FORMAT, DATETIME_FORMAT):
+            cell = WriteOnlyCell(ws)
+            cell.number_format = number_format
+            self._dated[number_format] = self.style(cell._style)
 
     def style(self, style: Any) -> str:
         """The ` s="N"` attribute of a prototype style (sop.excel.sheets.Styles)."""
@@ -83,7 +89,8 @@ class RowStream:
 
     def add(self, number: int, values: Sequence[Any], styles: Sequence[str]) -> None:
         """Row `number`: `values[i]` in column i+1 with the style attribute `styles[i]`
-        ("" = none). None is an empty cell; float NaN too."""
+        ("" = none: a date then gets yyyy-mm-dd, with its time when it has one). None is an
+        empty cell; float NaN and infinity too."""
         parts = [f'<row r="{number}">']
         append = parts.append
         row = str(number)
@@ -110,8 +117,12 @@ class RowStream:
             elif kind is bool:
                 append(f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, date):
-                if isinstance(value, datetime) and value.tzinfo is not None:
-                    value = value.replace(tzinfo=None)
+                if isinstance(value, datetime):
+                    if value.tzinfo is not None:  # Excel has no time zones: the portal is UTC
+                        value = value.replace(tzinfo=None)
+                    style = style or self._dated[DATETIME_FORMAT]
+                else:
+                    style = style or self._dated[DATE_FORMAT]
                 append(f'<c r="{ref}"{style}><v>{to_excel(value, self._epoch)!r}</v></c>')
             else:
                 append(f'<c r="{ref}"{style}><v>{float(value)!r}</v></c>')

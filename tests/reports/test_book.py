@@ -98,3 +98,49 @@ def test_rep_scope_empty_sheet_and_sheet_names(app_context, make_user, tmp_path)
 def test_unknown_column_kind_is_refused():
     with pytest.raises(ValueError, match="Unknown column kind"):
         ReportColumn("Cases", "kases")
+
+
+def test_rendered_rows_keep_text_numbers_and_order(tmp_path):
+    """The rows the report writer renders straight to XML (sop.excel.fastrows), read back:
+    markup characters and edge spaces kept, control characters dropped, formula-looking text
+    kept as text, formulas as formulas, NaN and infinity empty, and rows written the usual
+    way between rendered ones land in order with the right numbers."""
+    from openpyxl import Workbook
+
+    from sop.excel.sheets import Formula, Sheet, Styles
+
+    book = Workbook(write_only=True)
+    styles = Styles(book)
+    styles.style("money", number_format='"$"#,##0.00')
+    styles.done()
+    sheet = Sheet(book, styles, "Rows")
+    sheet.append(["usual first"])
+    money = sheet.stream.style(styles.prototypes["money"])
+    sheet.add([" <b>&amp; \"x\" ", "a\x01b", "=1+1", "@sum", Formula("=B9*2"), True,
+               1.5, 12345678901234567, float("nan"), float("inf"),
+               datetime(2026, 1, 31, 12, 0, tzinfo=UTC), 2.25],
+              ["", "", "", "", "", "", money, "", "", "", "", money])
+    sheet.append(["usual after"])
+    for number in range(2500):  # past one flush of rendered rows
+        sheet.add([number], [""])
+    sheet.append(["last"])
+    path = tmp_path / "rows.xlsx"
+    book.save(path)
+
+    ws = load_workbook(path)["Rows"]
+    assert ws["A1"].value == "usual first"
+    row = ws[2]
+    assert row[0].value == " <b>&amp; \"x\" "
+    assert row[1].value == "ab"
+    assert row[2].value == "=1+1" and row[2].data_type == "s" and row[2].quotePrefix
+    assert row[3].value == "@sum" and row[3].data_type == "s"
+    assert row[4].value == "=B9*2" and row[4].data_type == "f"
+    assert row[5].value is True
+    assert row[6].value == 1.5 and row[6].number_format == '"$"#,##0.00'
+    assert row[7].value == 12345678901234567
+    assert row[8].value is None and row[9].value is None
+    assert row[10].value == datetime(2026, 1, 31, 12, 0)  # a date without a style still
+    assert row[10].number_format == "yyyy-mm-dd hh:mm"  # shows as one    assert row[11].value == 2.25 and row[11].number_format == '"$"#,##0.00'
+    assert ws["A3"].value == "usual after"
+    assert [ws.cell(4 + n, 1).value for n in (0, 999, 1000, 2499)] == [0, 999, 1000, 2499]
+    assert ws["A2504"].value == "last" and ws.max_row == 2504
