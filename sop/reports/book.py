@@ -34,6 +34,7 @@ DEFAULT_WIDTHS = {"text": 24, "cases": 12, "money": 14, "percent": 10, "date": 1
 HEAD_BLUE = "1D4E89"
 TOTAL_GREY = "E7E6E6"
 TITLE_ROWS = 5  # title, filters, scope, generated, blank: the header is on row 6
+MAX_FROZEN_COLUMNS = 4
 SHEET_NAME_JUNK = re.compile(r"[\[\]:*?/\\]")
 
 EFFECTIVE_PRICE_NOTE = (
@@ -74,10 +75,17 @@ class ReportSheet:
                                              min(len(column.header) + 3, 40))
                   for index, column in enumerate(self.columns, start=1)}
         self.header_row = TITLE_ROWS + 1
+        keys = next((index for index, column in enumerate(self.columns)
+                     if column.kind != "text"), 1)  # the leading label columns stay in view
+        keys = min(max(keys, 1), MAX_FROZEN_COLUMNS, len(self.columns) - 1 or 1)
         self._sheet = Sheet(book.workbook, styles, title, widths,
-                            freeze=f"B{self.header_row + 1}" if len(self.columns) > 1
-                            else f"A{self.header_row + 1}")
-        self.ws = self._sheet.ws
+                            freeze=f"{get_column_letter(keys + 1)}{self.header_row + 1}")
+        self.ws = ws = self._sheet.ws
+        ws.page_setup.orientation = "landscape"  # printed: as wide as a page, header repeated
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = f"{self.header_row}:{self.header_row}"
         self.title = title
         for text, style in book.title_block():
             self._sheet.append([text], [style])

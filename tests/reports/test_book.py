@@ -49,6 +49,7 @@ def test_sheet_layout_formats_and_totals(app_context, make_user, make_cycle, tmp
     assert [c.value for c in ws[6]] == [c.header for c in COLUMNS]
     assert ws["A6"].font.bold
     assert ws.freeze_panes == "B7"
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$6:$6"
     assert ws.auto_filter.ref == "A6:G8"  # header and data rows; the total stays last
     assert ws.column_dimensions["G"].width == 7
     assert ws.column_dimensions["A"].width >= 20
@@ -90,6 +91,7 @@ def test_rep_scope_empty_sheet_and_sheet_names(app_context, make_user, tmp_path)
     assert workbook.sheetnames == ["By rep month   all", "By rep month   all (2)",
                                    "About (2)", "About"]
     ws = workbook["By rep month   all"]
+    assert ws.freeze_panes == "B7"
     assert ws["A2"].value == "Filters: none"
     assert ws["A3"].value == "Scope: Rita Rep (own customers only)"
     assert ws["A7"].value == "No data matches these filters."

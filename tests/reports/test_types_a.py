@@ -193,6 +193,7 @@ def test_forecast_summary_views(company, tmp_path):
     assert ann[1 + 37].number_format == "0.0%"  # cases vs budget %
     assert ann[1 + 34].number_format == MONEY  # $ M1-M12
 
+    assert book["By customer"].freeze_panes == "E7"  # code, name, territory, rep in view
     customers = {row[1].value: row for row in book["By customer"].iter_rows(min_row=7)
                  if row[1].value}
     assert customers["ACME"][0].value == "C-ACME" and customers["ACME"][2].value == "North"
