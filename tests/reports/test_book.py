@@ -142,7 +142,8 @@ def test_rendered_rows_keep_text_numbers_and_order(tmp_path):
     assert row[7].value == 12345678901234567
     assert row[8].value is None and row[9].value is None
     assert row[10].value == datetime(2026, 1, 31, 12, 0)  # a date without a style still
-    assert row[10].number_format == "yyyy-mm-dd hh:mm"  # shows as one    assert row[11].value == 2.25 and row[11].number_format == '"$"#,##0.00'
+    assert row[10].number_format == "yyyy-mm-dd hh:mm"  # shows as one
+    assert row[11].value == 2.25 and row[11].number_format == '"$"#,##0.00'
     assert ws["A3"].value == "usual after"
     assert [ws.cell(4 + n, 1).value for n in (0, 999, 1000, 2499)] == [0, 999, 1000, 2499]
     assert ws["A2504"].value == "last" and ws.max_row == 2504
