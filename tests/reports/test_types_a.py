@@ -370,3 +370,24 @@ def test_a_cycle_deleted_after_the_request_is_said_in_words(company, tmp_path):
     for kind in ("consolidated", "forecast_summary", "submission_status"):
         with pytest.raises(ValueError, match="no longer exists"):
             build(kind, company["admin"], tmp_path, cycle=cycle_id)
+
+
+def test_consolidated_end_to_end_through_the_report_worker(company, run_jobs):
+    """Requested like the reports page does, built by the reports worker, read back from its
+    stored file; asked again with nothing changed, the same file is served."""
+    from io import BytesIO
+
+    from sop.reports.services import open_report_file, request_report
+
+    ann = company["ann"]
+    filters = ReportFilters(cycle=str(company["cycle"].pk))
+    report = request_report(ann, "consolidated", filters)
+    run_jobs("reports")
+    report.reload()
+    assert report.status == "done", report.error
+    book = load_workbook(BytesIO(open_report_file(ann, report).read()))
+    rows = table(book["By rep"], header_row=7)
+    assert set(rows) == {"Ann Lee", "Grand Total"}
+    assert rows["Grand Total"][13].value == 130 and rows["Grand Total"][26].value == 472
+    again = request_report(ann, "consolidated", filters)
+    assert again.cached and again.file_id == report.file_id
