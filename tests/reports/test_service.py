@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from sop.models import Report
 from sop.reports.registry import REPORT_TYPES, ReportContext, ReportFilters, ReportType, register
-from sop.reports.services import ReportRefused, request_report
+from sop.reports.services import ReportRefused, progress_writer, request_report
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -100,3 +101,15 @@ def test_a_request_is_refused_for_an_unknown_type_or_wrong_filters(company):
                                                                   month_to="2026-01"))
     finally:
         REPORT_TYPES.pop("t")
+
+
+def test_progress_is_written_at_once_for_a_new_stage_then_at_most_twice_a_second(company):
+    report = Report(kind="t", scope="all", cache_key="k", requested_by=company["manager"]).save()
+    progress = progress_writer(report.pk)
+    for done in range(1, 5001):
+        progress("Reading lines", done, 5000)
+    report.reload()
+    assert (report.stage, report.done, report.total) == ("Reading lines", 1, 5000)
+    progress("Writing the workbook", 0, None)
+    assert (report.reload().stage, report.done, report.total) == ("Writing the workbook", 0,
+                                                                   None)
