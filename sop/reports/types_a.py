@@ -22,7 +22,7 @@ from sop.excel.consolidated import MONTHS as CONSOL_MONTHS
 from sop.excel.consolidated import ConsolTotals, add_consolidated
 from sop.forecasts.figures import missing_months
 from sop.forecasts.valuation import valued_plan_lines
-from sop.models import BudgetEntry, Customer, Product, SalesHistory, Submission, User
+from sop.models import BudgetEntry, Customer, Product, SalesHistory, User
 from sop.models.sales import read_fingerprint, unpack_figures
 from sop.months import add_months, months_apart, parse_year_month
 from sop.reports.book import (
@@ -43,6 +43,7 @@ PROGRESS_EVERY = 2000
 PLAN_COLLECTIONS = ("cycles", "forecast_lines", "forecast_snapshots", "customers", "products",
                     "price_entries", "users")
 UNMATCHED = "(budget not matched to a customer)"
+METHODS = {"portal": "Portal", "excel": "Excel workbook"}
 
 
 # --- shared reading -----------------------------------------------------------------------
@@ -460,14 +461,12 @@ def build_submission_status(ctx: ReportContext) -> None:
         status = submission.status if submission else "draft"
         counts[status] = counts.get(status, 0) + 1
 
-        def who(field_name: str, submission: Submission | None = submission) -> str | None:
-            ref = submission._data.get(field_name) if submission else None
-            return names.get(getattr(ref, "id", ref)) if ref is not None else None
-
         sheet.row([rep.full_name, rep.email, customers_of.get(rep.pk, 0),
                    status_label(status), submission.submitted_at if submission else None,
-                   who("submitted_by"), (submission.method or None) if submission else None,
-                   who("reviewed_by"), submission.reviewed_at if submission else None,
+                   _user_name(submission, "submitted_by", names),
+                   METHODS.get(submission.method) if submission else None,
+                   _user_name(submission, "reviewed_by", names),
+                   submission.reviewed_at if submission else None,
                    (submission.review_comment or None) if submission else None, *figures])
     summary = ", ".join(f"{n} {status_label(s).lower()}" for s, n in sorted(counts.items()))
     sheet.total_row(f"{len(statuses)} reps" + (f": {summary}" if summary else ""),
@@ -479,9 +478,8 @@ def build_submission_status(ctx: ReportContext) -> None:
         ReportColumn("Comment", width=50)])
     for rep, submission in statuses:
         for event in (submission.history if submission else []):
-            by = event._data.get("by")
             timeline.row([rep.full_name, status_label(event.status), event.at,
-                          names.get(getattr(by, "id", by)) if by is not None else None,
+                          _user_name(event, "by", names),
                           event.comment or None])
     by_status = book.sheet("By status", [ReportColumn("Status", width=16),
                                          ReportColumn("Reps", "int", 8)])
@@ -489,6 +487,12 @@ def build_submission_status(ctx: ReportContext) -> None:
         by_status.row([status_label(status), counts.get(status, 0)])
     by_status.total_row("Total", [len(statuses)])
     book.save()
+
+
+def _user_name(document: Any, field_name: str, names: dict[ObjectId, str]) -> str | None:
+    """The name of the user a reference field names, from `names` (no query per row)."""
+    ref = document._data.get(field_name) if document is not None else None
+    return names.get(getattr(ref, "id", ref)) if ref is not None else None
 
 
 # --- sales summary ------------------------------------------------------------------------

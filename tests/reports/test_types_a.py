@@ -269,7 +269,7 @@ def test_submission_status(company, tmp_path):
     assert ann[2].value == 2  # active customers
     assert bo_row[3].value == "Rejected"
     assert isinstance(bo_row[4].value, datetime) and bo_row[4].number_format == "yyyy-mm-dd hh:mm"
-    assert values(bo_row, 5, 3) == ["Bo Diaz", "portal", "Ada Admin"]
+    assert values(bo_row, 5, 3) == ["Bo Diaz", "Portal", "Ada Admin"]
     assert bo_row[9].value == "=fix the price" and bo_row[9].data_type == "s"
     assert values(bo_row, 10, 5) == [1, 1200, 6000, 0, 0]
     assert bo_row[12].number_format == MONEY
