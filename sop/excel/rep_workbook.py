@@ -53,10 +53,12 @@ from datetime import date, datetime
 from typing import Any
 
 from defusedxml import DefusedXmlException
+from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from sop.excel.masterdata import ProblemLog, RowProblem
@@ -545,21 +547,57 @@ FORMULA_OBJECTS = (ArrayFormula, DataTableFormula)
 
 
 def _xlsx_rows(sheet: ReadOnlyWorksheet, columns: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """Rows of the first `columns` columns; blank rows left out."""
-    try:  # max_row given: a wrong <dimension> cuts no row off, and is never computed
-        rows = sheet.iter_rows(max_row=MAX_ROWS, max_col=columns)
-        for number, cells in enumerate(rows, start=1):
-            values = [cell.value for cell in cells]
-            if values.count(None) == len(values):
+    """Rows of the first `columns` columns; blank rows left out. The values of openpyxl's
+    read-only rows (its own cell parser types each cell: shared strings, dates by style,
+    formulas), but the sheet's XML is walked with lxml, row elements only: the standard
+    library's XML layer under openpyxl was most of an import (2 s of a 30-sheet workbook).
+    Entities are never resolved; a DTD is refused (as by defusedxml)."""
+    book = sheet.parent
+    parser = WorkSheetParser(None, sheet._shared_strings, data_only=False, epoch=book.epoch,
+                             date_formats=book._date_formats,
+                             timedelta_formats=book._timedelta_formats)
+    following = 1  # rows out of order are skipped, as openpyxl does
+    with sheet._get_source() as source:
+        rows = etree.iterparse(source, tag=ROW_TAG, resolve_entities=False, no_network=True,
+                               load_dtd=False, huge_tree=False)
+        for _, element in rows:
+            if element.getroottree().docinfo.doctype:
+                raise NO_DTD
+            _drop_cells_after(element, columns)
+            number, cells = parser.parse_row(element)
+            element.clear(keep_tail=True)
+            while element.getprevious() is not None:  # rows already read
+                del element.getparent()[0]
+            if number > MAX_ROWS:
+                break
+            if number < following:
                 continue
-            for index in [i for i, cell in enumerate(cells) if cell.data_type == "f"]:
-                value = values[index]
-                values[index] = FormulaCell(
-                    getattr(value, "text", None) if isinstance(value, FORMULA_OBJECTS)
-                    else str(value)[1:])
-            yield number, tuple(values)
-    except DefusedXmlException:
-        raise NO_DTD from None
+            following = number + 1
+            values: list[Any] = [None] * columns
+            for cell in cells:
+                index = cell["column"] - 1
+                if not 0 <= index < columns:
+                    continue
+                value = cell["value"]
+                if cell["data_type"] == "f":
+                    value = FormulaCell(getattr(value, "text", None)
+                                        if isinstance(value, FORMULA_OBJECTS)
+                                        else str(value)[1:])
+                values[index] = value
+            if values.count(None) != columns:
+                yield number, tuple(values)
+
+
+def _drop_cells_after(row: Any, columns: int) -> None:
+    """Cells past the first `columns` columns are left out before openpyxl types them (the
+    rep workbook's sales formulas after AP are half of its cells), when every cell of the row
+    names its column (a cell without a reference takes its place from the one before)."""
+    references = [cell.get("r") for cell in row]
+    if not all(references):
+        return
+    for cell, reference in zip(list(row), references, strict=True):
+        if column_index_from_string(reference.rstrip("0123456789")) > columns:
+            row.remove(cell)
 
 
 NO_DTD = UnsafeWorkbook("The workbook holds XML declarations Excel never writes (a DTD): save it "
