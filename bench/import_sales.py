@@ -16,6 +16,8 @@ from common import (
     DATA_DIR,
     bench_app,
     bench_services,
+    cpu_seconds,
+    own_cpu_seconds,
     own_peak_rss_mb,
     peak_rss_mb,
     print_result,
@@ -26,16 +28,19 @@ from gen_data import FILES, company, generate
 SALES_FILE = DATA_DIR / FILES["sales"]
 
 
-def bare_pass(path: Path) -> dict[str, float]:
-    """Only iterate the cells, as cheaply as openpyxl allows."""
+def bare_pass(path: Path, sized: bool = True) -> dict[str, float]:
+    """Only iterate the cells, as cheaply as openpyxl allows; `sized=False` opens the workbook
+    as the import's reader does (sop.excel.streaming: no sizing scan)."""
     from openpyxl import load_workbook
 
-    started = time.perf_counter()
-    workbook = load_workbook(path, read_only=True)
+    from sop.excel.streaming import open_streaming
+
+    started, cpu = time.perf_counter(), own_cpu_seconds()
+    workbook = load_workbook(path, read_only=True) if sized else open_streaming(path)
     rows = sum(1 for _ in workbook.active.iter_rows(values_only=True)) - 1
     workbook.close()
     return {"rows": rows, "seconds": time.perf_counter() - started,
-            "peak_rss_mb": own_peak_rss_mb()}
+            "cpu_seconds": own_cpu_seconds() - cpu, "peak_rss_mb": own_peak_rss_mb()}
 
 
 def import_once(mongo_uri: str, redis_url: str, path: Path) -> dict[str, float]:
@@ -54,7 +59,7 @@ def import_once(mongo_uri: str, redis_url: str, path: Path) -> dict[str, float]:
         worker = InProcessWorker([redis_queues.queue("imports")], connection=redis_queues.redis)
         worker.app = app
         data = path.read_bytes()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), own_cpu_seconds()
         record = services.start_import(admin, "sales", path.name, data)
         del data  # the web process hands the upload over and forgets it
         worker.work(burst=True, logging_level="WARNING")
@@ -72,16 +77,21 @@ def import_once(mongo_uri: str, redis_url: str, path: Path) -> dict[str, float]:
         return {"status": record.status, "rows": record.counts["rows"],
                 "writes": record.counts["writes"], "seconds": finished - started,
                 "validate_seconds": validated - started, "apply_seconds": finished - validated,
-                "peak_rss_mb": own_peak_rss_mb()}
+                "cpu_seconds": own_cpu_seconds() - cpu, "peak_rss_mb": own_peak_rss_mb()}
 
 
-def in_child(*args: str) -> dict:
-    """Run a step in its own process, so its peak memory is its own."""
+def in_child(*args: str, database_pid: int | None = None) -> dict:
+    """Run a step in its own process, so its peak memory is its own; with `database_pid`, the
+    CPU time the database server spent meanwhile is added as `db_cpu_seconds`."""
+    before = cpu_seconds(database_pid) if database_pid else 0.0
     done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
                           check=False)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args[:2])} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    if database_pid:
+        figures["db_cpu_seconds"] = cpu_seconds(database_pid) - before
+    return figures
 
 
 def prepare_database(services: dict) -> None:
@@ -100,12 +110,12 @@ def prepare_database(services: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--child", choices=["bare", "import"])
+    parser.add_argument("--child", choices=["bare", "bare-unsized", "import"])
     parser.add_argument("--mongo")
     parser.add_argument("--redis")
     args = parser.parse_args()
-    if args.child == "bare":
-        print(json.dumps(bare_pass(SALES_FILE)))
+    if args.child in ("bare", "bare-unsized"):
+        print(json.dumps(bare_pass(SALES_FILE, sized=args.child == "bare")))
         return
     if args.child == "import":
         print(json.dumps(import_once(args.mongo, args.redis, SALES_FILE)))
@@ -113,26 +123,37 @@ def main() -> None:
 
     generate()
     bare = in_child("--child", "bare")
+    unsized = in_child("--child", "bare-unsized")
     with bench_services() as services:
         prepare_database(services)
         uris = ("--mongo", services["mongo_uri"], "--redis", services["redis_url"])
-        first = in_child("--child", "import", *uris)
-        again = in_child("--child", "import", *uris)
+        first = in_child("--child", "import", *uris, database_pid=services["mongo_pid"])
+        again = in_child("--child", "import", *uris, database_pid=services["mongo_pid"])
         database_peak = peak_rss_mb(services["mongo_pid"])
     ratio = first["seconds"] / bare["seconds"]
+    import_cpu = first["cpu_seconds"] + first["db_cpu_seconds"]
+    cpu_ratio = import_cpu / bare["cpu_seconds"]
+    reimport_cpu = again["cpu_seconds"] + again["db_cpu_seconds"]
     print_table([
         ("file", f"{SALES_FILE.name} ({SALES_FILE.stat().st_size / 1048576:.1f} MB)"),
         ("rows", f"{first['rows']:,}"),
-        ("bare openpyxl pass", f"{bare['seconds']:.1f} s, peak {bare['peak_rss_mb']:.0f} MB"),
+        ("bare openpyxl pass", f"{bare['seconds']:.1f} s ({bare['cpu_seconds']:.1f} s CPU), "
+         f"peak {bare['peak_rss_mb']:.0f} MB"),
+        ("  without sizing scan", f"{unsized['seconds']:.1f} s ({unsized['cpu_seconds']:.1f} s "
+         "CPU)"),
         ("import (upload→applied)", f"{first['seconds']:.1f} s = validate "
          f"{first['validate_seconds']:.1f} s + apply {first['apply_seconds']:.1f} s; "
          f"{first['writes']:,} documents written"),
+        ("import CPU", f"{import_cpu:.1f} s = importing process {first['cpu_seconds']:.1f} s + "
+         f"database server {first['db_cpu_seconds']:.1f} s"),
         ("rows per second", f"{first['rows'] / first['seconds']:,.0f}"),
-        ("ratio vs bare", f"{ratio:.2f}  (target ≤ 1.5)"),
+        ("ratio vs bare", f"{ratio:.2f}  (target ≤ 1.5); CPU {cpu_ratio:.2f}"),
+        ("  vs bare without sizing scan", f"{first['seconds'] / unsized['seconds']:.2f}; CPU "
+         f"{import_cpu / unsized['cpu_seconds']:.2f}"),
         ("importing process peak", f"{first['peak_rss_mb']:.0f} MB  (target ≤ 400)"),
         ("database server peak", f"{database_peak:.0f} MB"),
-        ("re-import, unchanged", f"{again['seconds']:.1f} s, {again['writes']} writes "
-         f"(target ≤ first import)"),
+        ("re-import, unchanged", f"{again['seconds']:.1f} s ({reimport_cpu:.1f} s CPU), "
+         f"{again['writes']} writes (target ≤ first import)"),
     ])
     print_result({
         "rows": first["rows"], "seconds": round(first["seconds"], 2),
@@ -140,9 +161,15 @@ def main() -> None:
         "apply_seconds": round(first["apply_seconds"], 2),
         "rows_per_s": round(first["rows"] / first["seconds"]),
         "bare_seconds": round(bare["seconds"], 2), "ratio_vs_bare": round(ratio, 2),
+        "bare_cpu_seconds": round(bare["cpu_seconds"], 2), "cpu_seconds": round(import_cpu, 2),
+        "cpu_ratio_vs_bare": round(cpu_ratio, 2),
+        "unsized_bare_seconds": round(unsized["seconds"], 2),
+        "ratio_vs_unsized_bare": round(first["seconds"] / unsized["seconds"], 2),
+        "cpu_ratio_vs_unsized_bare": round(import_cpu / unsized["cpu_seconds"], 2),
         "peak_rss_mb": round(first["peak_rss_mb"]), "bare_peak_rss_mb": round(
             bare["peak_rss_mb"]), "db_peak_rss_mb": round(database_peak),
         "reimport_seconds": round(again["seconds"], 2), "reimport_writes": again["writes"],
+        "reimport_cpu_seconds": round(reimport_cpu, 2),
     })
 
 

@@ -22,6 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from sop.excel.streaming import open_streaming
 from sop.excel.writer import HEADER_FILL, HEADER_FONT, text_cell, workbook_bytes
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -30,6 +31,7 @@ YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TRUE_WORDS = {"yes", "y", "true", "1", "active", "x"}
 FALSE_WORDS = {"no", "n", "false", "0", "inactive"}
+HEADER_COLUMNS = 1024  # headers are looked for this far right, whatever size a sheet declares
 
 
 class CellError(ValueError):
@@ -300,7 +302,8 @@ def _choose_sheet(workbook: Any, fmt: ImportFormat) -> tuple[Any, SheetPlan]:
     by_header = fmt.field_by_header()
     seen: list[str] = []
     for sheet in workbook.worksheets:
-        first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+        first = next(sheet.iter_rows(min_row=1, max_row=1, max_col=HEADER_COLUMNS,
+                                     values_only=True), ())
         headers = [normalise_header(h) for h in first]
         columns = [(i, by_header[h]) for i, h in enumerate(headers) if h in by_header]
         found = {f.name for _, f in columns}
@@ -321,7 +324,7 @@ def read_rows(data: bytes | BinaryIO, fmt: ImportFormat, problems: ProblemLog,
     """Stream the rows of `data` that have no error; problems go to `problems`.
     Duplicate natural keys are reported on the later row, naming the first one."""
     source = io.BytesIO(data) if isinstance(data, bytes) else data  # a seekable file is fine
-    workbook = load_workbook(source, read_only=True, data_only=False)
+    workbook = open_streaming(source)
     try:
         sheet, plan = _choose_sheet(workbook, fmt)
         # Keys are remembered by their 64-bit hash: a 480,000-row file then costs ~40 MB
@@ -329,8 +332,10 @@ def read_rows(data: bytes | BinaryIO, fmt: ImportFormat, problems: ProblemLog,
         seen_keys: dict[int, int] = {}
         finish = ROW_FINISHERS.get(fmt.kind)
         row_number = 1
-        for row_number, cells in enumerate(sheet.iter_rows(min_row=2, values_only=True),
-                                           start=2):
+        # Bounds given, so a sheet's declared size (wrong in some files) never cuts rows off.
+        width = max(index for index, _ in plan.columns) + 1
+        for row_number, cells in enumerate(sheet.iter_rows(
+                min_row=2, max_row=max_rows + 2, max_col=width, values_only=True), start=2):
             if progress is not None and row_number % 5000 == 0:
                 progress(row_number - 1)
             if row_number > max_rows + 1:

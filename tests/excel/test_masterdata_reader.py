@@ -137,3 +137,51 @@ def test_the_problem_log_counts_everything_but_keeps_a_bounded_list():
     rows = [["Item Code", "Description", "UoM"]] + [["bad", "x", "CS"]] * 5
     assert list(read_rows(workbook_bytes(("Items", rows)), FORMATS["products"], log)) == []
     assert log.errors == 5 and len(list(log)) == 2
+
+
+def _with_dimension(data: bytes, dimension: bytes | None) -> bytes:
+    """The workbook with its sheets' <dimension> replaced (or removed, when None)."""
+    import io
+    import re
+    import zipfile
+
+    source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                content, count = re.subn(rb'<dimension ref="[^"]*"/>', dimension or b"",
+                                         content)
+                assert count == 1
+            target.writestr(item, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("dimension", [None, b'<dimension ref="A1:B2"/>'])
+def test_a_sheet_without_or_with_a_wrong_size_is_read_whole(dimension):
+    rows = [SALES_HEADER] + [["PATITO-000001", "110001", 2026, month, 10, 2.5, 25]
+                             for month in range(1, 13)]
+    data = _with_dimension(workbook_bytes(("Sales", rows)), dimension)
+    problems = ProblemLog()
+    read_back = list(read_rows(data, FORMATS["sales"], problems))
+    assert list(problems) == []
+    assert [r.values["month"] for r in read_back] == [f"2026-{m:02d}" for m in range(1, 13)]
+    assert read_back[-1].values == {"customer_code": "PATITO-000001", "item_code": "110001",
+                                    "year": 2026, "month": "2026-12", "quantity": 10.0,
+                                    "unit_price": 2.5, "sales": 25.0}
+
+
+def test_a_sheet_without_a_size_is_not_scanned_to_size_it():
+    from sop.excel.streaming import open_streaming
+
+    data = _with_dimension(workbook_bytes(("Sales", [SALES_HEADER] * 3)), None)
+    import io
+
+    workbook = open_streaming(io.BytesIO(data))
+    sheet = workbook.worksheets[0]
+    assert (sheet.max_row, sheet.max_column) == (None, None)  # openpyxl would parse it all
+    assert len(list(sheet.iter_rows(values_only=True))) == 3
+    workbook.close()
+    sized = open_streaming(io.BytesIO(workbook_bytes(("Sales", [SALES_HEADER] * 3))))
+    assert (sized.worksheets[0].max_row, sized.worksheets[0].max_column) == (3, 9)
+    sized.close()
