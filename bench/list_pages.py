@@ -77,7 +77,7 @@ def main() -> None:
     with bench_services() as services:
         email, password = load_company(services)
         customer = company().customers[0].code
-        with gunicorn(services, threads=4) as base:
+        with gunicorn(services, workers=2, threads=4) as base:
             paths = {name: path.format(customer=customer) for name, path in PAGES.items()}
             openers = [signed_in_opener(base, email, password) for _ in range(CLIENTS)]
             client_loop(openers[0], base, paths, 2, {n: [] for n in paths}, threading.Lock())
