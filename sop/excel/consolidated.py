@@ -115,14 +115,9 @@ def add_consolidated(book: Workbook, rows: Iterable[ConsolRow], months: Sequence
     header_styles += ["head_sales"] * MONTHS
     sheet.append(header, header_styles)
 
-    stream = sheet.stream
-    prototypes = styles.prototypes
-    cases, money, code_style = (stream.style(prototypes["cases"]),
-                                stream.style(prototypes["money"]),
-                                stream.style(prototypes["code"]))
-    # one style attribute per column: identity, cases, TOTAL, prices, sales
-    row_styles = ["", "", code_style, "", ""] + [cases] * MONTHS + [""] + [money] * (
-        2 * MONTHS)
+    # one cell per column: identity, cases, TOTAL, prices, sales
+    columns = sheet.columns([None, None, "code", None, None] + ["cases"] * MONTHS + [None]
+                            + ["money"] * (2 * MONTHS))
     sales_refs = [f"={LETTERS[PRICE + m]}{{0}}*{LETTERS[QTY + m]}{{0}}" for m in range(MONTHS)]
     pad = [None] * (MONTHS - count)
     by_rep, by_item = totals.by_rep, totals.by_item
@@ -133,14 +128,14 @@ def add_consolidated(book: Workbook, rows: Iterable[ConsolRow], months: Sequence
         price = [(line.price[m] if m < len(line.price) else None) for m in range(count)]
         code: object = int(line.item_code) if line.item_code.isdigit() else line.item_code
         values: list[object] = [line.rep, line.customer, code, line.description, line.group]
-        # Volumes: zero, blank and NaN are left empty; prices: blank (NaN is never written).
+        # Volumes: zero, blank and NaN are left empty; prices: blank and NaN.
         values += [v if v else None for v in qty]
         values += pad
         values.append(Formula(f"=SUM(F{number}:Q{number})"))
         values += price
         values += pad
         values += [Formula(ref.format(number)) for ref in sales_refs]
-        sheet.add(values, row_styles)
+        sheet.add(values, columns)
 
         rep_sums = by_rep.get(line.rep)
         if rep_sums is None:
@@ -204,8 +199,8 @@ def _pivot(book: Workbook, styles: Styles, title: str, keys: list[str],
     header: list[object] = [*keys, *months, "Total cases", *months, "Total $"]
     sheet.append(header, ["head"] * width + ["head_month"] * count + ["head"]
                  + ["head_month"] * count + ["head"])
-    plain_styles: list[str | None] = ([None] * width + ["cases"] * (count + 1)
-                                      + ["money"] * (count + 1))
+    columns = sheet.columns([None] * width + ["cases"] * (count + 1)
+                            + ["money"] * (count + 1))
     bold = (["total_text"] * width + ["total_cases"] * (count + 1)
             + ["total_money"] * (count + 1))
     grand = [0.0] * (2 * MONTHS)
@@ -230,7 +225,7 @@ def _pivot(book: Workbook, styles: Styles, title: str, keys: list[str],
         if group_sums is not None:
             group_sums = [a + b for a, b in zip(group_sums, sums, strict=True)]
         grand = [a + b for a, b in zip(grand, sums, strict=True)]
-        sheet.append(list(key_values) + figures(sums), plain_styles)
+        sheet.add(list(key_values) + figures(sums), columns)
     close_group()
     label = ["Grand Total"] + [None] * (width - 1)
     sheet.append(label + figures(grand), bold)

@@ -5,8 +5,8 @@ kind (cases `#,##0`, money with currency, % with one decimal, real dates and mon
 totals rows, column widths and a closing "About" sheet saying how the figures are computed.
 
 openpyxl write-only (streaming): rows go to disk as they are written, so a 20,000-line
-report never sits in memory as cells. Each column's style is built once per workbook and
-shared by its cells (sop.excel.sheets.Styles); text always stays text (a customer name
+report never sits in memory as cells. Each column's styled cell is built once per sheet and
+reused row after row (sop.excel.sheets.Columns); text always stays text (a customer name
 starting with "=" is never a formula). No Flask, no request: runs in the report worker.
 """
 
@@ -92,12 +92,12 @@ class ReportSheet:
         self._sheet.skip(TITLE_ROWS - len(book.title_block()))
         self._sheet.append([column.header for column in self.columns],
                            ["head"] * len(self.columns))
-        stream = self._sheet.stream
-        prototypes = styles.prototypes
-        self._styles = [stream.style(prototypes[column.kind]) if column.kind != "text" else ""
-                        for column in self.columns]
-        self._date_styles = {date: stream.style(prototypes["date"]),
-                             datetime: stream.style(prototypes["datetime"])}
+        sheet = self._sheet
+        self._columns = sheet.columns([column.kind if column.kind != "text" else None
+                                       for column in self.columns])
+        width = len(self.columns)
+        self._date_columns = {date: sheet.columns(["date"] * width),
+                              datetime: sheet.columns(["datetime"] * width)}
         self._dated = {index for index, column in enumerate(self.columns)
                        if column.kind in ("date", "datetime", "month")}
         self.data_rows = 0
@@ -107,16 +107,14 @@ class ReportSheet:
         """A data row: `values[i]` in column i (None or NaN = empty). Text stays text whatever
         it starts with; numbers and dates get their column's format (a date in a column of
         another kind gets a date format; a time of day is kept)."""
-        styles = self._styles
+        columns = self._columns
         for index, value in enumerate(values):
             if isinstance(value, date) and (
                     index not in self._dated or (type(value) is datetime
                     and self.columns[index].kind == "date")):
-                if styles is self._styles:
-                    styles = list(styles)
-                styles[index] = self._date_styles[datetime if type(value) is datetime
-                                                  else date]
-        self.last_data_row = self._sheet.add(values, styles)
+                columns = columns.replaced(index, self._date_columns[
+                    datetime if type(value) is datetime else date])
+        self.last_data_row = self._sheet.add(values, columns)
         self.data_rows += 1
 
     def total_row(self, label: str, values: Sequence[Any],

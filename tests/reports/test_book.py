@@ -102,11 +102,12 @@ def test_unknown_column_kind_is_refused():
         ReportColumn("Cases", "kases")
 
 
-def test_rendered_rows_keep_text_numbers_and_order(tmp_path):
-    """The rows the report writer renders straight to XML (sop.excel.fastrows), read back:
-    markup characters and edge spaces kept, control characters dropped, formula-looking text
-    kept as text, formulas as formulas, NaN and infinity empty, and rows written the usual
-    way between rendered ones land in order with the right numbers."""
+def test_data_rows_reuse_column_cells_without_mixing_values_or_formats(tmp_path):
+    """Data rows written through one styled cell per column (sop.excel.sheets.Columns), read
+    back: each row keeps its own values, text stays text (formula-looking, error-looking,
+    markup, edge spaces; control characters dropped), formulas stay formulas, NaN and
+    infinity are empty, a date in a money column shows as a date and the rows after it keep
+    the money format, and rows appended the usual way land in order."""
     from openpyxl import Workbook
 
     from sop.excel.sheets import Formula, Sheet, Styles
@@ -117,33 +118,34 @@ def test_rendered_rows_keep_text_numbers_and_order(tmp_path):
     styles.done()
     sheet = Sheet(book, styles, "Rows")
     sheet.append(["usual first"])
-    money = sheet.stream.style(styles.prototypes["money"])
-    sheet.add([" <b>&amp; \"x\" ", "a\x01b", "=1+1", "@sum", Formula("=B9*2"), True,
-               1.5, 12345678901234567, float("nan"), float("inf"),
-               datetime(2026, 1, 31, 12, 0, tzinfo=UTC), 2.25],
-              ["", "", "", "", "", "", money, "", "", "", "", money])
+    columns = sheet.columns([None, "money", "money", None])
+    sheet.add([" <b>&amp; \"x\" ", 1.5, Formula("=B2*2"), "a\x01b"], columns)
+    sheet.add(["=1+1", "#N/A", float("nan"), float("inf")], columns)
+    sheet.add(["@sum", datetime(2026, 1, 31, 12, 0, tzinfo=UTC), 2.25, True], columns)
     sheet.append(["usual after"])
-    for number in range(2500):  # past one flush of rendered rows
-        sheet.add([number], [""])
-    sheet.append(["last"])
+    for number in range(3):
+        sheet.add([number, number * 10.0], columns)
     path = tmp_path / "rows.xlsx"
     book.save(path)
 
     ws = load_workbook(path)["Rows"]
     assert ws["A1"].value == "usual first"
-    row = ws[2]
-    assert row[0].value == " <b>&amp; \"x\" "
-    assert row[1].value == "ab"
-    assert row[2].value == "=1+1" and row[2].data_type == "s" and row[2].quotePrefix
-    assert row[3].value == "@sum" and row[3].data_type == "s"
-    assert row[4].value == "=B9*2" and row[4].data_type == "f"
-    assert row[5].value is True
-    assert row[6].value == 1.5 and row[6].number_format == '"$"#,##0.00'
-    assert row[7].value == 12345678901234567
-    assert row[8].value is None and row[9].value is None
-    assert row[10].value == datetime(2026, 1, 31, 12, 0)  # a date without a style still
-    assert row[10].number_format == "yyyy-mm-dd hh:mm"  # shows as one
-    assert row[11].value == 2.25 and row[11].number_format == '"$"#,##0.00'
-    assert ws["A3"].value == "usual after"
-    assert [ws.cell(4 + n, 1).value for n in (0, 999, 1000, 2499)] == [0, 999, 1000, 2499]
-    assert ws["A2504"].value == "last" and ws.max_row == 2504
+    first, second, third = ws[2], ws[3], ws[4]
+    assert first[0].value == " <b>&amp; \"x\" "
+    assert first[1].value == 1.5 and first[1].number_format == '"$"#,##0.00'
+    assert first[2].value == "=B2*2" and first[2].data_type == "f"
+    assert first[2].number_format == '"$"#,##0.00'
+    assert first[3].value == "ab"
+    assert second[0].value == "=1+1" and second[0].data_type == "s" and second[0].quotePrefix
+    assert second[1].value == "#N/A" and second[1].data_type == "s"
+    assert second[1].number_format == '"$"#,##0.00'
+    assert second[2].value is None and second[3].value is None
+    assert third[0].value == "@sum" and third[0].data_type == "s"
+    assert third[1].value == datetime(2026, 1, 31, 12, 0) and third[1].is_date
+    assert third[2].value == 2.25 and third[2].number_format == '"$"#,##0.00'
+    assert third[3].value is True
+    assert ws["A5"].value == "usual after"
+    assert [(ws.cell(6 + n, 1).value, ws.cell(6 + n, 2).value) for n in range(3)] == [
+        (0, 0), (1, 10), (2, 20)]
+    assert all(ws.cell(6 + n, 2).number_format == '"$"#,##0.00' for n in range(3))
+    assert ws.max_row == 8
