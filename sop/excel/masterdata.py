@@ -10,6 +10,7 @@ sheet, row, column and value and says what to do. Pure functions: no Flask, no d
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -98,16 +99,19 @@ def to_item_code(value: Any) -> str:
 
 def to_number(value: Any) -> float:
     if type(value) is float or type(value) is int:
-        return float(value)
-    if isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, bool):
         raise CellError("Enter a number, not TRUE/FALSE.")
-    if isinstance(value, str):
-        text = value.strip().replace(",", "").replace("$", "")
+    elif isinstance(value, str):
         try:
-            return float(text)
+            number = float(value.strip().replace(",", "").replace("$", ""))
         except ValueError:
-            pass
-    raise CellError("Enter a number, like 1234.5.")
+            raise CellError("Enter a number, like 1234.5.") from None
+    else:
+        raise CellError("Enter a number, like 1234.5.")
+    if not math.isfinite(number):  # "nan", "inf" read as floats
+        raise CellError("Enter a number, like 1234.5.")
+    return number
 
 
 def to_amount(value: Any) -> float:

@@ -34,11 +34,13 @@ from sop.models.sales import (
     FIGURE_FIELDS,
     fingerprint,
     pack_figures,
+    packed_fingerprint,
     read_fingerprint,
     unpack_figures,
 )
 
 BATCH = 500
+MONTH_FIELDS = ("month", *FIGURE_FIELDS, "rep_id")  # a stored month's fields, in order
 
 
 @dataclass
@@ -296,17 +298,20 @@ class SalesImport(ImportHandler):
             } if existing_ids else {}
             for ids in batch:
                 rep = reps.get(ids[0])
+                packed = incoming[ids]
                 months = {m["month"]: m for m in existing.get(ids, [])}
-                for month, figures in incoming[ids].items():
-                    months[month] = {"month": month, **dict(zip(
-                        FIGURE_FIELDS, unpack_figures(figures), strict=True)), "rep_id": rep}
+                for month, figures in packed.items():
+                    months[month] = dict(zip(MONTH_FIELDS, (month, *unpack_figures(figures),
+                                                            rep), strict=True))
                 ordered = [months[key] for key in sorted(months)]
-                fields = {"months": ordered, "fingerprint": fingerprint(ordered),
-                          "updated_at": now()}
                 if ids in stored:
-                    yield Upsert({"_id": stored[ids][0]}, fields)
-                else:
-                    yield Insert({"customer": ids[0], "product": ids[1], **fields})
+                    yield Upsert({"_id": stored[ids][0]}, {
+                        "months": ordered, "fingerprint": fingerprint(ordered),
+                        "updated_at": now()})
+                else:  # every month is from the file: its packed figures are the fingerprint
+                    yield Insert({"customer": ids[0], "product": ids[1], "months": ordered,
+                                  "fingerprint": packed_fingerprint(packed),
+                                  "updated_at": now()})
 
 
 def _stored_fingerprints(customer_ids: list[ObjectId]

@@ -27,11 +27,16 @@ MONTH_BYTES = 7  # "YYYY-MM"
 
 
 def pack_figures(figures: Iterable[float | None]) -> bytes:
-    return FIGURES.pack(*(math.nan if f is None else f for f in figures))
+    return FIGURES.pack(*[math.nan if f is None else f for f in figures])
 
 
 def unpack_figures(packed: bytes) -> tuple[float | None, ...]:
-    return tuple(None if math.isnan(f) else f for f in FIGURES.unpack(packed))
+    return tuple([f if f == f else None for f in FIGURES.unpack(packed)])  # NaN != NaN
+
+
+def packed_fingerprint(months: Mapping[str, bytes]) -> bytes:
+    """`fingerprint` of months already packed ({month: packed figures}), without unpacking."""
+    return b"".join(month.encode() + months[month] for month in sorted(months))
 
 
 def fingerprint(months: Iterable[Mapping[str, Any]]) -> bytes:

@@ -185,3 +185,12 @@ def test_a_sheet_without_a_size_is_not_scanned_to_size_it():
     sized = open_streaming(io.BytesIO(workbook_bytes(("Sales", [SALES_HEADER] * 3))))
     assert (sized.worksheets[0].max_row, sized.worksheets[0].max_column) == (3, 9)
     sized.close()
+
+
+@pytest.mark.parametrize("cell", ["nan", "inf", "-Infinity", "1e999"])
+def test_text_that_python_reads_as_a_non_finite_number_is_refused(cell):
+    rows, problems = read("sales", ("Sales", [
+        SALES_HEADER, ["C1", "110001", 2025, 1, cell, 2.0, 10, None, None]]))
+    assert rows == []
+    assert [(p.column, p.message) for p in problems] == [
+        ("Quantity", "Enter a number, like 1234.5.")]

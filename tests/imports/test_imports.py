@@ -279,6 +279,11 @@ def test_importing_the_same_sales_file_twice_writes_nothing_the_second_time(
     second = validate_and_apply(client, run_jobs, "sales", data)
     assert first.counts["added"] == 2
     assert (second.counts["unchanged"], second.counts["writes"]) == (2, 0)
+    from sop.models.sales import fingerprint
+
+    [bucket] = SalesHistory._get_collection().find()
+    assert [m["month"] for m in bucket["months"]] == ["2025-12", "2026-01"]
+    assert bucket["fingerprint"] == fingerprint(bucket["months"])  # as every writer keeps it
 
 
 def test_the_budget_pivot_imports_by_rep_name_with_alias_matching(client, admin, make_user,
