@@ -258,7 +258,7 @@ def catalog(product_ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
     known = cached_until_written(("forecast-grid-catalog",), ("products",), lambda: {
         p["_id"]: p for p in Product._get_collection().find({}, CATALOG_FIELDS)})
     wanted = set(product_ids)
-    missing = wanted - known.keys()
+    missing = {pid for pid in wanted if pid not in known}  # a set minus .keys() hashes all
     found = {pid: known[pid] for pid in wanted - missing}
     if missing:
         found.update({p["_id"]: p for p in Product._get_collection().find(
