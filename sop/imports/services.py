@@ -168,15 +168,17 @@ def confirm_import(actor: User, record: ImportLog) -> ImportLog:
 def apply_import(record_id: str) -> dict[str, Any]:
     """Write every staged change (worker job): all or nothing (sop.imports.apply)."""
     record = ImportLog.objects.get(id=record_id)
-    target = HANDLERS[record.kind].target._get_collection()
+    handler = HANDLERS[record.kind]
+    target = handler.target._get_collection()
     ImportLog.objects(id=record.pk).update_one(set__phase="writing")
     undo_log = UndoLog(get_db(), record.pk, target)
     written = 0
     try:
         for chunk in _staged_chunks(record):
-            undo_log.prepare(chunk["operations"])
-            write_staged_chunk(target, chunk["operations"])
-            written += len(chunk["operations"])
+            operations = handler.expand(chunk["operations"])
+            undo_log.prepare(operations)
+            write_staged_chunk(target, operations)
+            written += len(operations)
             ImportLog.objects(id=record.pk).update_one(set__rows_written=written)
     except PyMongoError as exc:
         return _undo_failed_apply(record, exc)

@@ -191,6 +191,9 @@ def test_products_prices_sales_and_budget(client, admin, make_user, make_custome
     assert [(m.month, m.quantity) for m in bucket.months] == [("2025-12", 10), ("2026-01", 15),
                                                               ("2026-02", 5)]
     assert bucket.months[0].rep_id == rep.pk
+    from sop.models.sales import fingerprint
+
+    assert bucket.fingerprint == fingerprint(m.to_mongo() for m in bucket.months)
 
     budget = validate_and_apply(client, run_jobs, "budget", workbook_bytes(("Budget", [
         ["Sales Rep Email", "Customer S&OP", "Year", "Month", "Cases", "Sales"],
