@@ -185,6 +185,8 @@ class Sheet:
             if kind is float:
                 if value != value or value in NOT_FINITE:
                     value = None
+            elif kind is int or kind is Formula:
+                pass
             elif kind is str:
                 value = plain(ws, value) if cell is None else self.styles.cell(
                     ws, value, columns.names[index])
