@@ -337,3 +337,28 @@ def test_an_apply_interrupted_by_a_dead_worker_is_undone_later(client, admin, ma
     assert Customer.objects.count() == 1
     assert Customer.objects.get(code="PATITO-000001").name == "Before"
     assert record.reload().status == "failed" and "interrupted" in record.error_message
+
+
+def test_import_jobs_leave_the_cycle_collector_on_even_when_they_fail(
+        client, admin, make_user, make_customer, run_jobs, monkeypatch):
+    """The jobs pause Python's cycle collector while they read and write (speed); the
+    worker must get it back whatever happens."""
+    import gc
+
+    make_customer(make_user(), code="PATITO-000001")
+    Product(item_code="110001", description="Peeled Garlic").save()
+    validate_and_apply(client, run_jobs, "sales", workbook_bytes(("Sales", [
+        ["Customer Code", "Item Code", "Year", "Month", "Quantity", "Sales"],
+        ["PATITO-000001", 110001, 2026, 1, 12, 456]])))
+    assert gc.isenabled()
+
+    def broken(target, operations):
+        raise OperationFailure("disk full")
+
+    from pymongo.errors import OperationFailure
+
+    monkeypatch.setattr(services, "write_staged_chunk", broken)
+    record = validate_and_apply(client, run_jobs, "sales", workbook_bytes(("Sales", [
+        ["Customer Code", "Item Code", "Year", "Month", "Quantity", "Sales"],
+        ["PATITO-000001", 110001, 2026, 2, 5, 190]])))
+    assert record.status == "failed" and gc.isenabled()
