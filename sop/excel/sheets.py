@@ -123,9 +123,10 @@ def plain(sheet: Any, value: Any) -> Any:
 class Columns:
     """The styled cells of a sheet's data rows: one cell per column (None: plain values),
     built once and given each row's value in turn (`Sheet.add`). openpyxl writes an appended
-    row at once, so the same cell serves every row, and no style is looked up or copied per
-    cell. Each cell has a style of its own: a date given to a column without a date format
-    would otherwise change it for the rows after."""
+    row at once, so the same cell serves every row and no style is assigned or copied per
+    cell. Each cell gets its own style through openpyxl's public setters (`Styles.template`);
+    a date for a column without a date format is written as a plain date instead (openpyxl
+    would give the column's cell a date format, for the rows after too)."""
 
     def __init__(self, sheet: Sheet, names: Sequence[str | None]) -> None:
         self.names = list(names)
