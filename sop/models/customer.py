@@ -54,6 +54,7 @@ class Customer(Document):
         "indexes": [
             "code_lower", "name_lower", "sop_name_key", "aliases",
             ("sales_rep", "active", "sop_name_key"),
+            ("active", "sop_name_key", "code_lower"),  # the list's default: active, by name
             ("territory", "sop_name_key"), ("corporate_group", "sop_name_key"),
         ],
         "ordering": ["sop_name_key", "code"],
