@@ -3,8 +3,6 @@ requeued, a job that fails for good is audited."""
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,24 +14,14 @@ from sop.extensions import redis_queues
 from sop.jobs.runner import InProcessWorker
 from sop.jobs.schedule import SCHEDULE, make_scheduler, register_schedule
 from sop.models import ArchivedAuditEntry, AuditEntry
+from tests.jobs.conftest import next_run, process_zone
 
 
 @pytest.fixture
 def utc_process():
     """rq-scheduler reads cron strings in local time; pin the zone for the test."""
-    previous = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if previous is None:
-        os.environ.pop("TZ")
-    else:
-        os.environ["TZ"] = previous
-    time.tzset()
-
-
-def next_run(scheduler, job_id: str) -> datetime:
-    return next(when for job, when in scheduler.get_jobs(with_times=True) if job.id == job_id)
+    with process_zone("UTC"):
+        yield
 
 
 def next_sunday_3am(after: datetime) -> datetime:

@@ -19,6 +19,7 @@ from rq.registry import FailedJobRegistry, FinishedJobRegistry
 from sop.extensions import redis_queues
 from sop.jobs.schedule import SCHEDULE, make_scheduler, register_schedule
 from sop.models import ArchivedAuditEntry, AuditEntry, Cycle, ImportLog
+from tests.jobs.conftest import next_run, process_zone
 
 ZONE = "Pacific/Auckland"  # UTC+13 in November (daylight time)
 
@@ -111,21 +112,10 @@ def test_cleanup_twice_removes_once_old_uploads_and_old_job_records(app, make_us
 @pytest.fixture
 def zone_process(app):
     """The scheduler process runs in SCHEDULER_TIMEZONE (worker.py sets TZ): do the same."""
-    previous = os.environ.get("TZ")
-    os.environ["TZ"] = ZONE
-    time.tzset()
     app.config["SCHEDULER_TIMEZONE"] = ZONE
-    yield ZoneInfo(ZONE)
+    with process_zone(ZONE):
+        yield ZoneInfo(ZONE)
     app.config["SCHEDULER_TIMEZONE"] = "UTC"
-    if previous is None:
-        os.environ.pop("TZ")
-    else:
-        os.environ["TZ"] = previous
-    time.tzset()
-
-
-def next_run(scheduler, job_id: str) -> datetime:
-    return next(when for job, when in scheduler.get_jobs(with_times=True) if job.id == job_id)
 
 
 def test_reminders_fire_at_nine_in_the_scheduler_time_zone(app, make_user, make_customer,
