@@ -32,6 +32,9 @@ TRANSACTION_ENDS = frozenset({"committransaction", "aborttransaction"})
 # Bookkeeping that no report reads: bumping it would only cost a Redis call per write.
 IGNORED_COLLECTIONS = frozenset({"reports", "audit_entries", "audit_archive"})
 IGNORED_SUFFIXES = (".files", ".chunks")
+# Fields no report or cached page shows: a sign-in writes them, and must not make every
+# report that names a rep stale.
+BOOKKEEPING_FIELDS = {"users": frozenset({"last_login_at", "failed_login_count", "locked_until"})}
 
 _unsent: set[str] = set()
 _unsent_lock = threading.Lock()
@@ -83,6 +86,20 @@ def _tracked(collection: Any) -> bool:
             and not collection.endswith(IGNORED_SUFFIXES))
 
 
+def _only_bookkeeping(collection: str, command: dict[str, Any]) -> bool:
+    """An update (or findAndModify) that only sets, clears or counts bookkeeping fields."""
+    fields = BOOKKEEPING_FIELDS.get(collection)
+    if not fields:
+        return False
+    changes = ([u.get("u") for u in command.get("updates") or []] if "updates" in command
+               else [command.get("update")])
+    return bool(changes) and all(
+        isinstance(change, dict) and change and all(
+            operator.startswith("$") and isinstance(values, dict) and set(values) <= fields
+            for operator, values in change.items())
+        for change in changes)
+
+
 def _changed_something(reply: dict[str, Any]) -> bool:
     """False when the server says the write matched nothing (a guarded update that lost)."""
     if reply.get("upserted"):
@@ -108,7 +125,8 @@ class DataVersionListener(monitoring.CommandListener):
             return
         command = event.command
         collection = command.get(event.command_name) if name in WRITE_COMMANDS else None
-        if name in WRITE_COMMANDS and not _tracked(collection):
+        if name in WRITE_COMMANDS and (not _tracked(collection) or (
+                name != "insert" and _only_bookkeeping(collection, command))):
             return
         session = command.get("lsid", {}).get("id")
         session = bytes(session) if isinstance(session, Binary) else session

@@ -99,3 +99,17 @@ def test_redis_down_does_not_break_a_write_and_the_bump_is_sent_later(services):
         client.close()
     assert get_db().budget_entries.count_documents({}) == 1
     assert versions("budget_entries") != start  # the failed bump went out before the read
+
+
+def test_a_sign_in_leaves_the_users_version_but_a_new_name_moves_it(login, make_user):
+    user = make_user("manager")
+    before = versions("users")
+    login(user, "wrong")
+    response = login(user)
+    assert response.status_code in (302, 303)
+    user.reload()
+    assert user.last_login_at is not None
+    assert versions("users") == before  # the last sign-in and failed counts are bookkeeping
+
+    user.update(set__full_name="Renamed Rep")
+    assert versions("users") != before
