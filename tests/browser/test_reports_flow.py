@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser.test_accounts_flow import sign_in
+from tests.browser.test_accounts_flow import sign_in, wait_until_htmx_ready
 from tests.conftest import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -37,6 +37,7 @@ def test_manager_generates_watches_and_downloads_a_report(request, make_user, ma
     page = new_page()
     sign_in(page, "morgan@example.com", DEFAULT_PASSWORD)
     page.get_by_role("link", name="Reports").click()
+    wait_until_htmx_ready(page, "select#kind")
     page.get_by_label("Report").select_option(label="Forecast summary")
     expect(page.get_by_text("A cycle's plan by rep, customer, group")).to_be_visible()
     page.get_by_label("Cycle").select_option(label="Nov 2026 (open)")
