@@ -11,7 +11,7 @@ snapshot once closed (effective prices as frozen), else its live lines valued no
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,7 +21,7 @@ from sop.cycles.services import previous_cycle
 from sop.excel.consolidated import MONTHS as CONSOL_MONTHS
 from sop.excel.consolidated import ConsolTotals, add_consolidated
 from sop.forecasts.figures import missing_months
-from sop.forecasts.valuation import valued_plan_lines
+from sop.forecasts.valuation import PlanTotals, valued_plan_lines
 from sop.models import BudgetEntry, Customer, Product, SalesHistory, User
 from sop.models.sales import read_fingerprint, unpack_figures
 from sop.months import add_months, months_apart, parse_year_month
@@ -137,31 +137,24 @@ def build_consolidated(ctx: ReportContext) -> None:
 # --- forecast summary ---------------------------------------------------------------------
 
 @dataclass
-class Figures:
+class Figures(PlanTotals):
     """One row of the forecast summary: a cycle's plan, budget and previous cycle."""
 
-    horizon: int
-    lines: int = 0
-    cases: list[float] = field(default_factory=list)
-    dollars: list[float] = field(default_factory=list)
     budget_cases: float | None = None  # over M1-M12 (None: no budget comparable)
     budget_dollars: float | None = None
     previous_cases: float | None = None  # the previous cycle over the same calendar months
     previous_dollars: float | None = None
 
-    def __post_init__(self) -> None:
-        self.cases = self.cases or [0.0] * self.horizon
-        self.dollars = self.dollars or [0.0] * self.horizon
-
     @property
     def cases_12(self) -> float:
-        return sum(self.cases[:TOTAL_MONTHS])
+        return self.cases_through(TOTAL_MONTHS)
 
     @property
     def dollars_12(self) -> float:
-        return sum(self.dollars[:TOTAL_MONTHS])
+        return self.dollars_through(TOTAL_MONTHS)
 
-    def add(self, other: Figures) -> None:
+    def merge(self, other: Figures) -> None:
+        """Add another row's figures (a totals row, the month view)."""
         self.lines += other.lines
         self.cases = [a + b for a, b in zip(self.cases, other.cases, strict=True)]
         self.dollars = [a + b for a, b in zip(self.dollars, other.dollars, strict=True)]
@@ -302,7 +295,7 @@ def build_forecast_summary(ctx: ReportContext) -> None:
                   {key: [key] for key in views["territory"]}, views["territory"])
 
     for row in views["rep"].values():
-        by_month.add(Figures(horizon, row.lines, row.cases, row.dollars))
+        by_month.merge(Figures(horizon, row.lines, row.cases, row.dollars))
     sheet = book.sheet("By month", [
         ReportColumn("Bucket", width=8), ReportColumn("Month", "month"),
         ReportColumn("Cases", "cases"), ReportColumn("$", "money", 15),
@@ -373,7 +366,7 @@ def _figure_sheet(book: ReportBook, title: str, key_columns: list[ReportColumn],
         sheet.row([*labels[key], *figures.values()])
         if grand is None:
             grand = Figures(figures.horizon)
-        grand.add(figures)
+        grand.merge(figures)
     if grand is not None:
         sheet.total_row("Total", [None] * (len(key_columns) - 1) + grand.values())
     return sheet
