@@ -235,6 +235,8 @@ def close_cycle(actor: User | None, cycle: Cycle) -> Cycle:
         raise CycleError(f"Only an open cycle can be closed; this one is {cycle.status}.")
     cycle.reload()
     frozen = freeze_snapshot(cycle, closed_at)
+    Cycle.objects(id=cycle.pk).update_one(set__snapshot_at=closed_at)
+    cycle.snapshot_at = closed_at
     missed = mark_missed(cycle, closed_at)
     how = "closed" if actor else "closed automatically after its close date"
     record_audit("cycle_closed", f"Cycle {cycle.name} {how}: {frozen} lines frozen, "

@@ -16,6 +16,7 @@ from datetime import date
 from openpyxl import Workbook
 
 from sop.excel.sheets import Formula, Sheet, Styles
+from sop.excel.streaming import StreamingWorkbook
 from sop.excel.writer import workbook_bytes
 
 MONTHS = 12
@@ -81,7 +82,7 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
                        totals: ConsolTotals | None = None) -> bytes:
     """The workbook: Consol, By rep, By group, then About when `about` is given. `months` are
     the first days of M1..M12 (more are ignored). `totals`, when given, is filled in."""
-    book = Workbook(write_only=True)
+    book = StreamingWorkbook()
     styles = add_consolidated(book, rows, months, totals)
     if about:
         info = Sheet(book, styles, "About", {1: 100})

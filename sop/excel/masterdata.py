@@ -23,7 +23,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from sop.excel.streaming import open_streaming
+from sop.excel.streaming import StreamingWorkbook, open_streaming
 from sop.excel.writer import HEADER_FILL, HEADER_FONT, text_cell, workbook_bytes
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -460,7 +460,7 @@ WARNING_FILL = PatternFill("solid", fgColor="FFF1D6")
 
 def problems_workbook(problems: ProblemLog) -> bytes:
     """Every problem as a row: sheet, row, column, value, what to do (streamed)."""
-    workbook = Workbook(write_only=True)
+    workbook = StreamingWorkbook()
     sheet = workbook.create_sheet("Problems")
     for letter, width in zip("ABCDEF", (16, 8, 20, 28, 80, 10), strict=True):
         sheet.column_dimensions[letter].width = width

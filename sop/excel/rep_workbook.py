@@ -64,6 +64,7 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from sop.excel.masterdata import ProblemLog, RowProblem
 from sop.excel.safety import MAX_ROWS, UnsafeWorkbook
 from sop.excel.sheets import Formula, Sheet, Styles, plain
+from sop.excel.streaming import StreamingWorkbook
 from sop.excel.writer import workbook_bytes
 
 
@@ -265,7 +266,7 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
     the catalog or it is flagged new_item: then it goes to the "add new Item Codes" block, so
     reading the file back gives the same lines with the same flags."""
     layout = Layout(len(plan.months))
-    book = Workbook(write_only=True)
+    book = StreamingWorkbook()
     styles = _styles(book)
     looks = _Looks.of(styles)
     taken: set[str] = {"summary", LIST_SHEET.lower(), "budget"}

@@ -24,6 +24,7 @@ from openpyxl.styles.numbers import NumberFormat, is_date_format
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from sop.excel.streaming import FixedStyleCell
 from sop.excel.writer import FORMULA_TRIGGERS, text_cell
 
 THIN = Side(style="thin", color="FFB7B7B7")
@@ -130,7 +131,7 @@ class Columns:
 
     def __init__(self, sheet: Sheet, names: Sequence[str | None]) -> None:
         self.names = list(names)
-        self.cells = [sheet.styles.template(sheet.ws, name) if name else None
+        self.cells = [FixedStyleCell(sheet.styles.template(sheet.ws, name)) if name else None
                       for name in self.names]
         self.dated = [cell is not None and is_date_format(cell.number_format)
                       for cell in self.cells]

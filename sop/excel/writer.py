@@ -16,6 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from sop.excel.streaming import StreamingWorkbook
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CASES_FORMAT = "#,##0"
 MONEY_FORMAT = '"$"#,##0.00'
@@ -107,7 +109,7 @@ def add_about_sheet(workbook: Workbook, lines: Sequence[str]) -> None:
 def table_workbook(title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]],
                    about: Sequence[str] = ()) -> bytes:
     """A workbook with the table, then an About sheet when `about` is given, as bytes."""
-    workbook = Workbook(write_only=True)
+    workbook = StreamingWorkbook()
     add_table_sheet(workbook, title, columns, rows)
     if about:
         add_about_sheet(workbook, about)

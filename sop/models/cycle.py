@@ -29,6 +29,7 @@ class Cycle(Document):
     status = StringField(required=True, choices=CYCLE_STATUSES, default="draft")
     opened_at = DateTimeField()
     closed_at = DateTimeField()
+    snapshot_at = DateTimeField()  # set once closing has frozen every line (plan_source)
     created_by = ReferenceField(User)
     created_at = DateTimeField(default=now)
     updated_at = DateTimeField(default=now)

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from sop.excel.sheets import Sheet, Styles
+from sop.excel.streaming import StreamingWorkbook
 from sop.excel.writer import KIND_FORMATS
 from sop.months import month_label, parse_year_month
 
@@ -151,7 +152,7 @@ class ReportBook:
         self.ctx = ctx
         self.title = title
         self.about = list(about)
-        self.workbook = Workbook(write_only=True)
+        self.workbook = StreamingWorkbook()
         self.styles = _styles(self.workbook)
         self.sheets: list[ReportSheet] = []
         self.contents: list[tuple[str, int]] = []  # (sheet, data rows) for the About sheet
@@ -186,8 +187,8 @@ class ReportBook:
                 ("Filters: " + filters_in_words(ctx.filters), "info"),
                 ("Scope: " + ctx.scope_label()
                  + ("" if ctx.sees_all else " (own customers only)"), "info"),
-                (f"Generated {ctx.generated_at:%Y-%m-%d %H:%M} UTC for "
-                 f"{ctx.viewer.full_name or ctx.viewer.email}", "info")]
+                # no requester: the same file is served to everyone with the same scope
+                (f"Generated {ctx.generated_at:%Y-%m-%d %H:%M} UTC", "info")]
         return self._title_block
 
     def save(self) -> None:

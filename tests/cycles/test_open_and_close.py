@@ -10,8 +10,16 @@ import pytest
 from freezegun import freeze_time
 
 from sop.cycles.services import CycleError, close_cycle, create_cycle, open_cycle
+from sop.forecasts.valuation import valued_plan_lines
 from sop.jobs.cycles import auto_close_cycles
-from sop.models import AuditEntry, Cycle, ForecastSnapshot, Submission, SubmissionEvent
+from sop.models import (
+    AuditEntry,
+    Cycle,
+    ForecastLine,
+    ForecastSnapshot,
+    Submission,
+    SubmissionEvent,
+)
 from sop.settings import store_value
 
 GRID_LINK = "http://portal.test/forecast?cycle={cycle}"
@@ -170,3 +178,19 @@ def test_the_scheduled_job_runs_in_the_worker(app, closing_scene, run_jobs):
         assert Cycle.objects.get(id=closing_scene["cycle"].pk).status == "closed"
         assert AuditEntry.objects(action="cycle_closed").count() == 1
         assert ForecastSnapshot.objects.count() == 3
+
+
+def test_once_closed_the_plan_is_read_from_the_snapshot_not_the_live_lines(app_context,
+                                                                         closing_scene):
+    cycle = closing_scene["cycle"]
+    line = closing_scene["line"]
+
+    def planned() -> list[float]:  # the line's effective $/case in M2
+        return [valued.prices[1] for valued in valued_plan_lines(cycle.pk, {"rep": line.rep.pk},
+                                                                 ())]
+
+    assert planned() == [15.0]  # open: the live line
+    close_cycle(closing_scene["admin"], cycle)
+    assert Cycle.objects.get(id=cycle.pk).snapshot_at is not None
+    ForecastLine.objects(id=line.pk).update_one(set__price__1=99.0)  # the live line moves
+    assert planned() == [15.0]  # as frozen at close

@@ -45,7 +45,7 @@ def test_sheet_layout_formats_and_totals(app_context, make_user, make_cycle, tmp
     assert ws["A2"].value == ("Filters: cycle Nov 2026 (2026-11); months Nov 2025 to Feb 2026; "
                               "rep Rita Rep; group Garlic")
     assert ws["A3"].value == "Scope: all reps"
-    assert ws["A4"].value == "Generated 2026-11-24 16:05 UTC for Ada Admin"
+    assert ws["A4"].value == "Generated 2026-11-24 16:05 UTC"
     assert [c.value for c in ws[6]] == [c.header for c in COLUMNS]
     assert ws["A6"].font.bold
     assert ws.freeze_panes == "B7"
