@@ -28,6 +28,7 @@ from sop.clock import now
 from sop.dataversions import current_versions
 from sop.downloads import XLSX_MIMETYPE
 from sop.extensions import redis_queues
+from sop.jobs.runner import cycle_collector_paused
 from sop.listing import cached_choices
 from sop.models import Customer, Cycle, Product, Report, User
 from sop.pagination import Page, paginate
@@ -145,6 +146,7 @@ def progress_writer(report_id: ObjectId) -> Callable[[str, int, int | None], Non
     return progress
 
 
+@cycle_collector_paused()
 def build_report(report_id: str) -> str:
     """Build one queued report into GridFS (worker job). A failure is recorded on the report
     in words the requester can read, then raised so the job shows as failed."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -167,6 +168,7 @@ def _pad(values: Iterable[Any] | None, horizon: int) -> list[Any]:
 # The embedded database answers `$in` over long lists slowly (seconds for a thousand ids),
 # so catalog and matrix look-ups read by a short key (customers) or whole small collections
 # (the item catalog) and select in Python.
+PREFETCH_REPS = 2  # consolidated_rows: reps whose lines are being read ahead
 PRODUCT_FIELDS = {"item_code": 1, "description": 1, "group_description": 1, "category": 1,
                   "active": 1, "list_price": 1}
 
@@ -1170,7 +1172,7 @@ def consolidated_rows(cycle: Cycle, rep_ids: list[ObjectId] | None,
     """Every line of the cycle with any volume, of the reps `rep_ids` (None: every rep) and
     passing `keep` (given the raw line: a report's customer and item filters), ordered by
     rep, customer, item, with new items last in each rep's block, at effective prices: as
-    frozen in the snapshot once the cycle is closed, else valued now. Two reps' lines in
+    frozen in the snapshot once the cycle is closed, else valued now. Three reps' lines in
     memory at most. Yields sop.excel.consolidated.ConsolRow."""
     from sop.excel.consolidated import ConsolRow
 
@@ -1197,14 +1199,15 @@ def consolidated_rows(cycle: Cycle, rep_ids: list[ObjectId] | None,
                 customer.get("code") or "",
                 products.get(doc["product"], {}).get("item_code") or "")
 
-    # The next rep's lines are read while this rep's rows are written (the database answers
-    # from its own process meanwhile): two reps' lines in memory at most.
+    # The next reps' lines are read while this rep's rows are written (the database answers
+    # from its own process meanwhile; two ahead, so a rep without lines leaves no gap): three
+    # reps' lines in memory at most.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(fetch, reps[0]["_id"]) if reps else None
+        pending = deque(pool.submit(fetch, rep["_id"]) for rep in reps[:PREFETCH_REPS])
         for index, rep in enumerate(reps):
-            found = pending.result() if pending is not None else []
-            pending = (pool.submit(fetch, reps[index + 1]["_id"]) if index + 1 < len(reps)
-                       else None)
+            found = pending.popleft().result()
+            if index + PREFETCH_REPS < len(reps):
+                pending.append(pool.submit(fetch, reps[index + PREFETCH_REPS]["_id"]))
             docs = [d for d in found if any(q and q > 0 for q in d.get("qty") or [])
                     and (keep is None or keep(d))]
             del found
