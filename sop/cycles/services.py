@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from mongoengine import NotUniqueError
@@ -62,6 +62,7 @@ DONE = {"open": "opened, the reps are being e-mailed", "draft": "back to draft",
         "close": "closed, the plans are frozen", "delete": "deleted"}
 LOCKING_STATUSES = ("submitted", "approved", "rejected")  # a rep has handed the plan in
 SNAPSHOT_BATCH = 1000
+CLOSE_GRACE = timedelta(minutes=15)  # a close this recent may still be freezing
 
 
 class CycleError(FieldError):
@@ -333,6 +334,26 @@ def close_overdue_cycles() -> list[Cycle]:
             except CycleError:
                 continue  # someone else closed it meanwhile
     return closed
+
+
+def finish_interrupted_closes() -> list[Cycle]:
+    """The rest of every close that was cut short (a crash while freezing), or that predates
+    `snapshot_at`: for a cycle closed at least CLOSE_GRACE ago without it, every line not yet
+    frozen is frozen at the close time, plans not handed in are marked missed, and
+    `snapshot_at` is set. Until then its plan is read from the live lines (plan_source), which
+    are complete. Each step is safe to repeat, so a close still running meanwhile is harmless."""
+    finished = []
+    for cycle in Cycle.objects(status__in=("closed", "archived"), snapshot_at=None,
+                               closed_at__lte=now() - CLOSE_GRACE):
+        frozen = freeze_snapshot(cycle, cycle.closed_at)
+        missed = mark_missed(cycle, cycle.closed_at)
+        if Cycle.objects(id=cycle.pk, snapshot_at=None).update_one(
+                set__snapshot_at=cycle.closed_at):
+            record_audit("cycle_close_finished", f"Cycle {cycle.name}: closing finished, "
+                         f"{frozen} more lines frozen, {missed} more plans missed.",
+                         entity_type="cycle", entity_id=cycle.pk)
+            finished.append(cycle)
+    return finished
 
 
 # --- The cycle page: progress and totals ------------------------------------------------------

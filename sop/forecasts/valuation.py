@@ -127,17 +127,14 @@ def raw_lines(query: Mapping[str, Any], fields: Iterable[str] = LINE_FIELDS
 
 def plan_source(cycle_id: ObjectId) -> Collection:
     """Where a cycle's plan is read: its frozen snapshot once closing has frozen every line
-    (the cycle's `snapshot_at`), else its live lines. Both hold rep, customer, product,
-    probability, new_item, qty, price. Asking the cycle, not the snapshot: any query matching
-    a whole cycle's snapshot costs the embedded server about 0.6 s at 20,000 lines, even for
-    one document. A closed cycle without `snapshot_at` (closed before the field existed, or
-    whose close was cut short) is looked up in the snapshot as before."""
-    snapshots = ForecastSnapshot._get_collection()
-    cycle = Cycle._get_collection().find_one({"_id": cycle_id}, {"status": 1, "snapshot_at": 1})
-    if cycle is not None and (cycle.get("snapshot_at") is not None or (
-            cycle.get("status") == "closed"
-            and snapshots.find_one({"cycle": cycle_id}, {"_id": 1}) is not None)):
-        return snapshots
+    (the cycle's `snapshot_at`), else its live lines (complete, valued now: also for a close
+    cut short, until sop.cycles.services.finish_interrupted_closes finishes it). Both hold
+    rep, customer, product, probability, new_item, qty, price. The cycle is asked, not the
+    snapshot: any query matching a whole cycle's snapshot costs the embedded server about
+    0.6 s at 20,000 lines, even for one document."""
+    cycle = Cycle._get_collection().find_one({"_id": cycle_id}, {"snapshot_at": 1})
+    if cycle is not None and cycle.get("snapshot_at") is not None:
+        return ForecastSnapshot._get_collection()
     return ForecastLine._get_collection()
 
 

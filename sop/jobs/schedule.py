@@ -44,7 +44,7 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
                  "to the archive."),
     ScheduledJob("auto-close", "0 * * * *", "sop.jobs.cycles.auto_close_cycles",
                  "Hourly: close the open cycle once its close date is over, when "
-                 "auto_close_cycles is on."),
+                 "auto_close_cycles is on; finish any close cut short."),
     ScheduledJob("deadline-reminders", "0 9 * * *", "sop.jobs.reminders.deadline_reminders",
                  "Daily, 09:00: e-mail reps whose plan is not handed in, in the "
                  "reminder_days_before_close days before the close date (once a day each)."),

@@ -519,12 +519,12 @@ def last_cycle_figures(cycle: Cycle, key: str, rep_ids: list[ObjectId] | None = 
                        ) -> dict[Any, Figures] | None:
     """Cases and $ of the previous cycle over this cycle's M1-M12 calendar months, per `key`
     ("rep" or "customer") for the given reps (all when None): its frozen snapshot when there
-    is one, else its lines. None when there is no previous cycle. A closed cycle never
+    is one, else its lines. None when there is no previous cycle. A frozen snapshot never
     changes, so its figures for the whole board are computed once per process."""
     previous = previous_cycle(cycle)
     if previous is None:
         return None
-    frozen = previous.status in ("closed", "archived")
+    frozen = previous.snapshot_at is not None
     cache_key = (previous.pk, cycle.planning_start, key)
     if frozen and rep_ids is None:
         with _frozen_lock:

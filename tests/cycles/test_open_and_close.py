@@ -4,7 +4,7 @@ safe to run twice."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -194,3 +194,30 @@ def test_once_closed_the_plan_is_read_from_the_snapshot_not_the_live_lines(app_c
     assert Cycle.objects.get(id=cycle.pk).snapshot_at is not None
     ForecastLine.objects(id=line.pk).update_one(set__price__1=99.0)  # the live line moves
     assert planned() == [15.0]  # as frozen at close
+
+
+def test_a_close_cut_short_is_finished_by_the_hourly_job(app_context, closing_scene):
+    cycle, admin = closing_scene["cycle"], closing_scene["admin"]
+    store_value("auto_close_cycles", False, admin.email)  # finishing is not auto-closing
+    with freeze_time(datetime(2025, 11, 25, 10, 0)):
+        close_cycle(admin, cycle)
+    # As if the process had died while freezing: one line frozen, no plan marked missed yet.
+    ForecastSnapshot.objects(line_id__ne=closing_scene["line"].pk).delete()
+    Submission.objects(status="missed").delete()
+    Cycle.objects(id=cycle.pk).update_one(unset__snapshot_at=True)
+    assert len(list(valued_plan_lines(cycle.pk, {}, ()))) == 3  # meanwhile: the live lines
+
+    with freeze_time(datetime(2025, 11, 25, 10, 10)):  # may still be freezing: left alone
+        assert auto_close_cycles() == "closed 0 cycle(s)"
+    assert ForecastSnapshot.objects.count() == 1
+    with freeze_time(datetime(2025, 11, 25, 11, 0)):
+        assert auto_close_cycles() == "closed 0 cycle(s); finished closing 2025-11"
+        assert auto_close_cycles() == "closed 0 cycle(s)"  # a second run changes nothing
+    finished = Cycle.objects.get(id=cycle.pk)
+    closed_at = datetime(2025, 11, 25, 10, 0, tzinfo=UTC)
+    assert finished.snapshot_at == finished.closed_at == closed_at
+    assert ForecastSnapshot.objects.count() == 3
+    assert {s.frozen_at for s in ForecastSnapshot.objects} == {closed_at}
+    assert Submission.objects(status="missed").count() == 4
+    [entry] = AuditEntry.objects(action="cycle_close_finished")
+    assert "2 more lines frozen, 4 more plans missed" in entry.message

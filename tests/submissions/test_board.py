@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -62,6 +62,8 @@ def test_last_cycle_comes_from_its_snapshot_once_frozen(app, company):
                      product=company["garlic"], qty=[7.0] * 16,
                      effective_price=[6.0] * 16).save()
     with app.app_context():
+        assert board_rows(company["cycle"])[0].last.cases == 108.0  # not frozen yet: live
+        company["previous"].update(set__snapshot_at=datetime(2026, 10, 31, 23, 0))
         rita = board_rows(company["cycle"])[0]
     assert (rita.last.cases, rita.last.dollars) == (84.0, 504.0)
 
