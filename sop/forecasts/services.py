@@ -183,6 +183,7 @@ class Totals:
     dollars: list[float] = field(default_factory=list)
     rows: dict[ObjectId, tuple[float, float]] = field(default_factory=dict)  # product → row
     effective: dict[ObjectId, list[float]] = field(default_factory=dict)  # product → prices
+    empty: set[ObjectId] = field(default_factory=set)  # products whose line holds no number
     # The sum of the lines' versions when they were read: grows with every save, so the page
     # can tell the totals of a late answer from fresher ones already shown.
     stamp: int = 0
@@ -244,6 +245,8 @@ def customer_totals(cycle: Cycle, rep: User | ObjectId, customer: Customer | Obj
         totals.rows[valued.raw["product"]] = (total(qty, mandatory),
                                               total(valued.revenue, mandatory))
         totals.effective[valued.raw["product"]] = valued.prices
+        if is_empty(valued.raw):
+            totals.empty.add(valued.raw["product"])
     return totals
 
 

@@ -1,6 +1,7 @@
 """The grid in a real browser: type, Tab and keep typing while the previous cell saves; arrow
 keys and Enter move across cells; totals follow; a cell changed elsewhere shows who changed
-it; the price row opens and saves like the quantities."""
+it; a line created by typing gets its History link at once; the price row opens and saves
+like the quantities."""
 
 from __future__ import annotations
 
@@ -52,6 +53,9 @@ def test_typing_through_the_grid(make_user, make_customer, make_product, make_pr
     expect(page.locator("#ft-cases")).to_contain_text("19")  # M2: 15 + 4
     assert ForecastLine.objects.get(id=line.pk).qty[:3] == [11, 15, 10]
     assert ForecastLine.objects.get(customer=customer, product=shallot).qty[1] == 4
+    # That save created the shallot's line: its History link is there without a reload.
+    page.locator(f"#ll-{shallot.pk}").get_by_role("link", name="History").click()
+    expect(page.locator("#line-history")).to_contain_text("from blank to 4")
 
     # Someone else changed M3 meanwhile (another session of the rep, say): no overwrite.
     ForecastLine.objects(id=line.pk).update(set__qty__2=30.0, set__updated_by=other,

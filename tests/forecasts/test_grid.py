@@ -143,6 +143,31 @@ def test_a_cell_save_updates_the_value_and_the_totals(client, plan):
     assert ForecastLine.objects.get(id=new.pk).qty[0] is None
 
 
+def line_links(html: str, product) -> str:
+    match = re.search(rf'<span id="ll-{product.pk}"[^>]*>(.*?)</span>', html, re.S)
+    assert match, "no line links"
+    return match.group(0)
+
+
+def test_the_line_links_follow_the_line_without_a_reload(client, plan):
+    sign_in(client, plan["rep"])
+    shallot = plan["shallot"]
+    links = line_links(client.get(grid_url(plan)).get_data(as_text=True), shallot)
+    assert "History" not in links and "Remove" not in links  # a matrix item, no line yet
+
+    created = line_links(save(client, plan, shallot, 0, "4", "").get_data(as_text=True),
+                         shallot)
+    assert 'hx-swap-oob="true"' in created
+    assert f"product={shallot.pk}" in created and ">History</a>" in created
+    assert "Remove" not in created  # it holds a number
+
+    cleared = line_links(save(client, plan, shallot, 0, "", "4").get_data(as_text=True),
+                         shallot)
+    assert ">History</a>" in cleared and ">Remove</button>" in cleared
+    assert cleared.replace(' hx-swap-oob="true"', "") == line_links(
+        client.get(grid_url(plan)).get_data(as_text=True), shallot)  # as a reload shows it
+
+
 def test_a_line_id_from_the_page_saves_directly_and_cannot_reach_another_reps_line(
         client, plan, make_user, make_customer, make_line):
     sign_in(client, plan["rep"])
