@@ -89,6 +89,7 @@ def test_detail_shows_buckets_progress_and_totals(app, client, login_as, make_us
         from sop.cycles.services import freeze_snapshot
 
         freeze_snapshot(previous, previous.created_at)  # as its close did
+        previous.update(set__snapshot_at=previous.created_at)
         for rep, status in zip(reps, ("submitted", "approved", "rejected", "missed"),
                                strict=False):
             Submission(cycle=cycle, rep=rep, status=status).save()
@@ -170,3 +171,12 @@ def test_closing_from_its_page_refreshes_the_progress_too(app, client, login_as,
     assert 'id="cycle-status"' in closed and ">Closed</span>" in closed
     assert 'id="cycle-progress" hx-swap-oob="true"' in closed
     assert "<dt>Missed</dt><dd>1</dd>" in closed
+    assert "<dt>Snapshot</dt><dd>every line frozen" in closed
+
+
+def test_a_close_cut_short_says_so_on_its_page(client, login_as, make_cycle):
+    cycle = make_cycle("2025-10", status="closed")  # closed, its snapshot never completed
+    login_as("admin")
+    page = text_of(client.get(f"/cycles/{cycle.pk}"))
+    assert '<dt>Snapshot</dt><dd><span class="badge warn">unfinished</span>' in page
+    assert "the hourly cycle job freezes the remaining lines" in page
