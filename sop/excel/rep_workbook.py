@@ -54,7 +54,7 @@ from typing import Any
 
 from defusedxml import DefusedXmlException
 from lxml import etree
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -64,7 +64,7 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from sop.excel.masterdata import ProblemLog, RowProblem
 from sop.excel.safety import MAX_ROWS, UnsafeWorkbook
 from sop.excel.sheets import Formula, Sheet, Styles, plain
-from sop.excel.streaming import StreamingWorkbook
+from sop.excel.streaming import StreamingWorkbook, open_streaming
 from sop.excel.writer import workbook_bytes
 
 
@@ -528,7 +528,7 @@ def _xlsx_sheets(data: bytes, columns: int
     XML with a DTD is refused first (see `_refuse_dtd`), then by defusedxml inside openpyxl."""
     _refuse_dtd(data)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        workbook = open_streaming(io.BytesIO(data))  # sheets never scanned to size them
     except (DefusedXmlException, ValueError) as exc:  # openpyxl wraps what the parser raised
         cause: BaseException | None = exc
         while cause is not None and not isinstance(cause, DefusedXmlException):
