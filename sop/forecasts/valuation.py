@@ -125,6 +125,11 @@ def raw_lines(query: Mapping[str, Any], fields: Iterable[str] = LINE_FIELDS
     return ForecastLine._get_collection().find(dict(query), {f: 1 for f in fields})
 
 
+# What a cycle's live lines are valued from: a cache of valued figures keyed by these
+# collections' data versions (sop.listing.cached_until_written) is fresh.
+VALUED_LINE_COLLECTIONS = ("forecast_lines", "price_entries", "products")
+
+
 def plan_source(cycle_id: ObjectId) -> Collection:
     """Where a cycle's plan is read: its frozen snapshot once closing has frozen every line
     (the cycle's `snapshot_at`), else its live lines (complete, valued now: also for a close

@@ -21,7 +21,7 @@ from sop.cycles.services import previous_cycle
 from sop.excel.consolidated import MONTHS as CONSOL_MONTHS
 from sop.excel.consolidated import ConsolTotals, add_consolidated
 from sop.forecasts.figures import missing_months
-from sop.forecasts.valuation import PlanTotals, valued_plan_lines
+from sop.forecasts.valuation import VALUED_LINE_COLLECTIONS, PlanTotals, valued_plan_lines
 from sop.models import BudgetEntry, Customer, Product, SalesHistory, User
 from sop.models.sales import read_fingerprint, unpack_figures
 from sop.months import add_months, months_apart, parse_year_month
@@ -40,8 +40,8 @@ from sop.workbooks.services import consolidated_rows
 TOTAL_MONTHS = 12  # "M1-M12" totals: the mandatory horizon every comparison uses
 TOP = 50  # rows of the top customers and top items sheets
 PROGRESS_EVERY = 2000
-PLAN_COLLECTIONS = ("cycles", "forecast_lines", "forecast_snapshots", "customers", "products",
-                    "price_entries", "users")
+PLAN_COLLECTIONS = (*VALUED_LINE_COLLECTIONS, "cycles", "forecast_snapshots", "customers",
+                    "users")
 UNMATCHED = "(budget not matched to a customer)"
 METHODS = {"portal": "Portal", "excel": "Excel workbook"}
 

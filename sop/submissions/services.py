@@ -17,7 +17,13 @@ from sop.clock import now
 from sop.cycles.services import previous_cycle
 from sop.db import retry_write_conflicts
 from sop.forecasts.figures import missing_months
-from sop.forecasts.valuation import plan_totals, raw_lines, totals_by, valued_plan_lines
+from sop.forecasts.valuation import (
+    VALUED_LINE_COLLECTIONS,
+    plan_totals,
+    raw_lines,
+    totals_by,
+    valued_plan_lines,
+)
 from sop.form_submission import FieldError
 from sop.listing import cached_choices, cached_until_written
 from sop.mail import send_email
@@ -464,7 +470,11 @@ def board_rows(cycle: Cycle, rep_ids: list[ObjectId] | None = None) -> list[Boar
     query: dict[str, Any] = {"cycle": cycle.pk}
     if rep_ids is not None:
         query["rep"] = {"$in": rep_ids}
-    plans = totals_by(query, cycle.horizon_months, "rep")
+        plans = totals_by(query, cycle.horizon_months, "rep")
+    else:  # the whole cycle's lines (seconds at 20,000): kept until lines or prices change
+        plans = cached_until_written(
+            ("board-plans", cycle.pk, cycle.horizon_months), VALUED_LINE_COLLECTIONS,
+            lambda: totals_by(query, cycle.horizon_months, "rep"))
     if rep_ids is None:
         ids = _customer_rep_ids() | set(plans)
         ids |= set(Submission._get_collection().distinct("rep", {"cycle": cycle.pk}))

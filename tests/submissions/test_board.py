@@ -119,3 +119,18 @@ def test_without_an_open_cycle_the_board_shows_the_latest_one(app, client, login
     make_cycle("2026-12", status="draft")  # never opened: nothing to review there yet
     login(make_user("manager"))
     assert "Submissions · Oct 2026" in client.get("/submissions").get_data(as_text=True)
+
+
+def test_the_board_follows_a_cell_save_and_a_price_change(app, company):
+    """The whole board's plan figures are kept between views until lines or prices change."""
+    from sop.forecasts.services import save_cell
+    from sop.models import PriceEntry
+
+    with app.app_context():
+        assert board_rows(company["cycle"])[0].plan.cases == 144.0
+        save_cell(company["rita"], company["cycle"], company["acme"], company["garlic"], "qty",
+                  0, "40", "10")
+        rita = board_rows(company["cycle"])[0]
+        assert (rita.plan.cases, rita.plan.dollars) == (174.0, 174.0 * 5 - 24 * 5 + 24 * 4)
+        PriceEntry.objects(customer=company["acme"]).update(set__price=6.0)
+        assert board_rows(company["cycle"])[0].plan.dollars == (174 - 24) * 6.0 + 24 * 4
