@@ -1,6 +1,7 @@
 """Streaming workbooks both ways over openpyxl, with the two places where its stock behaviour
 is too slow for our sizes adjusted (this module is where openpyxl internals are touched; the
-version is pinned and tests/excel/test_streaming.py compares both with stock openpyxl).
+version is pinned, and tests/excel/test_streaming.py and test_masterdata_reader.py compare
+both with stock openpyxl).
 
 Writing: `StreamingWorkbook` is openpyxl's write-only workbook whose sheets take a styled
 cell in an appended row directly. Stock openpyxl first tries to bind each value as a plain value
@@ -102,7 +103,6 @@ class StreamingWorkbook(Workbook):
         sheet = CellRowsWorksheet(parent=self, title=title)
         self._add_sheet(sheet=sheet, index=index)
         return sheet
-
 
 
 class FixedStyle(StyleArray):

@@ -8,18 +8,21 @@ import io
 from collections.abc import Iterator
 from datetime import date, datetime
 
+import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
-from sop.excel.streaming import StreamingWorkbook
+from sop.excel.streaming import FixedStyleCell, StreamingWorkbook
 
 
 def _rows(sheet) -> Iterator[list[object]]:
-    """Rows mixing plain values, a styled cell reused row after row (as sop.excel.sheets
-    does), one-off styled cells, dates, formulas, gaps and a hyperlink."""
-    money = WriteOnlyCell(sheet)
-    money.number_format = '"$"#,##0.00'
+    """Rows mixing plain values, a styled cell reused row after row (a FixedStyleCell, as
+    sop.excel.sheets.Columns makes them), one-off styled cells, dates, formulas, gaps and a
+    hyperlink."""
+    styled = WriteOnlyCell(sheet)
+    styled.number_format = '"$"#,##0.00'
+    money = FixedStyleCell(styled)
     bold = WriteOnlyCell(sheet, "Total")
     bold.font = Font(bold=True)
     bold.fill = PatternFill("solid", fgColor="E7E6E6")
@@ -55,3 +58,14 @@ def test_a_streaming_workbook_writes_what_stock_openpyxl_writes():
     assert cells["E6"][6] == "https://sop.example.com/reports"
     assert cells["A6"][4] is True and cells["A5"][4] is False
     assert cells["E2"][1:3] == ("=SUM(A2:C2)", "f")
+
+
+def test_a_fixed_style_cannot_change_under_its_looked_up_id():
+    sheet = StreamingWorkbook().create_sheet("Data")
+    styled = WriteOnlyCell(sheet)
+    styled.number_format = "0.0%"
+    fixed = FixedStyleCell(styled)
+    fixed.value = 0.25
+    assert fixed.number_format == "0.0%" and fixed.style_id == styled.style_id
+    with pytest.raises(TypeError, match="fixed"):
+        fixed.number_format = "#,##0"
