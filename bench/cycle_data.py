@@ -26,8 +26,10 @@ BIG_ITEMS = 200
 def load_company_with_cycle(services: dict[str, Any], previous: bool = False
                             ) -> list[tuple[str, str, str]]:
     """Load everything into the benchmark's database; returns the accounts (admin, manager,
-    then the 10 reps) as (email, role, password). With `previous`, the cycle before (closed)
-    gets its own generated plan too, so "last cycle" columns have numbers."""
+    then the 10 reps) as (email, role, password). With `previous`, the cycle before gets its own
+    generated plan too and is closed through the service (its snapshot frozen, as in
+    production), so "last cycle" columns have numbers."""
+    from sop.cycles.services import close_cycle
     from sop.demo_seed import create_accounts, insert_cycle_lines, load_master_data
     from sop.models import Cycle
     from sop.months import month_label, parse_year_month
@@ -45,10 +47,12 @@ def load_company_with_cycle(services: dict[str, Any], previous: bool = False
         for label, status, revision in [*cycles, (CYCLE_LABEL, "open", 0)]:
             start = parse_year_month(label)
             cycle = Cycle(year=start.year, month=start.month, name=month_label(start),
-                          planning_start=start, status=status,
+                          planning_start=start, status="open",
                           opened_at=datetime(start.year, start.month, 1)).save()
             lines = insert_cycle_lines(generated, cycle, revision=revision)
             lines += insert_extra_lines(generated, cycle, BIG_CUSTOMER, revision)
+            if status == "closed":  # as in production: its snapshot frozen by the close
+                close_cycle(None, cycle)
             counts[f"lines {label} ({status})"] = lines
     counts["load seconds"] = round(time.perf_counter() - started, 1)
     print_table([(name, f"{n:,}") for name, n in counts.items()])
