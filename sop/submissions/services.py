@@ -467,18 +467,15 @@ def board_rows(cycle: Cycle, rep_ids: list[ObjectId] | None = None) -> list[Boar
     """Per rep: status, lines, cases and $ for M1-M12 against budget and the previous cycle
     over the same calendar months. The whole board (`rep_ids` None) reads the cycle's lines
     once: the reps with lines come out of that same pass."""
-    query: dict[str, Any] = {"cycle": cycle.pk}
-    if rep_ids is not None:
-        query["rep"] = {"$in": rep_ids}
-        plans = totals_by(query, cycle.horizon_months, "rep")
-    else:  # the whole cycle's lines (seconds at 20,000): kept until lines or prices change
+    if rep_ids is None:  # the whole cycle's lines (seconds at 20,000): kept until written
         plans = cached_until_written(
             ("board-plans", cycle.pk, cycle.horizon_months), VALUED_LINE_COLLECTIONS,
-            lambda: totals_by(query, cycle.horizon_months, "rep"))
-    if rep_ids is None:
+            lambda: totals_by({"cycle": cycle.pk}, cycle.horizon_months, "rep"))
         ids = _customer_rep_ids() | set(plans)
         ids |= set(Submission._get_collection().distinct("rep", {"cycle": cycle.pk}))
     else:
+        plans = totals_by({"cycle": cycle.pk, "rep": {"$in": rep_ids}}, cycle.horizon_months,
+                          "rep")
         ids = set(rep_ids)
     statuses = board_statuses(cycle, ids)
     if not statuses:
