@@ -62,17 +62,20 @@ class ProblemLog:
         self.kept: list[RowProblem] = []
         self.errors = 0
         self.warnings = 0
+        self.notes = 0  # what the reader did that the user may want to know (not a problem)
 
     def append(self, problem: RowProblem) -> None:
         if problem.severity == "error":
             self.errors += 1
+        elif problem.severity == "note":
+            self.notes += 1
         else:
             self.warnings += 1
         if len(self.kept) < self.keep:
             self.kept.append(problem)
 
     def __len__(self) -> int:
-        return self.errors + self.warnings
+        return self.errors + self.warnings + self.notes
 
     def __iter__(self) -> Iterator[RowProblem]:
         return iter(self.kept)

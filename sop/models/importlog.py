@@ -26,7 +26,7 @@ class ImportProblem(EmbeddedDocument):
     column = StringField()
     value = StringField()
     message = StringField(required=True)
-    severity = StringField(choices=("error", "warning"), default="error")
+    severity = StringField(choices=("error", "warning", "note"), default="error")
 
 
 class ImportLog(Document):

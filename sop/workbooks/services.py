@@ -440,6 +440,10 @@ class ImportPlan:
     def warnings(self) -> int:
         return sum(1 for p in self.problems if p.severity == "warning")
 
+    @property
+    def notes(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "note")
+
     def counts(self) -> dict[str, Any]:
         total = {key: sum(getattr(c, key) for c in self.changes)
                  for key in ("kept", "new_items", "added", "changed", "removed", "unchanged")}
@@ -447,7 +451,8 @@ class ImportPlan:
                  for key in ("cases_before", "cases_after", "dollars_before", "dollars_after",
                              "cases_all", "revenue_entered")}
         return {"sheets": len(self.changes), **total, **money, "errors": self.errors,
-                "warnings": self.warnings, "unresolved": len(self.unresolved),
+                "warnings": self.warnings, "notes": self.notes,
+                "unresolved": len(self.unresolved),
                 "writes": len(self.line_ops)}
 
 
@@ -488,8 +493,9 @@ def _differs(old: dict[str, Any], qty: list, price: list, probability: int | Non
 
 
 def _kept(line: ParsedLine) -> bool:
-    """DOMAIN.md §5.1: a line is kept when any quantity or any price is not 0."""
-    return any(v for v in line.qty) or any(v for v in line.price)
+    """A line is kept when it has volume (a quantity other than 0): a row with only prices is
+    not a forecast line (the company's own count of a workbook's lines, issue #11)."""
+    return any(v for v in line.qty)
 
 
 @dataclass
@@ -1130,7 +1136,7 @@ def summary(plan: ImportPlan, cycle: Cycle, rep: User, file_name: str, dry_run: 
             "applied": not dry_run and not plan.errors, "sheets": sheets, "total": totals,
             "created_customers": [d["code"] for d in plan.new_customers],
             "created_items": [d["item_code"] for d in plan.new_products],
-            "errors": plan.errors, "warnings": plan.warnings,
+            "errors": plan.errors, "warnings": plan.warnings, "notes": plan.notes,
             "problems": [{"sheet": p.sheet, "row": p.row, "column": p.column,
                           "value": None if p.value is None else str(p.value),
                           "message": p.message, "severity": p.severity}
@@ -1297,4 +1303,5 @@ def preview_page(viewer: User, upload: WorkbookUpload) -> dict[str, Any]:
             "editable": editable,
             "may_confirm": acting and pending and editable and not counts.get("errors"),
             "errors": [p for p in upload.problems if p.severity == "error"],
-            "warnings": [p for p in upload.problems if p.severity == "warning"]}
+            "warnings": [p for p in upload.problems if p.severity == "warning"],
+            "notes": [p for p in upload.problems if p.severity == "note"]}

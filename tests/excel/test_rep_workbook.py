@@ -78,7 +78,6 @@ def test_read_of_write_gives_back_the_plans_lines():
         ]),
         CustomerSheet("O'Brien & Sons, Inc. ", [
             line("110002", [1.25] * 16, [30.0] + [None] * 15, 1),
-            line("050010", [0] * 16, [12.0], None),  # a price alone keeps the line
             line("110001", [7], None, 2, new_item=True, description="Peeled Garlic promo"),
         ]),
         CustomerSheet("ALL ZERO CO.", []),
@@ -95,6 +94,18 @@ def test_read_of_write_gives_back_the_plans_lines():
     bayou = sheets["BAYOU FOODS"].lines
     assert [ln.item_code for ln in bayou] == ["110001", "220001", "990001"]
     assert bayou[2].new_item and bayou[2].row > 8 + len(plan.catalog)
+
+
+def test_a_price_without_volume_is_not_a_line_and_the_sheet_says_so():
+    plan = plan_with([CustomerSheet("BAYOU FOODS", [line("110002", [1], [3.0]),
+                                                    line("220001", [0] * 16, [12.0])])])
+    problems = ProblemLog()
+    sheets = read(write_rep_workbook(plan), problems)
+    assert [ln.item_code for ln in sheets["BAYOU FOODS"].lines] == ["110002"]
+    (note,) = list(problems)
+    assert (note.severity, note.sheet) == ("note", "BAYOU FOODS")
+    assert "a price but no quantity" in note.message
+    assert problems.errors == problems.warnings == 0 and problems.notes == 1
 
 
 def test_generated_customer_sheet_layout():
@@ -268,8 +279,8 @@ def test_round_trip_of_a_random_plan():
             lines.append(SheetLine(item.item_code, item.description,
                                    chance.choice([None, 0, 1, 2, 3]), qty, price,
                                    new_item=chance.random() < 0.1))
-        lines.append(SheetLine(f"{990000 + number:06d}", f"New {number}", None, [0.0] * 16,
-                               [5.0] + [None] * 15, new_item=True))  # kept by its price
+        lines.append(SheetLine(f"{990000 + number:06d}", f"New {number}", None, [0.0] * 15 + [2],
+                               [5.0] + [None] * 15, new_item=True))
         customers.append(CustomerSheet(f"Customer {number}, Inc.", lines))
     plan = plan_with(customers, catalog=catalog)
     sheets = read(write_rep_workbook(plan))

@@ -36,7 +36,14 @@ def read(data: bytes) -> tuple[dict[str, CustomerSheet], ProblemLog]:
 
 
 def issues(problems: ProblemLog) -> list[tuple[str, int, str, object, str]]:
-    return [(p.sheet, p.row, p.column, p.value, p.severity) for p in problems]
+    """Errors and warnings (notes say how the file was read: see `notes`)."""
+    return [(p.sheet, p.row, p.column, p.value, p.severity) for p in problems
+            if p.severity != "note"]
+
+
+def notes(problems: ProblemLog) -> list[tuple[str, int, str, object, str]]:
+    return [(p.sheet, p.row, p.column, p.value, p.message) for p in problems
+            if p.severity == "note"]
 
 
 def lines(sheet: CustomerSheet) -> dict[str, tuple]:
@@ -62,11 +69,11 @@ def test_standard_sheets_with_awkward_names_and_the_other_sheets_ignored():
         "110001": (0, False, qty(100, 120.5, 0, 80), [41.5, 41.5] + [None] * 14),
         "220001": (None, False, qty(0, 0, 3), NONE16),
     }
-    assert lines(sheets[names[1]]) == {
-        "110002": (3, False, qty(), [None, 9.99] + [None] * 14),
+    assert lines(sheets[names[1]]) == {  # 110002 has a price and no volume: not a line
         "990001": (3, True, qty(5, 5), NONE16),
     }
-    new = sheets[names[1]].lines[1]
+    assert [(sheet, row) for sheet, row, *_ in notes(problems)] == [(names[1], 9)]
+    new = sheets[names[1]].lines[0]
     assert new.description == "Black garlic 1 lb" and new.row == 15
     assert sheets[names[2]].lines == []
     assert issues(problems) == [("A.B. FOODS", 15, "F", "HIGH RISK", "warning")]
@@ -74,15 +81,17 @@ def test_standard_sheets_with_awkward_names_and_the_other_sheets_ignored():
 
 def test_variant_a_single_price_in_y_for_every_month_and_sales_in_z_ignored():
     data = real_workbook([Sheet("SINGLE", [Row(110001, [10, 20], single_price=3.25),
-                                           Row(220001, [], single_price=7)],
+                                           Row(220001, [0, 0, 1], single_price=7),
+                                           Row(330001, [], single_price=8)],
                                 variant="single")])
     sheets, problems = read(data)
     assert sheets["SINGLE"].price_source == "single"
     assert lines(sheets["SINGLE"]) == {
         "110001": (None, False, qty(10, 20), [3.25] * 16),  # F "Avg" is not a probability
-        "220001": (None, False, qty(), [7.0] * 16),
+        "220001": (None, False, qty(0, 0, 1), [7.0] * 16),
     }
-    assert list(problems) == []
+    assert issues(problems) == []
+    assert [row for _, row, *_ in notes(problems)] == [11]  # 330001: a price, no volume
 
 
 def test_variant_b_prices_come_from_the_summary_price_column_by_item_code():
@@ -167,10 +176,10 @@ def test_bad_cells_are_row_errors_naming_sheet_row_column_and_value():
     data = real_workbook([Sheet("BAD", [
         Row(110001, [5, -3, "lots"]),  # row 8: negative H, text I
         Row(110002, ["12", 1], ["abc"]),  # row 9: number as text (warning), bad price Z
-        Row(220001, ["=G8*2", "=10*3"]),  # row 10: formula on a cell → error; arithmetic ok
+        Row(220001, ["=G8*2", "=10*3"]),  # row 10: a formula the file has no result for
         Row("ABC123", [1]),  # row 12 (after the catalog): bad item code
         Row(12345678, [1]),  # row 13
-    ], new_rows=[Row(None, [4], [], None, "forgot the code")])])  # row 17
+    ], new_rows=[Row(None, [4], [], None, "forgot the code")])])  # row 17: not read, warned
     sheets, problems = read(data)
     assert issues(problems) == [
         ("BAD", 8, "H", -3, "error"),
@@ -180,13 +189,14 @@ def test_bad_cells_are_row_errors_naming_sheet_row_column_and_value():
         ("BAD", 10, "G", "=G8*2", "error"),
         ("BAD", 12, "D", "ABC123", "error"),
         ("BAD", 13, "D", 12345678, "error"),
-        ("BAD", 17, "D", None, "error"),
+        ("BAD", 17, "D", None, "warning"),
     ]
     messages = {p.column + str(p.row): p.message for p in problems}
     assert "negative" in messages["H8"]
-    assert "Paste Special" in messages["G10"]
+    assert "no saved result" in messages["G10"] and "Excel" in messages["G10"]
     assert "6 digits" in messages["D12"]
-    assert problems.errors == 7 and problems.warnings == 1
+    assert "not read" in messages["D17"]
+    assert problems.errors == 6 and problems.warnings == 2
     assert sheets["BAD"].lines == []  # rows with an error are not lines
 
 
@@ -207,11 +217,13 @@ def test_item_codes_as_float_text_and_short_number_become_six_digits():
     assert list(problems) == []
 
 
-def test_the_same_item_twice_on_a_sheet_is_an_error_on_the_later_row():
-    sheets, problems = read(real_workbook([Sheet("DUP", [Row(110001, [1])], new_rows=[
-        Row(110001, [2], [], None, "again")])]))
-    assert issues(problems) == [("DUP", 15, "D", 110001, "error")]
-    assert [(ln.row, ln.qty[0]) for ln in sheets["DUP"].lines] == [(8, 1.0)]
+def test_the_same_item_twice_on_a_sheet_adds_its_quantities_with_a_warning():
+    sheets, problems = read(real_workbook([Sheet("DUP", [Row(110001, [1, 0, 5], [2.5])],
+                                                 new_rows=[Row(110001, [2, 3], [9.0, 4.0],
+                                                               None, "again")])]))
+    assert issues(problems) == [("DUP", 15, "D", 110001, "warning")]
+    assert [(ln.row, ln.qty[:3], ln.price[:2]) for ln in sheets["DUP"].lines] == [
+        (8, [3.0, 3.0, 5.0], [2.5, 4.0])]
     assert "row 8" in next(iter(problems)).message
 
 
@@ -267,13 +279,13 @@ def test_xlsb_reads_like_the_same_xlsx():
         (spec.name, 8, "F", "Customer Fprecast - Mid Risk", "warning")]
 
 
-def test_xlsb_formula_in_a_quantity_cell_is_a_row_error():
+def test_xlsb_formula_in_a_quantity_cell_is_read_as_its_saved_value():
     spec = Sheet("FX", [Row(110001, [4242.5, 1])])
     data = xlsb_workbook([(spec.name, sheet_rows(spec))])
     assert lines(read(data)[0]["FX"])["110001"][2] == qty(4242.5, 1)
     sheets, problems = read(xlsb_as_formula(data, 1, 4242.5))
-    assert sheets["FX"].lines == []
-    assert issues(problems) == [("FX", 8, "G", "(formula)", "error")]
+    assert lines(sheets["FX"])["110001"][2] == qty(4242.5, 1)
+    assert list(problems) == []
 
 
 def test_arithmetic_typed_in_a_cell_and_summary_prices_are_read():

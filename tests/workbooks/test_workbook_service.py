@@ -318,7 +318,7 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "password-protected"),
     (zip_bytes({"hello.txt": b"hi"}), "not an Excel workbook"),
     (zip_bytes({"xl/workbook.xml": b"<workbook", "[Content_Types].xml": b"<x"}),
-     "could not be read|No customer sheet"),
+     "damaged|could not be read|No customer sheet"),
     (zip_bytes({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"0" * 5_000_000}),
      "zip bomb"),
 ])

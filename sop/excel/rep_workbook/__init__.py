@@ -1,0 +1,46 @@
+"""The rep workbook (DOMAIN.md §5.1): read a filled one, write a pre-filled one.
+
+Pure functions: no Flask, no database. The service layer (sop.workbooks) turns database lines
+into a `WorkbookPlan` and `CustomerSheet`s back into lines.
+
+- `layout`: the plan a workbook shows and the columns of its sheets;
+- `writer`: the pre-filled workbook (`write_rep_workbook`);
+- `cells`: an upload's cells as the rep saw them (saved values; where formulas are);
+- `reader`: rows classified, then read (`read_rep_workbook`).
+"""
+
+from sop.excel.rep_workbook.layout import (
+    PROBABILITY_RISKS,
+    PROBABILITY_TEXTS,
+    BudgetRow,
+    CatalogItem,
+    CustomerSheet,
+    Layout,
+    SheetLine,
+    WorkbookPlan,
+)
+from sop.excel.rep_workbook.reader import (
+    classify_header,
+    item_code,
+    iter_lines,
+    map_probability,
+    read_rep_workbook,
+)
+from sop.excel.rep_workbook.writer import write_rep_workbook
+
+__all__ = [
+    "PROBABILITY_RISKS",
+    "PROBABILITY_TEXTS",
+    "BudgetRow",
+    "CatalogItem",
+    "CustomerSheet",
+    "Layout",
+    "SheetLine",
+    "WorkbookPlan",
+    "classify_header",
+    "item_code",
+    "iter_lines",
+    "map_probability",
+    "read_rep_workbook",
+    "write_rep_workbook",
+]

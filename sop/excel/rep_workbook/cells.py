@@ -1,0 +1,228 @@
+"""The cells of an uploaded rep workbook, as the rep saw them in Excel.
+
+Values come from python-calamine, for .xlsx and .xlsb alike: the saved value of every cell,
+formulas included (the number Excel showed), dates as dates (1900 and 1904 epochs).
+
+Formulas: calamine's Python binding does not say which cells hold one, and openpyxl's reader,
+which does, takes 4-6 s on a real 27-sheet workbook (measured on the two files of
+shared/workbooks). The reader only needs formulas to *say* which numbers came from one, and to
+refuse a formula that has no saved value, so for .xlsx one scan of each sheet's XML finds the
+formula and error cells (`<c r=..><f>..</f><v>..</v>`, the one shape SpreadsheetML gives them)
+of the columns read: 0.1-0.3 s for those files. Values are never taken from that scan. An
+.xlsb file does not get this index: its formulas are read as their saved values without a note.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from defusedxml import DefusedXmlException, ElementTree
+from openpyxl.formula.translate import Translator, TranslatorError
+from openpyxl.utils import column_index_from_string, get_column_letter
+from python_calamine import CalamineError, CalamineWorkbook
+
+from sop.excel.safety import MAX_ROWS, UnsafeWorkbook
+
+Value = float | str | bool | date | datetime | time | timedelta | None
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+FORMULA = (rb"<c r=\"(%s)(\d+)\"[^>]*>"  # Excel, LibreOffice, openpyxl, XlsxWriter: r first
+           rb"<f\b([^>]*?)(?:/>|>([^<]*)</f>)(?:<v>([^<]*)</v>)?")
+ERROR_TYPE = re.compile(rb'\bt="e"')
+VALUE = re.compile(rb"<v>([^<]*)</v>")
+REFERENCE = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
+CELL_REACH = 120  # bytes from a cell's start to its formula or type: its attributes
+ATTRIBUTE = re.compile(rb'\b(t|si|ref)="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class CellFormula:
+    """A formula cell: whether the file carries its saved value, and its text (without '=';
+    None when unknown). A shared formula is stored by Excel once, at its first cell: the
+    others get their text translated from it when asked (`text`), which is rarely."""
+
+    own_text: str | None
+    saved: bool
+    shared_from: tuple[str, str] | None = None  # (first cell's text, its reference)
+    at: str = ""  # this cell's reference, for the translation
+
+    @property
+    def text(self) -> str | None:
+        if self.own_text is not None or self.shared_from is None:
+            return self.own_text
+        master, origin = self.shared_from
+        try:
+            return Translator("=" + master, origin=origin).translate_formula(self.at)[1:]
+        except (TranslatorError, ValueError):
+            return None
+
+
+@dataclass
+class SheetCells:
+    """One sheet: `rows[i]` is row i + 1 (blank cells None), each at most `columns` wide;
+    `formulas` and `errors` (cells showing #REF! and the like) by (row, 0-based column)."""
+
+    name: str
+    rows: list[tuple[Value, ...]]
+    formulas: dict[tuple[int, int], CellFormula] = field(default_factory=dict)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    knows_formulas: bool = True  # False for .xlsb: formulas are not told apart
+    unsaved_rows: set[int] = field(default_factory=set)  # rows with a formula and no value
+
+    def formula(self, row: int, column: int) -> CellFormula | None:
+        return self.formulas.get((row, column))
+
+
+def read_sheets(data: bytes, columns: int) -> Iterator[SheetCells]:
+    """Every worksheet of an .xlsx or .xlsb workbook, in file order (UnsafeWorkbook when it
+    cannot be read)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise NOT_A_WORKBOOK from None
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        raise NOT_A_WORKBOOK
+    _refuse_dtd(archive)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except (CalamineError, ValueError, OSError):
+        raise DAMAGED from None
+    parts = _sheet_parts(archive) if "xl/workbook.xml" in names else {}
+    for metadata in book.sheets_metadata:
+        if str(metadata.typ).rsplit(".", 1)[-1] != "WorkSheet":
+            continue
+        try:
+            grid = book.get_sheet_by_name(metadata.name).to_python(skip_empty_area=False)
+        except (CalamineError, ValueError):
+            raise DAMAGED from None
+        rows = [tuple(None if value == "" else value for value in row[:columns])
+                for row in grid[:MAX_ROWS]]
+        sheet = SheetCells(metadata.name, rows, knows_formulas=bool(parts))
+        part = parts.get(metadata.name)
+        if part is not None and part in names:
+            _index_formulas(archive.read(part), columns, sheet)
+        yield sheet
+
+
+NOT_A_WORKBOOK = UnsafeWorkbook("This is not a readable Excel workbook: upload the .xlsx or "
+                                ".xlsb file as saved by Excel.")
+DAMAGED = UnsafeWorkbook("The file is damaged (not a readable workbook). Open it in Excel, "
+                         "save it again and upload the new copy.")
+
+
+NO_DTD = UnsafeWorkbook("The workbook holds XML declarations Excel never writes (a DTD): save it "
+                        "again from Excel and upload the new copy.")
+
+
+def _refuse_dtd(archive: zipfile.ZipFile) -> None:
+    """Entities (billion laughs, external files) need a DTD: refuse a workbook with any XML
+    part that declares one (Excel never does; XML spells the declarations in capitals)."""
+    try:
+        for member in archive.infolist():
+            if member.filename.endswith((".xml", ".rels")):
+                with archive.open(member) as stream:
+                    tail = b""
+                    while chunk := stream.read(1 << 20):
+                        seen = tail + chunk
+                        if b"<!DOCTYPE" in seen or b"<!ENTITY" in seen:
+                            raise NO_DTD
+                        tail = chunk[-8:]
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise DAMAGED from None
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML part, from the workbook's own list and relationships."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    except DefusedXmlException:
+        raise NO_DTD from None
+    targets = {rel.get("Id"): rel.get("Target", "")
+               for rel in relations.iter(f"{PACKAGE_REL_NS}Relationship")}
+    parts = {}
+    for sheet in workbook.iter(f"{MAIN_NS}sheet"):
+        target = targets.get(sheet.get(f"{REL_NS}id"), "")
+        if target:
+            parts[sheet.get("name", "")] = (target.lstrip("/") if target.startswith("/")
+                                            else "xl/" + target)
+    return parts
+
+
+def _column(letters: bytes, cache: dict[bytes, int] = {}) -> int:  # noqa: B006 - a memo
+    index = cache.get(letters)
+    if index is None:
+        index = cache[letters] = column_index_from_string(letters.decode()) - 1
+    return index
+
+
+def _formula_pattern(columns: int, cache: dict[int, re.Pattern[bytes]] = {}  # noqa: B006
+                     ) -> re.Pattern[bytes]:
+    """Formula cells of the first `columns` columns only (the sales formulas after them are
+    most of a rep workbook's formulas), as character classes of their letters: `[A-Z]|A[A-P]`
+    for 42 columns."""
+    if columns not in cache:
+        last = get_column_letter(max(1, min(columns, 702)))
+        if len(last) == 1:
+            letters = f"[A-{last}]"
+        else:
+            letters = "[A-Z]"
+            if last[0] > "A":
+                letters += f"|[A-{chr(ord(last[0]) - 1)}][A-Z]"
+            letters += f"|{last[0]}[A-{last[1]}]"
+        cache[columns] = re.compile(FORMULA % letters.encode())
+    return cache[columns]
+
+
+def _index_formulas(xml: bytes, columns: int, sheet: SheetCells) -> None:
+    masters: dict[bytes, tuple[str, str]] = {}  # shared formula id → (text, its cell)
+    followers: list[tuple[int, int, bytes, str, bool]] = []
+    for match in _formula_pattern(columns).finditer(xml):
+        letters, digits, formula_attributes, text, saved = match.groups()
+        row, column, reference = int(digits), _column(letters), (letters + digits).decode()
+        if b'"shared"' in formula_attributes:
+            shared_id = dict(ATTRIBUTE.findall(formula_attributes)).get(b"si", b"")
+            if text:
+                masters[shared_id] = (html.unescape(text.decode("utf-8", "replace")), reference)
+            else:
+                followers.append((row, column, shared_id, reference, bool(saved)))
+                continue
+        sheet.formulas[(row, column)] = CellFormula(
+            html.unescape(text.decode("utf-8", "replace")) if text else None, bool(saved))
+    for row, column, shared_id, reference, saved in followers:
+        sheet.formulas[(row, column)] = CellFormula(None, saved, masters.get(shared_id),
+                                                    reference)
+    sheet.unsaved_rows = {row for (row, _), formula in sheet.formulas.items()
+                          if not formula.saved}
+    for match in ERROR_TYPE.finditer(xml):
+        where = _cell_at(xml, match.start())
+        value = VALUE.search(xml, match.end(), match.end() + 4 * CELL_REACH)
+        if where is not None and where[1] < columns and value is not None:
+            sheet.errors[(where[0], where[1])] = value.group(1).decode("utf-8", "replace")
+
+
+def _cell_at(xml: bytes, inside: int) -> tuple[int, int, str] | None:
+    """(row, 0-based column, reference) of the cell element that `inside` is in."""
+    start = xml.rfind(b"<", max(0, inside - CELL_REACH), inside)
+    while start > 0 and xml[start + 1:start + 2] in (b"f", b"/"):
+        start = xml.rfind(b"<", max(0, start - CELL_REACH), start)
+    where = REFERENCE.search(xml, start, inside) if start >= 0 else None
+    if where is None:
+        return None
+    return int(where.group(2)), _column(where.group(1)), (where.group(1) + where.group(2)).decode()
+
+
+
+def cell(values: tuple[Any, ...], index: int) -> Any:
+    return values[index] if index < len(values) else None
