@@ -262,6 +262,9 @@ def workbook_plan(cycle: Cycle, rep: User) -> Any:
     ids = [c.pk for c in customers]
     catalog_ids = {product for (_, product), (active, _) in _matrix(ids).items() if active}
     lines, _ = _plan_lines(cycle, rep, ids)
+    # an item planned outside the new-item block has a catalog row, so that the file reads
+    # back as the same line (the workbook's new-item rows are for new items only)
+    catalog_ids |= {line["product"] for line in lines if not line.get("new_item")}
     products = _products()
     catalog = [CatalogItem(p["item_code"], p.get("description") or "", _group_text(p))
                for p in sorted((products[i] for i in catalog_ids if i in products),
@@ -639,7 +642,6 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
     # Lines of the file, per target customer.
     customer_ids = [t for t in targets.values() if t is not None]
     matrix = state.matrix
-    active_pairs = {pair for pair, (active, _) in matrix.items() if active}
     targeted = set(customer_ids)
     existing = {(d["customer"], d["product"]): d for d in state.lines
                 if d["customer"] in targeted}
@@ -671,7 +673,7 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
             if customer_id is None or product is None:
                 continue
             pair = (customer_id, product["_id"])
-            new_item = line.new_item or pair not in active_pairs
+            new_item = line.new_item  # the file says so: the rep typed it in the new-item block
             change.new_items += new_item
             wanted[pair] = (line, qty, price, new_item)
 
