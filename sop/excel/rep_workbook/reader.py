@@ -59,6 +59,7 @@ WORD = re.compile(r"[^\W\d_]{2,}")
 OUR_TITLES = ("volume forecast", "price forecast", "sales forecast", "mandatory", "total")
 NEW_ITEM_MARKER = "if you need to add new item"
 DATE_TYPES = (date, datetime, time, timedelta)
+EXCEL_DAY_ZERO = date(1899, 12, 30).toordinal()  # day 0 of Excel's (1900) date numbers
 
 
 class CellRefused(ValueError):
@@ -223,6 +224,7 @@ ROW_REASONS = {
     "title": "a separate table {title}, not read",
     "foreign": "part of the separate table {title}, not read",
     "formulas": "formulas without an item code (totals or copies), not read",
+    "dates": "the header's month dates copied without an item code, not read",
     "no_volume": "no volume (item rows with a price but no quantity are not lines)",
 }
 
@@ -264,6 +266,7 @@ class _SheetState:
     has_prices: bool = False
     in_new_block: bool = False
     foreign_title: str | None = None  # inside a table that is not ours
+    header_days: set[float] = field(default_factory=set)  # the header's dates as day numbers
     seen: dict[str, SheetLine] = field(default_factory=dict)
     skipped: _Skipped = field(default_factory=_Skipped)
 
@@ -337,6 +340,8 @@ def _sheet_state(cells: SheetCells, layout: Layout) -> _SheetState | None:
         if kind in ("customer", "single"):
             sheet = CustomerSheet(cells.name)
             state = _SheetState(kind, cells, sheet, _file_layout(values, layout), number)
+            state.header_days = {float(v.toordinal() - EXCEL_DAY_ZERO) for v in values
+                                 if isinstance(v, date)}
             state.has_prices = kind == "customer" and _has_price_block(values, above,
                                                                        state.layout)
             sheet.price_source = ("single" if kind == "single" else
@@ -472,7 +477,9 @@ def _read_item_row(state: _SheetState, months: int, number: int, values: tuple[A
             return
         code = None
     if code is None:  # not a line: its cells' problems do not matter
-        if typed:
+        if typed and set(q for q in qty if q) <= state.header_days:
+            state.skipped.add("dates", number)  # a stray `=G7` saved as a plain number
+        elif typed:
             problems.append(RowProblem(
                 name, number, "D", code_value, "Numbers without an item code are not read: "
                 "type the 6-digit item code in column D if this is a line.", "warning"))
