@@ -11,6 +11,10 @@ A benchmark rep is added for the workbook figures, shaped as the issue asks: 30 
   same workbook into an empty plan (every line inserted);
 - export-consolidated for the whole cycle, in its own process for its peak memory.
 The largest generated rep of the mid-size company (about 23 sheets x 1,100 items) is timed too.
+And the company's two real workbooks (../shared/workbooks, issue #11: preview ≤ 2 s): each
+imported once with --create-missing by a rep of its own (its customers and items made), its
+lines removed, then its upload previewed into that empty plan (start_upload: safety checks,
+reading, storing, matching, the change) against a bare python-calamine pass over the file.
 Usage: python bench/workbook.py"""
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from common import bench_app, bench_services, peak_rss_mb, print_result, print_table
 
@@ -30,7 +35,11 @@ BENCH_REP = ("wendy.bench@example.com", "Wendy Bench")  # initials WB
 SHEETS = 30
 CATALOG = 220
 LINES_PER_SHEET = 73  # about 2,200 lines, as the mid-size reps have
-TARGETS = {"generate": 3.0, "import": 3.0, "consolidated": 15.0, "consolidated_mb": 400}
+TARGETS = {"generate": 3.0, "import": 3.0, "consolidated": 15.0, "consolidated_mb": 400,
+           "real_preview": 2.0}
+REAL = Path(__file__).resolve().parents[2] / "shared" / "workbooks"
+REAL_FILES = {"JR": "Consolidated Master File SOP_Nov25 - JR.xlsx",
+              "DB": "Consolidated_Master File SOP_Nov25 - DB.xlsx"}
 
 
 def add_bench_rep(services: dict) -> dict:
@@ -150,7 +159,9 @@ def workbook_child(mongo: str, redis: str) -> dict:
         big_plan = workbook_plan(cycle, big)
         big_data, big_generate_s = timed(lambda: generate_rep_workbook(None, cycle, big))
         big_import = import_file(cycle, big, big_data)
+        real = real_files(cycle)
         return {
+            "real": real,
             "sheets": len(plan.customers), "rows_per_sheet": rows,
             "lines": sum(len(s.lines) for s in plan.customers), "file_kb": len(data) // 1024,
             "generate_s": min(generate_s, regenerate_s),
@@ -160,6 +171,49 @@ def workbook_child(mongo: str, redis: str) -> dict:
                 big_plan.catalog), "lines": sizes[big.pk], "file_kb": len(big_data) // 1024,
                 "generate_s": big_generate_s, "import_s": big_import["seconds"]},
             "peak_rss_mb": own_peak(), "file_bytes_again": len(again)}
+
+
+def bare_calamine_pass(data: bytes) -> float:
+    """Seconds to read every cell of every sheet with python-calamine and nothing else."""
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    for name in book.sheet_names:
+        book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return time.perf_counter() - started
+
+
+def real_files(cycle) -> dict:
+    """Each real workbook previewed into an empty plan of a rep whose customers it names."""
+    from sop.models import ForecastLine, WorkbookUpload
+    from sop.users.services import create_user
+    from sop.workbooks.services import import_workbook, start_upload
+
+    results = {}
+    for code, name in REAL_FILES.items():
+        data = (REAL / name).read_bytes()
+        rep = create_user(None, f"real.{code.lower()}@example.com", f"Real {code}", "sales_rep",
+                          "Bench-rep-2026")
+        first = import_workbook(None, cycle, rep, name, data, create_missing=True)
+        ForecastLine.objects(cycle=cycle, rep=rep).delete()
+        previews = []
+        for _ in range(3):
+            upload, seconds = timed(lambda n=name, d=data, r=rep: start_upload(None, cycle, r,
+                                                                               n, d))
+            previews.append(seconds)
+        bare = min(bare_calamine_pass(data) for _ in range(3))
+        counts = upload.counts
+        WorkbookUpload.objects(rep=rep).delete()
+        results[code] = {
+            "kb": len(data) // 1024, "sheets": counts["sheets"], "lines": counts["kept"],
+            "cases_m1_m12": counts["cases_after"], "revenue_m1_m12": first["total"][
+                "revenue_m1_m12_entered"], "errors": counts["errors"],
+            "warnings": counts["warnings"], "notes": counts["notes"],
+            "preview_s": min(previews), "bare_calamine_s": bare}
+    return results
 
 
 def consolidated_child(mongo: str, redis: str, out: str) -> dict:
@@ -232,6 +286,11 @@ def main() -> None:
         ("largest generated rep", f"{big['sheets']} sheets x {big['rows_per_sheet']:,} rows, "
          f"{big['lines']:,} lines, {big['file_kb']:,} KB: generate {big['generate_s']:.2f} s, "
          f"import {big['import_s']:.2f} s"),
+        *((f"real workbook {code}", f"{r['sheets']} sheets, {r['kb']:,} KB: preview "
+           f"{r['preview_s']:.2f} s (bare calamine pass {r['bare_calamine_s']:.2f} s; target ≤ "
+           f"{TARGETS['real_preview']:.0f} s); {r['lines']} lines, {r['cases_m1_m12']:,.0f} "
+           f"cases M1-M12, ${r['revenue_m1_m12']:,.2f}; {r['errors']} errors, {r['warnings']} "
+           f"warnings, {r['notes']} notes") for code, r in workbook["real"].items()),
         ("export-consolidated", f"{consolidated['seconds']:.2f} s for {consolidated['lines']:,} "
          f"lines, {consolidated['bytes'] / 1048576:.1f} MB  (target ≤ "
          f"{TARGETS['consolidated']:.0f} s)"),
@@ -252,6 +311,9 @@ def main() -> None:
         "consolidated_lines": consolidated["lines"],
         "consolidated_peak_rss_mb": round(consolidated["peak_rss_mb"]),
         "workbook_peak_rss_mb": round(workbook["peak_rss_mb"]),
+        **{f"real_{code.lower()}_preview_s": round(r["preview_s"], 2)
+           for code, r in workbook["real"].items()},
+        **{f"real_{code.lower()}_errors": r["errors"] for code, r in workbook["real"].items()},
     })
 
 

@@ -52,3 +52,34 @@ def test_rep_downloads_uploads_maps_a_sheet_and_confirms(app, company, new_page)
     page.get_by_role("button", name="Confirm: import 2 customer sheets").click()
     expect(page.get_by_text("imported into Jane Roe's plan")).to_be_visible()
     assert company.lines()[("BAYOU FOODS", "110001")]["qty"][0] == 55.0
+
+
+def test_an_admin_uploads_a_real_workbook_reads_the_notes_and_confirms(app, new_page,
+                                                                       make_user, make_cycle):
+    """The company's own DB workbook, as the rep sent it, into a plan whose customers and
+    items exist: previewed with its notes, confirmed, 79 lines."""
+    from sop.models import ForecastLine
+    from sop.workbooks.services import import_workbook
+    from tests.workbooks.test_real_workbooks import DB, real
+
+    rep = make_user("sales_rep", email="db@example.com", full_name="Dana Brooks")
+    admin = make_user("admin", email="boss@example.com")
+    cycle = make_cycle("2025-11")
+    with app.app_context():  # customers and items, as a master-data import makes them
+        import_workbook(None, cycle, rep, DB.name, real(DB), create_missing=True)
+        ForecastLine.objects(rep=rep).delete()
+    page = new_page()
+    sign_in(page, admin.email, DEFAULT_PASSWORD)
+    page.get_by_role("link", name="Workbook").click()
+    page.get_by_label("Workbook (.xlsx or .xlsb").set_input_files(files=[{
+        "name": DB.name, "mimeType": XLSX, "buffer": real(DB)}])
+    page.get_by_label("Into the plan of").select_option(label="Dana Brooks (DB)")
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_text("The file is valid")).to_be_visible()
+    expect(page.get_by_role("heading", name="Notes")).to_be_visible()
+    expect(page.get_by_text("a separate table 'Monthly Quantity Split 2022', not read").first
+           ).to_be_visible()
+    page.get_by_role("button", name="Confirm: import 27 customer sheets").click()
+    expect(page.get_by_text("imported into Dana Brooks's plan")).to_be_visible()
+    with app.app_context():
+        assert ForecastLine.objects(rep=rep).count() == 79
