@@ -177,12 +177,17 @@ MESSY_LINES = {
 
 def messy_xlsx() -> bytes:
     """The messy workbook as Excel saves it: formulas with their saved values."""
+    return xlsx_of([(name, build()) for name, build in SHEETS])
+
+
+def xlsx_of(sheets: list[tuple[str, dict[int, dict[int, Any]]]]) -> bytes:
+    """Sheets of {row: {0-based column: value or F}} as Excel saves them (XlsxWriter)."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     dated = book.add_format({"num_format": "mmm-yy"})
-    for name, build in SHEETS:
+    for name, grid in sheets:
         sheet = book.add_worksheet(name)
-        for row, cells in build().items():
+        for row, cells in grid.items():
             for column, value in cells.items():
                 style = dated if isinstance(getattr(value, "saved", value), date) else None
                 if isinstance(value, F):
@@ -195,7 +200,7 @@ def messy_xlsx() -> bytes:
                                                                            .time()), dated)
                 else:
                     sheet.write(row - 1, column, value)
-        if name in (REGAL, CHENEY):
+        if 7 in grid and grid[7].get(5) == "Probability":
             sheet.data_validation(7, 5, 40, 5, {"validate": "list",
                                                 "source": "=Sheet1!$A$1:$A$4"})
     book.close()

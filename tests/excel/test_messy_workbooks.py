@@ -4,11 +4,24 @@ what was not read said once per sheet."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from sop.excel.masterdata import ProblemLog
 from sop.excel.rep_workbook import read_rep_workbook
-from tests.excel.messy_workbooks import CHENEY, MESSY_LINES, REGAL, messy_xlsb, messy_xlsx
+from tests.excel.messy_workbooks import (
+    CHENEY,
+    MESSY_LINES,
+    REGAL,
+    START,
+    F,
+    W,
+    Z,
+    messy_xlsb,
+    messy_xlsx,
+    xlsx_of,
+)
 from tests.excel.rep_workbook_variants import Row, Sheet, real_workbook
 
 BUILDERS = {"xlsx": messy_xlsx, "xlsb": messy_xlsb}
@@ -69,3 +82,40 @@ def test_a_formula_without_a_saved_value_is_an_error_that_says_how_to_fix_it():
     (error,) = [p for p in problems if p.severity == "error"]
     assert (error.row, error.column, error.value) == (8, "G", "=H8*2")
     assert "no saved result" in error.message and "save it" in error.message
+
+
+def customer(rows: dict[int, dict[int, object]]) -> dict[int, dict[int, object]]:
+    return {7: {1: "#", 2: "Group - Category", 3: "ITEM CODE", 4: "DESCRIPTION",
+                5: "Probability", 6: START, W: "TOTAL", **{Z + m: START for m in range(16)}},
+            **rows}
+
+
+def test_a_damaged_price_header_still_has_its_prices_read():
+    """The month header of one sheet is damaged (#REF! where the price dates were)."""
+    sheet = customer({8: {3: 110001, 6: 10, 7: 12, Z: 4.5, Z + 1: 4.75}})
+    sheet[7].update({Z + m: F(f"=#REF!+{m}", "#REF!") for m in range(16)})
+    problems = ProblemLog()
+    (read_sheet,) = read_rep_workbook(xlsx_of([("DAMAGED", sheet)]), problems)
+    assert read_sheet.price_source == "sheet"
+    assert read_sheet.lines[0].price[:3] == [4.5, 4.75, None]
+    assert problems.errors == 0
+
+
+def test_single_price_layout_finds_its_price_column_by_its_header():
+    header = {1: "#", 2: "Group - Category", 3: "ITEM CODE", 4: "DESCRIPTION", 5: "Avg",
+              W: "TOTAL", W + 1: "Price", **{Z + m: START for m in range(16)}}
+    rows = {7: header, 8: {3: 110001, 5: 42.75, 6: 10, 7: 20, W + 1: 3.25,
+                           Z: F("=G8*X8", 32.5)}}
+    (read_sheet,) = read_rep_workbook(xlsx_of([("DSD", rows)]), ProblemLog())
+    assert read_sheet.price_source == "single"
+    line = read_sheet.lines[0]
+    assert (line.probability, line.qty[:2], line.price) == (None, [10.0, 20.0], [3.25] * 16)
+
+
+def test_a_quantity_formatted_as_a_date_is_read_as_its_number_with_a_warning():
+    rows = customer({8: {3: 110001, 6: date(1900, 1, 5), 7: 7}, 9: {3: 110002, 6: START}})
+    problems = ProblemLog()
+    (read_sheet,) = read_rep_workbook(xlsx_of([("DATES", rows)]), problems)
+    assert [line.qty[:2] for line in read_sheet.lines] == [[5.0, 7.0]]
+    found = {(p.row, p.column, p.severity) for p in problems if p.severity != "note"}
+    assert found == {(8, "G", "warning"), (9, "G", "error")}  # 2025-11-23 is no quantity

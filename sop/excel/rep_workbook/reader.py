@@ -95,13 +95,21 @@ def _file_layout(header: tuple[Any, ...], expected: Layout) -> Layout:
     return expected
 
 
-def _has_price_block(header: tuple[Any, ...], above: list[tuple[Any, ...]],
+def _has_price_block(cells: SheetCells, number: int, above: list[tuple[Any, ...]],
                      layout: Layout) -> bool:
-    """Z..AO carry price headers (or Z4 says PRICE): otherwise the sheet has no prices."""
+    """Z..AO carry price headers, even damaged ones (a formula, an error value), or Z4 says
+    PRICE: otherwise the sheet has no prices."""
+    header = cells.rows[number - 1]
     span = range(layout.price, layout.price + layout.months)
-    if any(cell(header, i) is not None for i in span):
+    if any(cell(header, i) is not None or (number, i) in cells.formulas for i in span):
         return True
     return any("price" in normalise(cell(row, layout.price)) for row in above)
+
+
+def _single_price_column(header: tuple[Any, ...], layout: Layout) -> int:
+    """Variant (a): the column headed `Price` after the months (Y in the standard layout)."""
+    return next((i for i in range(layout.total + 1, len(header))
+                 if normalise(header[i]) == "price"), layout.single_price)
 
 
 # --- numbers -----------------------------------------------------------------------------------
@@ -142,7 +150,11 @@ def _typed_number(value: Any, what: str, warn: Callable[[str], None]) -> float:
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, DATE_TYPES):
-        raise CellRefused(f"This {what} cell holds a date: enter a number.")
+        number = _day_number(value)
+        if number is None:
+            raise CellRefused(f"This {what} cell holds a date: enter a number.")
+        warn(f"This {what} cell is formatted as a date or time ({value}); it was read as "
+             f"{number:g}: give the cell a number format.")
     elif isinstance(value, str):
         text = value.strip().replace(",", "").replace("$", "")
         try:
@@ -158,6 +170,26 @@ def _typed_number(value: Any, what: str, warn: Callable[[str], None]) -> float:
     if number < 0:
         raise CellRefused(f"A {what} cannot be negative: enter 0 or more.")
     return number
+
+
+EXCEL_LEAP_BUG = date(1900, 3, 1)
+SMALL_DAY_NUMBERS = 10_000  # a date before 1927 in a quantity cell is a number badly formatted
+
+
+def _day_number(value: date | datetime | time | timedelta) -> float | None:
+    """The number behind a date-formatted cell, when it cannot be a real date (a quantity
+    shown as 05-Jan-1900); None for a real date."""
+    if isinstance(value, time):
+        return (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+    if isinstance(value, timedelta):
+        return value.total_seconds() / 86400
+    day = value.date() if isinstance(value, datetime) else value
+    number = float(day.toordinal() - EXCEL_DAY_ZERO)
+    if day < EXCEL_LEAP_BUG:  # Excel counts a 29 February 1900 that never was
+        number -= 1
+    if isinstance(value, datetime):
+        number += (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+    return number if 0 <= number < SMALL_DAY_NUMBERS else None
 
 
 def item_code(value: Any) -> str:
@@ -267,6 +299,7 @@ class _SheetState:
     in_new_block: bool = False
     foreign_title: str | None = None  # inside a table that is not ours
     header_days: set[float] = field(default_factory=set)  # the header's dates as day numbers
+    single_price: int = 0  # variant (a): the column of the one price
     seen: dict[str, SheetLine] = field(default_factory=dict)
     skipped: _Skipped = field(default_factory=_Skipped)
 
@@ -342,8 +375,9 @@ def _sheet_state(cells: SheetCells, layout: Layout) -> _SheetState | None:
             state = _SheetState(kind, cells, sheet, _file_layout(values, layout), number)
             state.header_days = {float(v.toordinal() - EXCEL_DAY_ZERO) for v in values
                                  if isinstance(v, date)}
-            state.has_prices = kind == "customer" and _has_price_block(values, above,
+            state.has_prices = kind == "customer" and _has_price_block(cells, number, above,
                                                                        state.layout)
+            state.single_price = _single_price_column(values, state.layout)
             sheet.price_source = ("single" if kind == "single" else
                                   "sheet" if state.has_prices else "summary")
             return state
@@ -460,7 +494,7 @@ def _read_item_row(state: _SheetState, months: int, number: int, values: tuple[A
         qty.append((amount(layout.qty + m, "quantity") or 0.0) if m < present else 0.0)
     price: list[float | None] = [None] * months
     if state.kind == "single":
-        single = amount(layout.single_price, "price")
+        single = amount(state.single_price, "price")
         price = [single] * months
     elif state.has_prices:
         for m in range(min(months, present)):
@@ -528,7 +562,7 @@ def _no_volume(state: _SheetState, number: int, values: tuple[Any, ...]) -> None
     """A row without a quantity: noted when it has an item code and a price, or nothing."""
     layout = state.layout
     if state.kind == "single":
-        prices: Iterable[Any] = (cell(values, layout.single_price),)
+        prices: Iterable[Any] = (cell(values, state.single_price),)
     elif state.has_prices:
         prices = values[layout.price:layout.price + layout.months]
     else:
