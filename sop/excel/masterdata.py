@@ -24,7 +24,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from sop.excel.streaming import StreamingWorkbook, open_streaming
-from sop.excel.writer import HEADER_FILL, HEADER_FONT, text_cell, workbook_bytes
+from sop.excel.writer import (
+    FORMULA_TRIGGERS,
+    HEADER_FILL,
+    HEADER_FONT,
+    formulas_as_text,
+    text_cell,
+    workbook_bytes,
+)
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
 ITEM_CODE = re.compile(r"^\d{6}$")
@@ -484,6 +491,7 @@ def annotated_copy(data: bytes, fmt: ImportFormat, problems: ProblemLog) -> byte
     """The uploaded workbook with each problem cell highlighted and commented, plus a
     'Problems' sheet listing them all. For small files: it loads the whole workbook."""
     workbook = load_workbook(io.BytesIO(data))
+    formulas_as_text(workbook)  # user text goes back as text, never as a live formula
     by_header = fmt.field_by_header()
     for problem in problems:
         if problem.sheet not in workbook.sheetnames:
@@ -507,6 +515,7 @@ def annotated_copy(data: bytes, fmt: ImportFormat, problems: ProblemLog) -> byte
         value_cell = listing.cell(row=listing.max_row, column=4)
         value_cell.value = str(problem.value) if problem.value is not None else None
         value_cell.data_type = "s"
+        value_cell.quotePrefix = str(value_cell.value or "").startswith(FORMULA_TRIGGERS)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

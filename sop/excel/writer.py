@@ -52,6 +52,21 @@ def text_cell(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
     return cell
 
 
+def formulas_as_text(workbook: Workbook) -> None:
+    """Turn every formula of a loaded (uploaded) workbook into the text it was written as, so
+    a copy handed back can never run `=HYPERLINK(...)` or the like from someone's upload."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                formula = cell.value
+                text = formula if isinstance(formula, str) else getattr(formula, "text", None)
+                cell.value = str(text if text is not None else formula)
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
 def value_cell(sheet: WriteOnlyWorksheet, value: Any, column: Column) -> WriteOnlyCell | Any:
     if value is None:
         return None

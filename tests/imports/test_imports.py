@@ -362,3 +362,32 @@ def test_import_jobs_leave_the_cycle_collector_on_even_when_they_fail(
         ["Customer Code", "Item Code", "Year", "Month", "Quantity", "Sales"],
         ["PATITO-000001", 110001, 2026, 2, 5, 190]])))
     assert record.status == "failed" and gc.isenabled()
+
+
+def test_the_problems_file_hands_uploaded_formulas_back_as_text(client, admin, run_jobs):
+    """Issue 13, finding 5: a formula in the upload comes back in problems.xlsx as the text it
+    was written as, in the annotated copy and in the list of problems."""
+    from sop.excel.masterdata import RowProblem, problems_workbook
+
+    link = '=HYPERLINK("http://x","y")'
+    upload(client, "customers", workbook_bytes(("Customers", [
+        CUSTOMER_HEADER,
+        ["PATITO-000001", link, "LINKED", link, "South", "Yes"],
+        ["PATITO-000002", "Plain", "PLAIN", "=1+1", "South", "Yes"]])))
+    run_jobs("imports")
+    record = latest()
+    assert record.status == "rejected"
+    data = client.get(f"/imports/{record.pk}/problems.xlsx").data
+    report = load_workbook(io.BytesIO(data))
+    assert report.sheetnames == ["Problems", "Customers"]
+    for sheet in report.worksheets:
+        for row in sheet.iter_rows():
+            assert not [c.coordinate for c in row if c.data_type == "f"], sheet.title
+    customers = report["Customers"]
+    assert (customers["B2"].value, customers["D2"].value, customers["D3"].value) == (
+        link, link, "=1+1")
+    assert customers["B2"].quotePrefix  # Excel keeps it text when the cell is edited
+    # The list alone (files too large to annotate) writes a formula-looking value as text too.
+    listed = load_workbook(io.BytesIO(problems_workbook([RowProblem(
+        "Customers", 2, "Customer Name", link, "Write a name.", "error")])))["Problems"]
+    assert (listed["D2"].value, listed["D2"].data_type) == (link, "s")
