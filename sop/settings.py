@@ -15,6 +15,7 @@ from typing import Any
 from sop import __version__
 from sop.clock import now
 from sop.models import Setting
+from sop.user_input import clean_text, parse_whole
 
 CACHE_SECONDS = 5.0
 
@@ -128,16 +129,15 @@ def parse_value(definition: SettingDefinition, raw: Any) -> Any:
             return False
         raise SettingError("Choose on or off.")
     if definition.kind == "number":
-        try:
-            number = int(str(raw).strip())
-        except ValueError:
-            raise SettingError("Enter a whole number.") from None
+        number = parse_whole(raw)
+        if number is None:
+            raise SettingError("Enter a whole number.")
         if definition.minimum is not None and number < definition.minimum:
             raise SettingError(f"Enter a number of at least {definition.minimum}.")
         if definition.maximum is not None and number > definition.maximum:
             raise SettingError(f"Enter a number of at most {definition.maximum}.")
         return number
-    text = str(raw).strip()
+    text = clean_text(str(raw)).strip()
     if not text:
         raise SettingError("Enter a value.")
     if len(text) > definition.max_length:

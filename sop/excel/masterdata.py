@@ -10,7 +10,6 @@ sheet, row, column and value and says what to do. Pure functions: no Flask, no d
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,10 +31,11 @@ from sop.excel.writer import (
     text_cell,
     workbook_bytes,
 )
+from sop.user_input import NumberRefused, clean_text, parse_number
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
-ITEM_CODE = re.compile(r"^\d{6}$")
-YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
+ITEM_CODE = re.compile(r"^\d{6}$", re.ASCII)
+YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$", re.ASCII)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TRUE_WORDS = {"yes", "y", "true", "1", "active", "x"}
 FALSE_WORDS = {"no", "n", "false", "0", "inactive"}
@@ -88,8 +88,10 @@ class ProblemLog:
 # --- cell converters: each takes a non-empty cell value and returns the typed value -----------
 
 def to_text(value: Any, max_length: int = 200) -> str:
+    """Cell text, without control characters (sop.user_input.clean_text)."""
     text = (value.strip() if isinstance(value, str) else
             str(int(value)) if isinstance(value, float) and value.is_integer() else str(value))
+    text = clean_text(text).strip()
     if len(text) > max_length:
         raise CellError(f"Use at most {max_length} characters.")
     return text
@@ -105,18 +107,14 @@ def to_item_code(value: Any) -> str:
 
 
 def to_number(value: Any) -> float:
-    if type(value) is float or type(value) is int:
-        number = float(value)
-    elif isinstance(value, bool):
-        raise CellError("Enter a number, not TRUE/FALSE.")
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip().replace(",", "").replace("$", ""))
-        except ValueError:
-            raise CellError("Enter a number, like 1234.5.") from None
-    else:
+    """Any finite number within ±sop.user_input.MAX_AMOUNT (the one parser of typed numbers)."""
+    if not isinstance(value, str | int | float):  # a date, a time...
         raise CellError("Enter a number, like 1234.5.")
-    if not math.isfinite(number):  # "nan", "inf" read as floats
+    try:
+        number = parse_number(value, "A number", "1234.5", negative_ok=True)
+    except NumberRefused as exc:
+        raise CellError(str(exc)) from None
+    if number is None:
         raise CellError("Enter a number, like 1234.5.")
     return number
 

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from sop.excel.streaming import StreamingWorkbook
+from sop.user_input import clean_text
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CASES_FORMAT = "#,##0"
@@ -44,7 +45,10 @@ class Column:
 
 
 def text_cell(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
-    """A cell that shows `value` exactly and is never evaluated, whatever it starts with."""
+    """A cell that shows `value` exactly and is never evaluated, whatever it starts with.
+    Control characters that an xlsx cannot hold are left out (stored before they were refused
+    at the door, they must not make an export fail)."""
+    value = clean_text(value)
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     if value.startswith(FORMULA_TRIGGERS):
