@@ -148,7 +148,7 @@ def save_cell():
     form = request.form
     what, bucket = form.get("field", ""), parse_index(form.get("bucket"), target[0].horizon_months)
     if bucket is None:
-        return render_error(422, "This cell is not one of the grid's months: reload the page.")
+        return render_error(422, "This cell is not one of the months of the grid: reload the page.")
     context: dict[str, Any] = {"cycle": target[0], "customer": target[1],
                                "product": target[2], "what": what, "bucket": bucket}
     try:
