@@ -73,6 +73,13 @@ DEFINITIONS: tuple[SettingDefinition, ...] = (
             "Days audit entries stay in the live log before the weekly job archives them.",
             7, 3650),
     _number("max_upload_mb", 10, "system", "Largest file (MB) a user may upload.", 1, 200),
+    _number("import_max_rows", 1_000_000, "system",
+            "Most rows one master-data import may hold; a longer sheet is refused (split it).",
+            100, 5_000_000),
+    _number("import_max_seconds", 900, "system",
+            "Most seconds the check of one master-data import may take before it is stopped "
+            "(it then fails with this limit named; the imports worker is free again).",
+            5, 3600),
     _number("report_expiry_days", 30, "reports",
             "Days a generated report stays downloadable.", 1, 365),
     _number("report_email_max_mb", 5, "reports",
