@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 
@@ -82,6 +84,41 @@ def register_commands(app: Flask) -> None:
                            "being e-mailed.")
         except CycleError as exc:
             raise click.ClickException(str(exc)) from None
+
+    @app.cli.command("backup")
+    @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(out: Path) -> None:
+        """Write every collection and stored file of the database to OUT (.tar.gz)."""
+        from mongoengine.connection import get_db
+
+        from sop.backup import BackupError, write_backup
+
+        try:
+            manifest = write_backup(get_db(), out)
+        except (BackupError, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Backed up {manifest.summary()} of {manifest.database} to {out}.")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True,
+                  help="Replace everything the database holds with the backup.")
+    def restore_command(source: Path, force: bool) -> None:
+        """Load a backup written by `flask backup` into the (empty) database."""
+        from mongoengine.connection import get_db
+
+        from sop.backup import BackupError, restore_backup
+        from sop.db import ensure_indexes
+        from sop.settings import invalidate_cache
+
+        try:
+            manifest = restore_backup(get_db(), source, force=force)
+        except (BackupError, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+        ensure_indexes()
+        invalidate_cache()
+        click.echo(f"Restored {manifest.summary()} from {source} (made "
+                   f"{manifest.created_at}); counts and checksums match.")
 
     from sop.workbooks.cli import register_workbook_commands
 

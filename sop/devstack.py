@@ -2,9 +2,10 @@
 
 `python -m sop.devstack run` (what `make run` calls) starts the embedded MongoDB-wire server,
 Redis and an SMTP sink as needed, seeds demo data on the first run, then serves the web app with
-one RQ worker and one scheduler, printing every process's output with a prefix. Ctrl-C stops
-all of them. The test fixtures use the same starters with in-memory storage and free ports.
-The app never imports the embedded database package: it is only ever a separate server process.
+one RQ worker per queue group (`WORKER_GROUPS`, as production runs them) and one scheduler,
+printing every process's output with a prefix. Ctrl-C stops all of them. The test fixtures use
+the same starters with in-memory storage and free ports. The app never imports the embedded
+database package: it is only ever a separate server process.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from sop.config import PROJECT_ROOT, SERVICES_ENV_FILE, VAR_DIR
 DEV_MONGO_PORT = 27717
 DEV_REDIS_PORT = 6389
 DEV_SMTP_PORT = 8025
+# One worker per group, so a long import never holds up a report or an e-mail (issue 13).
+WORKER_GROUPS: tuple[tuple[str, ...], ...] = (("imports",), ("reports",), ("mail", "default"))
 
 
 class StackError(RuntimeError):
@@ -262,7 +265,8 @@ def run_development() -> int:
                 raise StackError("Seeding the demo data failed; see the messages above.")
             group.start("web", [flask, "run", "--host", "127.0.0.1", "--port", port,
                                 "--no-reload"], env)
-            group.start("worker", [sys.executable, "worker.py"], env)
+            for queues in WORKER_GROUPS:
+                group.start(f"worker-{queues[0]}", [sys.executable, "worker.py", *queues], env)
             group.start("scheduler", [sys.executable, "worker.py", "--scheduler"], env)
             wait_for_port(int(port), None, "The web app")
             say(f"Ready: open http://127.0.0.1:{port}  (Ctrl-C stops everything)")
@@ -272,7 +276,7 @@ def run_development() -> int:
                     say(f"{exited[0]} stopped (exit code {exited[1]}); stopping the rest.")
                     return 1
                 time.sleep(0.5)
-            say("Stopping: the web app, the worker and the scheduler, then the services...")
+            say("Stopping: the web app, the workers and the scheduler, then the services...")
     except StackError as exc:
         say(str(exc))
         return 1

@@ -28,6 +28,8 @@ def month_label(day: date) -> str:
 def parse_year_month(text: str) -> date:
     """`2025-11` → date(2025, 11, 1); ValueError with a readable message otherwise."""
     try:
+        if not text.strip().isascii():  # int() would read "٢٠٢٥" as 2025
+            raise ValueError
         year, month = (int(part) for part in text.strip().split("-"))
         return date(year, month, 1)
     except ValueError:

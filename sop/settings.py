@@ -15,6 +15,7 @@ from typing import Any
 from sop import __version__
 from sop.clock import now
 from sop.models import Setting
+from sop.user_input import clean_text, parse_whole
 
 CACHE_SECONDS = 5.0
 
@@ -72,6 +73,13 @@ DEFINITIONS: tuple[SettingDefinition, ...] = (
             "Days audit entries stay in the live log before the weekly job archives them.",
             7, 3650),
     _number("max_upload_mb", 10, "system", "Largest file (MB) a user may upload.", 1, 200),
+    _number("import_max_rows", 1_000_000, "system",
+            "Most rows one master-data import may hold; a longer sheet is refused (split it).",
+            100, 5_000_000),
+    _number("import_max_seconds", 900, "system",
+            "Most seconds the check of one master-data import may take before it is stopped "
+            "(it then fails with this limit named; the imports worker is free again).",
+            5, 3600),
     _number("report_expiry_days", 30, "reports",
             "Days a generated report stays downloadable.", 1, 365),
     _number("report_email_max_mb", 5, "reports",
@@ -128,16 +136,15 @@ def parse_value(definition: SettingDefinition, raw: Any) -> Any:
             return False
         raise SettingError("Choose on or off.")
     if definition.kind == "number":
-        try:
-            number = int(str(raw).strip())
-        except ValueError:
-            raise SettingError("Enter a whole number.") from None
+        number = parse_whole(raw)
+        if number is None:
+            raise SettingError("Enter a whole number.")
         if definition.minimum is not None and number < definition.minimum:
             raise SettingError(f"Enter a number of at least {definition.minimum}.")
         if definition.maximum is not None and number > definition.maximum:
             raise SettingError(f"Enter a number of at most {definition.maximum}.")
         return number
-    text = str(raw).strip()
+    text = clean_text(str(raw)).strip()
     if not text:
         raise SettingError("Enter a value.")
     if len(text) > definition.max_length:

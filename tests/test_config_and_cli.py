@@ -126,3 +126,14 @@ def test_settings_are_seeded_once_and_edited_values_survive_a_restart(app_contex
     Setting.objects(key="app_version").update_one(set__value="tampered")
     seed_settings()
     assert get_setting("app_version") == "0.1.0"  # not editable: always the running version
+
+
+def test_make_run_starts_a_worker_per_queue_group_covering_every_queue_once():
+    """Issue 13, finding 2: imports, reports and e-mail never wait behind each other."""
+    from sop.devstack import WORKER_GROUPS
+    from sop.extensions import QUEUE_NAMES
+
+    served = [queue for group in WORKER_GROUPS for queue in group]
+    assert sorted(served) == sorted(QUEUE_NAMES)
+    assert not {"imports", "reports"} & set(next(g for g in WORKER_GROUPS if "mail" in g))
+    assert next(g for g in WORKER_GROUPS if "imports" in g) == ("imports",)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rq import Worker
+from rq.defaults import DEFAULT_WORKER_TTL
 
 from sop.extensions import redis_queues
 from tests.conftest import build_test_app
@@ -22,6 +25,29 @@ def test_health_reports_each_service_and_needs_a_worker(app, client):
         assert healthy.status_code == 200
         assert healthy.get_json()["status"] == "ok"
         assert "redis://" not in healthy.get_data(as_text=True)
+    finally:
+        with app.app_context():
+            worker.register_death()
+
+
+def test_an_idle_worker_is_healthy_until_rq_itself_would_forget_it(app, client, monkeypatch):
+    """Issue 13, finding 6: an idle worker heartbeats only every worker_ttl - 15 s (RQ blocks
+    on the queues that long), so three or even six quiet minutes are healthy."""
+    import sop.api.services as health
+    from sop.clock import now
+
+    with app.app_context():
+        worker = Worker(["default"], connection=redis_queues.redis)
+        worker.register_birth()  # a real registration, as an idle worker leaves it
+        assert worker.dequeue_timeout + 15 == DEFAULT_WORKER_TTL
+    try:
+        for quiet_seconds, status in ((180, 200), (worker.dequeue_timeout + 5, 200),
+                                      (DEFAULT_WORKER_TTL + 61, 503)):
+            monkeypatch.setattr(health, "now",
+                                lambda s=quiet_seconds: now() + timedelta(seconds=s))
+            response = client.get("/health")
+            assert response.status_code == status, (quiet_seconds, response.get_json())
+        assert response.get_json()["worker"] == "stale"
     finally:
         with app.app_context():
             worker.register_death()

@@ -6,11 +6,15 @@ from mongoengine.connection import get_db
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 from rq import Worker
+from rq.defaults import DEFAULT_WORKER_TTL
 
 from sop.clock import now
 from sop.extensions import redis_queues
 
-WORKER_STALE_SECONDS = 120
+# An idle RQ worker waits on its queues for worker_ttl - 15 s between heartbeats (RQ 2.12:
+# dequeue_timeout), and RQ itself forgets a worker worker_ttl + 60 s after its last heartbeat.
+# Our workers use RQ's default worker_ttl, so a heartbeat younger than that is a live worker.
+WORKER_STALE_SECONDS = DEFAULT_WORKER_TTL + 60
 
 
 def service_health() -> dict[str, Any]:

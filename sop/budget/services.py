@@ -12,6 +12,7 @@ from sop.excel.writer import CASES_FORMAT, MONEY_FORMAT, Column, table_workbook
 from sop.listing import export_about
 from sop.models import BudgetEntry, User, name_key
 from sop.security import scoped
+from sop.user_input import parse_whole
 
 EXPORT_COLUMNS = (Column("Sales Rep Email", 28), Column("Customer S&OP", 28), Column("Year", 7),
                   Column("Month", 7), Column("Cases", 10, CASES_FORMAT),
@@ -55,8 +56,9 @@ def filtered_budget(viewer: User, filters: BudgetFilters):
         queryset = queryset.filter(rep=ObjectId(filters.rep))
     if filters.customer.strip():
         queryset = queryset.filter(sop_name_key__startswith=name_key(filters.customer))
-    if filters.year.isdigit():
-        queryset = queryset.filter(year=int(filters.year))
+    year = parse_whole(filters.year)
+    if year is not None:
+        queryset = queryset.filter(year=year)
     if filters.unmatched == "yes":
         queryset = queryset.filter(customer=None)
     return queryset.order_by("rep", "sop_name_key", "year", "month")

@@ -1,16 +1,16 @@
-from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     EmailField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
+
+from sop.user_input import AmountField, PortalForm
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(PortalForm):
     code = StringField("Customer code", validators=[DataRequired(), Length(max=40)],
                        render_kw={"autocomplete": "off"})
     name = StringField("Legal name", validators=[DataRequired(), Length(max=200)])
@@ -28,8 +28,7 @@ class CustomerForm(FlaskForm):
     contact_email = EmailField("Contact e-mail", validators=[Optional(), Length(max=254)])
     contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
     payment_terms = StringField("Payment terms", validators=[Optional(), Length(max=60)])
-    credit_limit = DecimalField("Credit limit ($)", places=2,
-                                validators=[Optional(), NumberRange(min=0)])
+    credit_limit = AmountField("Credit limit ($)", places=2, validators=[Optional()])
     aliases = TextAreaField("Aliases (other spellings seen in files, one per line)",
                             validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Save")
@@ -37,12 +36,10 @@ class CustomerForm(FlaskForm):
     def data_for_service(self) -> dict:
         data = {name: field.data for name, field in self._fields.items()
                 if name not in ("submit", "csrf_token")}
-        if data["credit_limit"] is not None:
-            data["credit_limit"] = float(data["credit_limit"])
         return data
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(PortalForm):
     sales_rep = SelectField("Move the selected customers to", choices=[],
                             validate_choice=False)
     submit = SubmitField("Reassign")

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from sop.months import parse_year_month
+from sop.user_input import PortalForm
 
 
 class MonthField(StringField):
@@ -27,7 +27,7 @@ class MonthField(StringField):
                 raise ValidationError(str(exc)) from None
 
 
-class CycleForm(FlaskForm):
+class CycleForm(PortalForm):
     month = MonthField("Cycle month", validators=[DataRequired()])
     name = StringField("Name", validators=[Optional(), Length(max=60)],
                        render_kw={"placeholder": "Defaults to e.g. Nov 2025"})

@@ -32,7 +32,7 @@ from sop.excel.masterdata import (
     to_amount,
 )
 
-MONTH_HEADER = re.compile(r"^sum of (q|sales)\s*-\s*(\d{1,2})$")
+MONTH_HEADER = re.compile(r"^sum of (q|sales)\s*-\s*(\d{1,2})$", re.ASCII)
 HEADER_SEARCH_ROWS = 10
 
 

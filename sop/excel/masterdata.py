@@ -10,7 +10,6 @@ sheet, row, column and value and says what to do. Pure functions: no Flask, no d
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,11 +23,19 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from sop.excel.streaming import StreamingWorkbook, open_streaming
-from sop.excel.writer import HEADER_FILL, HEADER_FONT, text_cell, workbook_bytes
+from sop.excel.writer import (
+    FORMULA_TRIGGERS,
+    HEADER_FILL,
+    HEADER_FONT,
+    formulas_as_text,
+    text_cell,
+    workbook_bytes,
+)
+from sop.user_input import NumberRefused, clean_text, parse_number
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
-ITEM_CODE = re.compile(r"^\d{6}$")
-YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
+ITEM_CODE = re.compile(r"^\d{6}$", re.ASCII)
+YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$", re.ASCII)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TRUE_WORDS = {"yes", "y", "true", "1", "active", "x"}
 FALSE_WORDS = {"no", "n", "false", "0", "inactive"}
@@ -84,8 +91,10 @@ class ProblemLog:
 # --- cell converters: each takes a non-empty cell value and returns the typed value -----------
 
 def to_text(value: Any, max_length: int = 200) -> str:
+    """Cell text, without control characters (sop.user_input.clean_text)."""
     text = (value.strip() if isinstance(value, str) else
             str(int(value)) if isinstance(value, float) and value.is_integer() else str(value))
+    text = clean_text(text).strip()
     if len(text) > max_length:
         raise CellError(f"Use at most {max_length} characters.")
     return text
@@ -101,18 +110,14 @@ def to_item_code(value: Any) -> str:
 
 
 def to_number(value: Any) -> float:
-    if type(value) is float or type(value) is int:
-        number = float(value)
-    elif isinstance(value, bool):
-        raise CellError("Enter a number, not TRUE/FALSE.")
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip().replace(",", "").replace("$", ""))
-        except ValueError:
-            raise CellError("Enter a number, like 1234.5.") from None
-    else:
+    """Any finite number within ±sop.user_input.MAX_AMOUNT (the one parser of typed numbers)."""
+    if not isinstance(value, str | int | float):  # a date, a time...
         raise CellError("Enter a number, like 1234.5.")
-    if not math.isfinite(number):  # "nan", "inf" read as floats
+    try:
+        number = parse_number(value, "A number", "1234.5", negative_ok=True)
+    except NumberRefused as exc:
+        raise CellError(str(exc)) from None
+    if number is None:
         raise CellError("Enter a number, like 1234.5.")
     return number
 
@@ -487,6 +492,7 @@ def annotated_copy(data: bytes, fmt: ImportFormat, problems: ProblemLog) -> byte
     """The uploaded workbook with each problem cell highlighted and commented, plus a
     'Problems' sheet listing them all. For small files: it loads the whole workbook."""
     workbook = load_workbook(io.BytesIO(data))
+    formulas_as_text(workbook)  # user text goes back as text, never as a live formula
     by_header = fmt.field_by_header()
     for problem in problems:
         if problem.sheet not in workbook.sheetnames:
@@ -510,6 +516,7 @@ def annotated_copy(data: bytes, fmt: ImportFormat, problems: ProblemLog) -> byte
         value_cell = listing.cell(row=listing.max_row, column=4)
         value_cell.value = str(problem.value) if problem.value is not None else None
         value_cell.data_type = "s"
+        value_cell.quotePrefix = str(value_cell.value or "").startswith(FORMULA_TRIGGERS)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,7 +1,9 @@
 """Refuse hostile or broken spreadsheets before any parser touches them.
 
 Checks only the container (magic bytes, the zip directory, each sheet's declared dimension),
-never extracting to disk and never inflating more than a sheet's first few kilobytes.
+never extracting to disk and never inflating more than a sheet's first few kilobytes. The sizes
+of the zip directory can be trusted as bounds: Python's zipfile (openpyxl reads through it)
+never inflates a member past its declared size.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls
 MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # 1 GiB inflated in total
-MAX_COMPRESSION_RATIO = 200
+MAX_MEMBER_BYTES = 512 * 1024 * 1024  # one part (a sheet) inflated: 480,000 sales rows ~ 200 MB
+MAX_COMPRESSION_RATIO = 200  # of the whole file and of each part bigger than RATIO_CHECKED_FROM
+RATIO_CHECKED_FROM = 1024 * 1024  # small parts (styles, a short sheet) may pack very well
 MAX_ROWS = 1_000_000
 DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}\d+(?::[A-Z]{1,3}(\d+))?"')
 
@@ -31,7 +35,8 @@ class WorkbookFacts:
 
 def inspect_upload(data: bytes, max_bytes: int, allow_xlsb: bool = False,
                    max_rows: int = MAX_ROWS,
-                   max_uncompressed: int = MAX_UNCOMPRESSED_BYTES) -> WorkbookFacts:
+                   max_uncompressed: int = MAX_UNCOMPRESSED_BYTES,
+                   max_member: int = MAX_MEMBER_BYTES) -> WorkbookFacts:
     """Raise UnsafeWorkbook with a clear sentence, or return what the container says."""
     if len(data) > max_bytes:
         raise UnsafeWorkbook(f"The file is {len(data) / 1048576:.1f} MB; the limit is "
@@ -63,6 +68,8 @@ def inspect_upload(data: bytes, max_bytes: int, allow_xlsb: bool = False,
     if total > max_uncompressed or total / packed > MAX_COMPRESSION_RATIO:
         raise UnsafeWorkbook("The workbook unpacks to an unreasonable size (possibly a zip "
                              "bomb); it was not opened. Upload the data in a normal workbook.")
+    for member in members:  # padding with an incompressible part hides a bomb in the total
+        _check_member(member, max_member)
     declared = 0
     for member in members:
         if kind == "xlsx" and member.filename.startswith("xl/worksheets/") and \
@@ -73,6 +80,18 @@ def inspect_upload(data: bytes, max_bytes: int, allow_xlsb: bool = False,
                              "imported at once. Delete the empty rows below your data (select "
                              "them, Delete rows) or split the file.")
     return WorkbookFacts(kind, declared)
+
+
+def _check_member(member: zipfile.ZipInfo, max_member: int) -> None:
+    ratio = member.file_size / max(member.compress_size, 1)
+    too_big = member.file_size > max_member
+    if too_big or (member.file_size > RATIO_CHECKED_FROM and ratio > MAX_COMPRESSION_RATIO):
+        limit = (f"more than {max_member / 1048576:g} MB" if too_big else
+                 f"{ratio:,.0f} times its packed size, more than {MAX_COMPRESSION_RATIO}")
+        raise UnsafeWorkbook(
+            f"The part {member.filename[:80]} of the workbook unpacks to "
+            f"{member.file_size / 1048576:,.0f} MB, {limit} (possibly a zip bomb); it was not "
+            "opened. Save the workbook again in Excel, or split the data into smaller files.")
 
 
 def _declared_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from sop.excel.streaming import StreamingWorkbook
+from sop.user_input import clean_text
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CASES_FORMAT = "#,##0"
@@ -44,12 +45,30 @@ class Column:
 
 
 def text_cell(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
-    """A cell that shows `value` exactly and is never evaluated, whatever it starts with."""
+    """A cell that shows `value` exactly and is never evaluated, whatever it starts with.
+    Control characters that an xlsx cannot hold are left out (stored before they were refused
+    at the door, they must not make an export fail)."""
+    value = clean_text(value)
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     if value.startswith(FORMULA_TRIGGERS):
         cell.quotePrefix = True  # Excel keeps it text even when the user edits the cell
     return cell
+
+
+def formulas_as_text(workbook: Workbook) -> None:
+    """Turn every formula of a loaded (uploaded) workbook into the text it was written as, so
+    a copy handed back can never run `=HYPERLINK(...)` or the like from someone's upload."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                formula = cell.value
+                text = formula if isinstance(formula, str) else getattr(formula, "text", None)
+                cell.value = str(text if text is not None else formula)
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 def value_cell(sheet: WriteOnlyWorksheet, value: Any, column: Column) -> WriteOnlyCell | Any:

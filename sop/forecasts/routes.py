@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from sop.cycles.services import current_open_cycle
+from sop.errors import render_error
 from sop.extensions import limiter
 from sop.forecasts import services
 from sop.htmx import page_or_fragment, wants_fragment
@@ -20,6 +21,7 @@ from sop.security import (
     get_scoped_or_404,
     role_required,
 )
+from sop.user_input import parse_index, parse_whole
 
 bp = Blueprint("forecasts", __name__, url_prefix="/forecast")
 
@@ -144,13 +146,13 @@ def save_cell():
             abort(422)
         return _back()
     form = request.form
-    what, bucket = form.get("field", ""), form.get("bucket", "")
-    if not bucket.isdigit():
-        abort(422)
+    what, bucket = form.get("field", ""), parse_index(form.get("bucket"), target[0].horizon_months)
+    if bucket is None:
+        return render_error(422, "This cell is not one of the months of the grid: reload the page.")
     context: dict[str, Any] = {"cycle": target[0], "customer": target[1],
-                               "product": target[2], "what": what, "bucket": int(bucket)}
+                               "product": target[2], "what": what, "bucket": bucket}
     try:
-        saved = services.save_cell(current_user, *target, what, int(bucket),
+        saved = services.save_cell(current_user, *target, what, bucket,
                                    form.get("value"), form.get("was"), form.get("line"))
     except services.PlanLocked as exc:
         _refuse_locked(exc)
@@ -186,7 +188,7 @@ def save_probability():
     except services.GridError as exc:
         was = form.get("was", "")
         return render_template("forecasts/_probability.html", error=str(exc),
-                               value=int(was) if was.isdigit() else None, **context), 422
+                               value=parse_whole(was), **context), 422
     except services.Conflict as conflict:
         return render_template("forecasts/_probability.html", conflict=conflict,
                                value=conflict.value, **context), 409

@@ -7,7 +7,6 @@ people never silently overwrite each other; different cells of one line both lan
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -49,6 +48,7 @@ from sop.models.sales import read_fingerprint, unpack_figures
 from sop.months import add_months, month_label, months_apart
 from sop.settings import get_setting
 from sop.submissions.services import plan_is_editable
+from sop.user_input import NumberRefused, parse_number
 
 FIELDS = {"qty": "qty", "price": "price"}
 FIELD_LABELS = {"qty": "qty", "price": "price"}
@@ -77,21 +77,13 @@ class Conflict(Exception):
 # --- values -------------------------------------------------------------------------------
 
 def parse_value(raw: str | None, what: str = "qty") -> float | None:
-    """A cell as typed: blank → not entered; else a number ≥ 0 (fractions allowed)."""
-    text = (raw or "").strip().replace(",", "").lstrip("$").strip()
-    if not text:
-        return None
+    """A cell as typed: blank → not entered; else a number ≥ 0 (fractions allowed), finite
+    and at most sop.user_input.MAX_AMOUNT."""
     try:
-        value = float(text)
-    except ValueError:
-        raise GridError("Enter a number, e.g. 12 or 12.5." if what == "qty"
-                        else "Enter a price like 42.50.") from None
-    if math.isnan(value) or math.isinf(value):
-        raise GridError("Enter a finite number.")
-    if value < 0:
-        raise GridError("Cases cannot be negative." if what == "qty"
-                        else "A price cannot be negative.")
-    return value
+        return parse_number(raw, "Cases" if what == "qty" else "A price",
+                            "12 or 12.5" if what == "qty" else "42.50")
+    except NumberRefused as exc:
+        raise GridError(str(exc)) from None
 
 
 def show(value: float | None) -> str:

@@ -19,6 +19,8 @@ import gridfs
 from bson import ObjectId
 from mongoengine.connection import get_db
 from pymongo.errors import PyMongoError
+from rq import get_current_job
+from rq.timeouts import JobTimeoutException
 
 from sop.audit import record_audit
 from sop.clock import now
@@ -70,7 +72,7 @@ def start_import(actor: User, kind: str, file_name: str, data: bytes) -> ImportL
         raise ImportRefused("The file is empty: choose the workbook to import.")
     max_bytes = int(get_setting("max_upload_mb")) * 1024 * 1024
     try:
-        facts = inspect_upload(data, max_bytes)
+        facts = inspect_upload(data, max_bytes, max_rows=int(get_setting("import_max_rows")))
     except UnsafeWorkbook as exc:
         raise ImportRefused(str(exc)) from None
     file_id = _uploads().put(data, filename=file_name[:255], kind=kind,
@@ -79,7 +81,8 @@ def start_import(actor: User, kind: str, file_name: str, data: bytes) -> ImportL
                        file_id=file_id, uploaded_by=actor,
                        rows_total=facts.declared_rows or None).save()
     job = redis_queues.queue("imports").enqueue(
-        "sop.jobs.imports.validate_import", str(record.pk), job_timeout=JOB_TIMEOUT,
+        "sop.jobs.imports.validate_import", str(record.pk),
+        job_timeout=int(get_setting("import_max_seconds")),
         description=f"Validate {kind} import {file_name[:60]}")
     ImportLog.objects(id=record.pk).update_one(set__job_id=job.id)
     return record.reload()
@@ -104,10 +107,13 @@ def validate_import(record_id: str) -> dict[str, Any]:
     try:
         progress = _progress(record.pk, "rows_read")
         rows = (read_budget(data, problems, progress) if record.kind == "budget" else
-                read_rows(data, FORMATS[record.kind], problems, progress=progress))
+                read_rows(data, FORMATS[record.kind], problems, progress=progress,
+                          max_rows=int(get_setting("import_max_rows"))))
         plan = handler.prepare(rows, problems)
     except HeaderError as exc:
         return _finish_validation(record, Plan(), problems, str(exc))
+    except JobTimeoutException:  # RQ's job timeout, set from import_max_seconds
+        return _finish_validation(record, Plan(), problems, _out_of_time())
     except Exception as exc:  # a workbook openpyxl cannot parse
         log.warning("Import %s could not be read: %s", record.pk, exc)
         return _finish_validation(record, Plan(), problems,
@@ -117,11 +123,22 @@ def validate_import(record_id: str) -> dict[str, Any]:
     ImportLog.objects(id=record.pk).update_one(set__phase="staging",
                                                set__rows_validated=plan.rows)
     if not problems.errors:
-        _stage(record.pk, plan)
+        try:
+            _stage(record.pk, plan)
+        except JobTimeoutException:
+            return _finish_validation(record, Plan(), problems, _out_of_time())
     log.info("Import %s: read and checked %d rows in %.1f s, staged %d writes in %.1f s",
              record.pk, plan.rows, read_seconds, plan.write_count,
              time.perf_counter() - started - read_seconds)
     return _finish_validation(record, plan, problems, None)
+
+
+def _out_of_time() -> str:
+    job = get_current_job()
+    limit = job.timeout if job is not None else get_setting("import_max_seconds")
+    return (f"The check stopped after {limit} seconds, the limit for one import "
+            "(import_max_seconds on the Settings page): split the file into smaller ones, or "
+            "ask an admin to raise the limit.")
 
 
 def _stage(record_id: ObjectId, plan: Plan) -> None:

@@ -6,7 +6,7 @@ from mongoengine import BooleanField, DateTimeField, Document, FloatField, Strin
 
 from sop.clock import now
 
-ITEM_CODE_PATTERN = re.compile(r"^\d{6}$")
+ITEM_CODE_PATTERN = re.compile(r"^\d{6}$", re.ASCII)
 CATEGORIES = (
     "G01 - Garlic Production",
     "G02 - Shallot Production",

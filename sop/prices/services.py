@@ -12,6 +12,7 @@ from sop.clock import now
 from sop.excel.writer import MONEY_FORMAT, MONTH_FORMAT, Column, table_workbook
 from sop.listing import export_about, prefix_match
 from sop.models import Customer, PriceEntry, Product, User
+from sop.user_input import NumberRefused, parse_number
 
 
 class PriceError(ValueError):
@@ -25,16 +26,11 @@ def customer_matrix(customer: Customer) -> list[PriceEntry]:
 
 
 def parse_price(raw: str) -> float | None:
-    text = (raw or "").strip().replace(",", "").lstrip("$")
-    if not text:
-        return None
     try:
-        price = float(text)
-    except ValueError:
-        raise PriceError("Enter a price like 42.50.") from None
-    if price < 0:
-        raise PriceError("A price cannot be negative.")
-    return round(price, 4)
+        price = parse_number(raw, "A price", "42.50")
+    except NumberRefused as exc:
+        raise PriceError(str(exc)) from None
+    return None if price is None else round(price, 4)
 
 
 def parse_month(raw: str) -> date | None:
@@ -43,6 +39,8 @@ def parse_month(raw: str) -> date | None:
     if not text:
         return None
     try:
+        if not text.isascii():
+            raise ValueError
         year, month = (int(part) for part in text.split("-")[:2])
         return date(year, month, 1)
     except ValueError:

@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
-from wtforms import DecimalField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
 
 from sop.models import CATEGORIES
+from sop.user_input import AmountField, PortalForm
 
 
-class ProductForm(FlaskForm):
+class ProductForm(PortalForm):
     item_code = StringField("Item code (6 digits)", validators=[DataRequired(), Length(max=6)],
                             render_kw={"inputmode": "numeric", "autocomplete": "off"})
     description = StringField("Description", validators=[DataRequired(), Length(max=200)])
@@ -20,13 +20,11 @@ class ProductForm(FlaskForm):
     manufacturing_line = StringField("Manufacturing line", validators=[Optional(),
                                                                        Length(max=80)])
     pack_size = StringField("Pack size", validators=[Optional(), Length(max=40)])
-    weight = DecimalField("Weight", validators=[Optional(), NumberRange(min=0)])
+    weight = AmountField("Weight", validators=[Optional()])
     uom = StringField("Unit of measure", default="CS", validators=[DataRequired(),
                                                                    Length(max=10)])
-    list_price = DecimalField("List price ($/case)", places=2,
-                              validators=[Optional(), NumberRange(min=0)])
-    cost_price = DecimalField("Cost price ($/case)", places=2,
-                              validators=[Optional(), NumberRange(min=0)])
+    list_price = AmountField("List price ($/case)", places=2, validators=[Optional()])
+    cost_price = AmountField("Cost price ($/case)", places=2, validators=[Optional()])
     currency = StringField("Currency", default="USD", validators=[DataRequired(),
                                                                   Length(min=3, max=3)])
     submit = SubmitField("Save")
@@ -34,7 +32,4 @@ class ProductForm(FlaskForm):
     def data_for_service(self) -> dict:
         data = {name: field.data for name, field in self._fields.items()
                 if name not in ("submit", "csrf_token")}
-        for name in ("weight", "list_price", "cost_price"):
-            if data[name] is not None:
-                data[name] = float(data[name])
         return data

@@ -184,7 +184,7 @@ class ReportBook:
             ctx = self.ctx
             self._title_block = [
                 (self.title, "title"),
-                ("Filters: " + filters_in_words(ctx.filters), "info"),
+                ("Filters: " + filters_in_words(ctx.filters, ctx.viewer), "info"),
                 ("Scope: " + ctx.scope_label()
                  + ("" if ctx.sees_all else " (own customers only)"), "info"),
                 # no requester: the same file is served to everyone with the same scope
@@ -225,18 +225,21 @@ def _styles(workbook: Workbook) -> Styles:
     return styles
 
 
-def filters_in_words(filters: ReportFilters) -> str:
-    """"Cycle Nov 2026; months Nov 2025 to Feb 2026; rep Jane Roe; …", or "none"."""
+def filters_in_words(filters: ReportFilters, viewer: Any) -> str:
+    """"Cycle Nov 2026; months Nov 2025 to Feb 2026; rep Jane Roe; …", or "none". Ids are
+    resolved only within what `viewer` may see (sop.security.scoped): a name outside it reads
+    "not yours", whatever was stored."""
     from sop.models import Customer, Cycle, Product, User
+    from sop.security import scoped
 
     def named(model: Any, key: str | None, show: Any) -> str | None:
         if not key:
             return None
         try:
-            found = model.objects(pk=key).first()
+            found = scoped(model, viewer).filter(pk=key).first()
         except Exception:  # a malformed id: say what was asked
             found = None
-        return show(found) if found is not None else f"{key} (not found)"
+        return show(found) if found is not None else f"{key} (not found or not yours)"
 
     parts = []
     cycle = named(Cycle, filters.cycle, lambda c: f"{c.name} ({c.label})")

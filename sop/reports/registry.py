@@ -209,6 +209,25 @@ class ReportType:
         return errors
 
 
+def out_of_scope(filters: ReportFilters, viewer: Any) -> list[str]:
+    """Sentences for the rep, customer and territory filters that name something `viewer` may
+    not see (sop.security.scoped): refused, never looked up by name, so ids cannot be walked."""
+    from sop.models import Customer, User
+    from sop.security import scoped
+
+    errors = []
+    lookups = (("rep", User), ("customer", Customer))
+    for name, document in lookups:
+        wanted = _object_id(getattr(filters, name))
+        if wanted is not None and not scoped(document, viewer).filter(id=wanted).only(
+                "id").first():
+            errors.append(f"{FILTER_LABELS[name]}: not one of yours; choose one from the list.")
+    if filters.territory and not scoped(Customer, viewer).filter(
+            territory=filters.territory).only("id").first():
+        errors.append("Territory: no customer of yours is in it; choose one from the list.")
+    return errors
+
+
 FILTER_LABELS = {
     "cycle": "Cycle",
     "month_from": "From month",

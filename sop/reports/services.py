@@ -33,7 +33,13 @@ from sop.listing import cached_choices
 from sop.models import Customer, Cycle, Product, Report, User
 from sop.pagination import Page, paginate
 from sop.reports.book import filters_in_words
-from sop.reports.registry import REPORT_TYPES, ReportContext, ReportFilters, ReportType
+from sop.reports.registry import (
+    REPORT_TYPES,
+    ReportContext,
+    ReportFilters,
+    ReportType,
+    out_of_scope,
+)
 from sop.security import SEES_ALL_ROLES, scoped
 from sop.settings import get_setting
 
@@ -86,7 +92,7 @@ def request_report(actor: User, kind: str, filters: ReportFilters) -> Report:
     queued for the worker. Raises ReportRefused when the filters do not fit the type."""
     chosen = report_type(kind)
     filters = filters.only(chosen.filters)
-    errors = chosen.validate(filters)
+    errors = chosen.validate(filters) or out_of_scope(filters, actor)
     if errors:
         raise ReportRefused(errors)
     scope = report_scope(actor)
@@ -101,8 +107,9 @@ def request_report(actor: User, kind: str, filters: ReportFilters) -> Report:
             expires_at=_expiry(),
             stage="Served from the stored file", done=1, total=1,
         ).save()
-        record_audit("report_generated", f"Report {chosen.title} ({filters_in_words(filters)}) "
-                     "served from cache: the data has not changed since it was built.",
+        record_audit("report_generated", f"Report {chosen.title} "
+                     f"({filters_in_words(filters, actor)}) served from cache: the data has not "
+                     "changed since it was built.",
                      actor=actor, entity_type="report", entity_id=report.pk)
         return report
     report = Report(kind=chosen.key, filters=filters.as_dict(), scope=scope, cache_key=key,
@@ -180,8 +187,9 @@ def build_report(report_id: str) -> str:
         set__data_versions=versions or {}, set__finished_at=now(), set__expires_at=_expiry(),
         set__stage="Done")
     seconds = time.perf_counter() - started
-    record_audit("report_generated", f"Report {chosen.title} ({filters_in_words(filters)}) "
-                 f"built in {seconds:.1f} s, {size:,} bytes.",
+    record_audit("report_generated", f"Report {chosen.title} "
+                 f"({filters_in_words(filters, report.requested_by)}) built in {seconds:.1f} s, "
+                 f"{size:,} bytes.",
                  actor=report.requested_by, entity_type="report", entity_id=report.pk)
     return f"built {file_name} ({size:,} bytes) in {seconds:.1f} s"
 
@@ -277,7 +285,8 @@ def report_title(report: Report) -> str:
 
 
 def report_filters_text(report: Report) -> str:
-    return filters_in_words(ReportFilters.from_mapping(report.filters))
+    """The report's filters in words, as its requester may see them."""
+    return filters_in_words(ReportFilters.from_mapping(report.filters), report.requested_by)
 
 
 def recent_reports(viewer: User, page: int = 1) -> Page:

@@ -17,7 +17,7 @@ from sop.models import Customer, Product, SalesHistory, User
 from sop.pagination import Page
 from sop.security import SEES_ALL_ROLES, scoped
 
-MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$", re.ASCII)
 PAGE_SIZE = 50
 NARROW_CUSTOMERS = 25
 EXPORT_COLUMNS = (

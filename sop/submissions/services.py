@@ -39,6 +39,7 @@ from sop.models import (
 )
 from sop.models.submission import EDITABLE_STATUSES, SUBMISSION_METHODS
 from sop.months import month_label, months_apart
+from sop.user_input import clean_text
 
 BOARD_MONTHS = 12  # the board compares M1-M12 with budget and the previous cycle
 MISSING_LINES_SHOWN = 60  # lines listed by name when a plan is incomplete; the rest counted
@@ -316,7 +317,7 @@ def _review(submission: Submission, actor: User, decision: str, comment: str) ->
     own = {submission.rep.pk, submission.submitted_by.pk if submission.submitted_by else None}
     if actor.pk in own:
         raise ReviewForbidden("Nobody approves or rejects their own plan.")
-    comment = (comment or "").strip()[:2000]
+    comment = clean_text(comment or "").strip()[:2000]
     if decision == "rejected" and not comment:
         raise SubmissionError("Write a comment: the rep needs to know what to fix.", "comment")
     if submission.status != "submitted":

@@ -187,10 +187,16 @@ def test_a_sheet_without_a_size_is_not_scanned_to_size_it():
     sized.close()
 
 
-@pytest.mark.parametrize("cell", ["nan", "inf", "-Infinity", "1e999"])
-def test_text_that_python_reads_as_a_non_finite_number_is_refused(cell):
+BOUND = "A number must be at most 1,000,000,000,000 (10^12); check the number."
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("nan", "Enter a number, like 1234.5."), ("inf", "Enter a number, like 1234.5."),
+    ("-Infinity", "Enter a number, like 1234.5."), ("sNaN", "Enter a number, like 1234.5."),
+    ("\u0663", "Enter a number, like 1234.5."),  # an Arabic-Indic 3: float() would take it
+    ("1e999", BOUND), (1e308, BOUND), (2e12, BOUND)])
+def test_non_finite_foreign_and_absurd_numbers_are_refused(cell, message):
     rows, problems = read("sales", ("Sales", [
         SALES_HEADER, ["C1", "110001", 2025, 1, cell, 2.0, 10, None, None]]))
     assert rows == []
-    assert [(p.column, p.message) for p in problems] == [
-        ("Quantity", "Enter a number, like 1234.5.")]
+    assert [(p.column, p.message) for p in problems] == [("Quantity", message)]

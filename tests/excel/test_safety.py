@@ -69,3 +69,42 @@ def test_xlsb_is_recognised_and_only_accepted_where_allowed():
     with pytest.raises(UnsafeWorkbook, match=r"binary \.xlsb"):
         inspect_upload(data, LIMIT)
     assert inspect_upload(data, LIMIT, allow_xlsb=True).kind == "xlsb"
+
+
+def padded_bomb(inflated_mb: int = 64, padding_kb: int = 512) -> bytes:
+    """The issue's bomb, smaller: one sheet of repeated bytes (~1000:1) plus an incompressible
+    part stored as it is, so the ratio of the whole file stays well under the limit."""
+    import os
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<worksheet><sheetData>')
+            for _ in range(inflated_mb):
+                sheet.write(b"<row/>" * (1024 * 1024 // 6))
+        archive.writestr(zipfile.ZipInfo("xl/media/image1.png"), os.urandom(padding_kb * 1024))
+    return buffer.getvalue()
+
+
+def test_a_padded_bomb_is_refused_by_its_own_part_whatever_the_whole_files_ratio():
+    bomb = padded_bomb()
+    members = zipfile.ZipFile(io.BytesIO(bomb)).infolist()
+    total = sum(m.file_size for m in members) / sum(m.compress_size for m in members)
+    assert total < 200  # the check of the whole file alone lets it through
+    with pytest.raises(UnsafeWorkbook, match=r"xl/worksheets/sheet1\.xml .* unpacks to 64 MB, "
+                                             r"[\d,]+ times its packed size, more than 200"):
+        inspect_upload(bomb, LIMIT)
+
+
+def test_a_part_larger_than_the_part_limit_is_refused_even_when_it_packs_normally():
+    data = workbook_bytes(("Items", [["Item Code", "Description"]] + [
+        [110000 + n, f"Item {n} {scrambled(n)}"] for n in range(3000)]))
+    assert inspect_upload(data, LIMIT).kind == "xlsx"
+    with pytest.raises(UnsafeWorkbook, match=r"more than 0\.0625 MB"):
+        inspect_upload(data, LIMIT, max_member=64 * 1024)
+
+
+def scrambled(seed: int) -> str:
+    return f"{(seed * 2654435761) % 4294967296:x}"

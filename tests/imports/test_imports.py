@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from datetime import date, datetime
 
 import pytest
@@ -362,3 +363,82 @@ def test_import_jobs_leave_the_cycle_collector_on_even_when_they_fail(
         ["Customer Code", "Item Code", "Year", "Month", "Quantity", "Sales"],
         ["PATITO-000001", 110001, 2026, 2, 5, 190]])))
     assert record.status == "failed" and gc.isenabled()
+
+
+def test_the_problems_file_hands_uploaded_formulas_back_as_text(client, admin, run_jobs):
+    """Issue 13, finding 5: a formula in the upload comes back in problems.xlsx as the text it
+    was written as, in the annotated copy and in the list of problems."""
+    from sop.excel.masterdata import RowProblem, problems_workbook
+
+    link = '=HYPERLINK("http://x","y")'
+    upload(client, "customers", workbook_bytes(("Customers", [
+        CUSTOMER_HEADER,
+        ["PATITO-000001", link, "LINKED", link, "South", "Yes"],
+        ["PATITO-000002", "Plain", "PLAIN", "=1+1", "South", "Yes"]])))
+    run_jobs("imports")
+    record = latest()
+    assert record.status == "rejected"
+    data = client.get(f"/imports/{record.pk}/problems.xlsx").data
+    report = load_workbook(io.BytesIO(data))
+    assert report.sheetnames == ["Problems", "Customers"]
+    for sheet in report.worksheets:
+        for row in sheet.iter_rows():
+            assert not [c.coordinate for c in row if c.data_type == "f"], sheet.title
+    customers = report["Customers"]
+    assert (customers["B2"].value, customers["D2"].value, customers["D3"].value) == (
+        link, link, "=1+1")
+    assert customers["B2"].quotePrefix  # Excel keeps it text when the cell is edited
+    # The list alone (files too large to annotate) writes a formula-looking value as text too.
+    listed = load_workbook(io.BytesIO(problems_workbook([RowProblem(
+        "Customers", 2, "Customer Name", link, "Write a name.", "error")])))["Problems"]
+    assert (listed["D2"].value, listed["D2"].data_type) == (link, "s")
+
+
+def test_a_padded_zip_bomb_is_refused_at_upload_and_nothing_is_queued(client, admin):
+    """Issue 13, finding 2: the bomb never reaches the imports worker."""
+    from tests.excel.test_safety import padded_bomb
+
+    response = upload(client, "sales", padded_bomb())
+    page = client.get(response.location).get_data(as_text=True) if \
+        response.status_code == 302 else response.get_data(as_text=True)
+    assert "possibly a zip bomb" in page and "sheet1.xml" in page
+    assert ImportLog.objects.count() == 0
+
+
+SALES_HEADER = ["Customer Code", "Item Code", "Year", "Month", "Quantity", "Unit Price",
+                "Sales", "COGS", "Gross Profit"]
+
+
+def sales_rows(count: int) -> bytes:
+    return workbook_bytes(("Sales", [SALES_HEADER] + [
+        ["PATITO-000001", 110001, 2000 + n // 12, n % 12 + 1, 10, 38, 380, 266, 114]
+        for n in range(count)]))
+
+
+def test_a_validation_is_capped_in_rows_and_in_seconds_and_says_which_limit(client, admin,
+                                                                           run_jobs):
+    from sop.settings import store_value
+
+    saved = client.htmx_post("/admin/settings/import_max_rows", {"value": "100"},
+                             token_from="/admin/settings")
+    assert saved.status_code == 200
+    refused = upload(client, "sales", sales_rows(150))  # the sheet declares its 151 rows
+    assert "at most 100 can be imported" in client.get(refused.location).get_data(as_text=True)
+    assert latest() is None
+
+    store_value("import_max_rows", 1_000_000, "test")
+    store_value("import_max_seconds", 1, "test")  # below the page's minimum: a quick test
+    upload(client, "sales", sales_rows(25_000))
+    started = time.monotonic()
+    run_jobs("imports")
+    assert time.monotonic() - started < 10
+    record = latest()
+    assert record.status == "rejected" and record.counts["rows"] == 0
+    page = client.get(f"/imports/{record.pk}").get_data(as_text=True)
+    assert "The check stopped after 1 seconds" in page and "import_max_seconds" in page
+    assert record.plan_file_id is None
+    # The imports worker is free again: the next file is checked as usual.
+    store_value("import_max_seconds", 900, "test")
+    upload(client, "sales", sales_rows(10))
+    run_jobs("imports")
+    assert latest().error_message is None

@@ -18,7 +18,12 @@ from sop.forecasts.services import save_cell
 from sop.imports import services as imports
 from sop.models import AuditEntry, Report
 from sop.reports.registry import ReportFilters
-from sop.reports.services import REPORT_BUCKET, remove_expired_reports, request_report
+from sop.reports.services import (
+    REPORT_BUCKET,
+    ReportRefused,
+    remove_expired_reports,
+    request_report,
+)
 from tests.excel.builders import workbook_bytes
 from tests.reports.plain_type import plain_type_registered
 
@@ -124,10 +129,10 @@ def test_a_rep_and_a_manager_never_share_a_cached_file(plan, run_jobs):
     assert reps.status == "queued" and not reps.cached
     run_jobs("reports")
     assert totals(reps)["Total"] == 30
-    # A rep naming another rep in the filter still gets only their own rows: none.
-    nosy = ask(plan["rep"], plan["cycle"], rep=str(plan["other"].pk))
-    run_jobs("reports")
-    assert totals(nosy)["Total"] == 0
+    # A rep naming another rep in the filter is refused (issue 13): nothing is queued.
+    with pytest.raises(ReportRefused, match="Sales rep: not one of yours"):
+        ask(plan["rep"], plan["cycle"], rep=str(plan["other"].pk))
+    assert Report.objects(requested_by=plan["rep"]).count() == 1
     # And the other rep's identical request is not served the first rep's file.
     assert not ask(plan["other"], plan["cycle"]).cached
 
