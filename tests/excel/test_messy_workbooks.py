@@ -119,3 +119,15 @@ def test_a_quantity_formatted_as_a_date_is_read_as_its_number_with_a_warning():
     assert [line.qty[:2] for line in read_sheet.lines] == [[5.0, 7.0]]
     found = {(p.row, p.column, p.severity) for p in problems if p.severity != "note"}
     assert found == {(8, "G", "warning"), (9, "G", "error")}  # 2025-11-23 is no quantity
+
+
+def test_absurd_and_foreign_numbers_are_row_errors_never_stored():
+    rows = customer({8: {3: 110001, 6: 1e308, 7: 5}, 9: {3: 110002, 6: "٣"},
+                     10: {3: "١١٠٠٠٣", 6: 4}, 11: {3: 110004, 6: True}})
+    problems = ProblemLog()
+    (read_sheet,) = read_rep_workbook(xlsx_of([("ABSURD", rows)]), problems)
+    assert read_sheet.lines == []
+    errors = {(p.row, p.column): p.message for p in problems if p.severity == "error"}
+    assert set(errors) == {(8, "G"), (9, "G"), (10, "D"), (11, "G")}
+    assert "at most 1,000,000,000,000" in errors[(8, "G")]
+    assert "6 digits" in errors[(10, "D")] and "TRUE/FALSE" in errors[(11, "G")]

@@ -53,8 +53,9 @@ from sop.excel.rep_workbook.layout import (
     letter,
     normalise,
 )
+from sop.user_input import NumberRefused, checked_number, parse_number
 
-CODE_TEXT = re.compile(r"^\d{1,6}$")
+CODE_TEXT = re.compile(r"^\d{1,6}$", re.ASCII)
 WORD = re.compile(r"[^\W\d_]{2,}")
 OUR_TITLES = ("volume forecast", "price forecast", "sales forecast", "mandatory", "total")
 NEW_ITEM_MARKER = "if you need to add new item"
@@ -144,32 +145,33 @@ def _arithmetic(text: str) -> float | None:
 
 
 def _typed_number(value: Any, what: str, warn: Callable[[str], None]) -> float:
-    """A non-blank quantity or price cell's number; CellRefused with what to do."""
-    if isinstance(value, bool):
-        raise CellRefused(f"Enter the {what} as a number, not TRUE/FALSE.")
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, DATE_TYPES):
+    """A non-blank quantity or price cell's number (finite, not negative, at most 10^12: the
+    rule of every number the portal takes, sop.user_input); CellRefused with what to do."""
+    if isinstance(value, DATE_TYPES):
         number = _day_number(value)
         if number is None:
             raise CellRefused(f"This {what} cell holds a date: enter a number.")
         warn(f"This {what} cell is formatted as a date or time ({value}); it was read as "
              f"{number:g}: give the cell a number format.")
     elif isinstance(value, str):
-        text = value.strip().replace(",", "").replace("$", "")
         try:
-            number = float(text)
-        except ValueError:
+            number = parse_number(value, f"The {what}", negative_ok=True)
+        except NumberRefused:
             raise CellRefused(f"Enter the {what} as a number (blank means 0 for quantities)."
                               ) from None
+        if number is None:
+            raise CellRefused(f"Enter the {what} as a number.")
         warn(f"This {what} is stored as text; it was read as {number:g}.")
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, bool):
+        raise CellRefused(f"Enter the {what} as a number, not TRUE/FALSE.")
     else:
         raise CellRefused(f"Enter the {what} as a number.")
-    if number != number or number in (float("inf"), float("-inf")):
-        raise CellRefused(f"Enter the {what} as a number.")
-    if number < 0:
-        raise CellRefused(f"A {what} cannot be negative: enter 0 or more.")
-    return number
+    try:
+        return checked_number(number, f"The {what}")
+    except NumberRefused as exc:
+        raise CellRefused(str(exc)) from None
 
 
 EXCEL_LEAP_BUG = date(1900, 3, 1)
