@@ -73,6 +73,9 @@ DEFINITIONS: tuple[SettingDefinition, ...] = (
             "Days audit entries stay in the live log before the weekly job archives them.",
             7, 3650),
     _number("max_upload_mb", 10, "system", "Largest file (MB) a user may upload.", 1, 200),
+    _number("rep_workbook_max_rows", 20_000, "system",
+            "Most rows one sheet of an uploaded rep workbook may hold (a rep workbook has a row "
+            "per item); a longer one is refused before it is read.", 500, 1_000_000),
     _number("import_max_rows", 1_000_000, "system",
             "Most rows one master-data import may hold; a longer sheet is refused (split it).",
             100, 5_000_000),

@@ -237,14 +237,19 @@ def mailbox(services: dict[str, Any]) -> SmtpSink:
     return services["sink"]
 
 
+def work_queues(app: Flask, *queue_names: str) -> bool:
+    """Run every queued job of these queues (all when none are named) in this process."""
+    with app.app_context():
+        queues = [redis_queues.queue(n) for n in (queue_names or QUEUE_NAMES)]
+        worker = InProcessWorker(queues, connection=redis_queues.redis)
+        worker.app = app
+        return worker.work(burst=True)
+
+
 @pytest.fixture
 def run_jobs(app: Flask) -> Callable[..., bool]:
     def work(*queue_names: str) -> bool:
-        with app.app_context():
-            queues = [redis_queues.queue(n) for n in (queue_names or QUEUE_NAMES)]
-            worker = InProcessWorker(queues, connection=redis_queues.redis)
-            worker.app = app
-            return worker.work(burst=True)
+        return work_queues(app, *queue_names)
 
     return work
 

@@ -20,7 +20,8 @@ from sop.models.cycle import Cycle
 from sop.models.importlog import ImportProblem
 from sop.models.user import User
 
-WORKBOOK_UPLOAD_STATUSES = ("previewed", "applying", "applied", "discarded")
+WORKBOOK_UPLOAD_STATUSES = ("reading", "failed", "previewed", "applying", "applied",
+                            "discarded")
 SHEET_MATCHES = ("name", "alias", "mapped", "create", "unmatched")
 
 
@@ -51,6 +52,9 @@ class WorkbookUpload(Document):
     plan_id = ObjectIdField()  # the writes of the preview (when it had no error)
     state_key = StringField()  # the database state the preview saw: confirm reuses the writes
     status = StringField(required=True, choices=WORKBOOK_UPLOAD_STATUSES, default="previewed")
+    sheets_total = IntField()  # while reading in the worker: its progress
+    sheets_read = IntField(default=0)
+    job_id = StringField()
     sheets = EmbeddedDocumentListField(SheetMatch)
     problems = EmbeddedDocumentListField(ImportProblem)  # the first few hundred
     file_problems = EmbeddedDocumentListField(ImportProblem)  # what the reader reported

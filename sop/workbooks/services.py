@@ -38,6 +38,7 @@ from sop.clock import now
 from sop.cycles.services import previous_cycle
 from sop.excel.masterdata import ProblemLog, RowProblem
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
+from sop.extensions import redis_queues
 from sop.forecasts.figures import effective_prices, fallback_price, roll_forward
 from sop.forecasts.valuation import plan_source
 from sop.models import (
@@ -365,21 +366,32 @@ def parse_sheets(sheets: Iterable[Any], horizon: int) -> list[ParsedSheet]:
     return result
 
 
-def read_upload(data: bytes, cycle: Cycle) -> tuple[list[ParsedSheet], ProblemLog, str]:
-    """Check the container, then read the customer sheets; WorkbookRefused with a sentence
-    the user can act on when the file cannot be read."""
-    from sop.excel.rep_workbook import read_rep_workbook
-
+def check_upload(data: bytes) -> str:
+    """The container checks a web request can afford (size, zip bombs, declared rows): the
+    file's kind, or WorkbookRefused with a sentence the user can act on."""
     if not data:
         raise WorkbookRefused("The file is empty: choose the workbook to import.")
     max_bytes = int(get_setting("max_upload_mb")) * 1024 * 1024
     try:
-        facts = inspect_upload(data, max_bytes, allow_xlsb=True)
+        return inspect_upload(data, max_bytes, allow_xlsb=True,
+                              max_rows=int(get_setting("rep_workbook_max_rows"))).kind
     except UnsafeWorkbook as exc:
         raise WorkbookRefused(str(exc)) from None
+
+
+def read_upload(data: bytes, cycle: Cycle,
+                progress: Callable[[int, int], None] | None = None
+                ) -> tuple[list[ParsedSheet], ProblemLog, str]:
+    """Check the container, then read the customer sheets; WorkbookRefused with a sentence
+    the user can act on when the file cannot be read."""
+    from sop.excel.rep_workbook import read_rep_workbook
+
+    kind = check_upload(data)
     problems = ProblemLog(keep=STORED_PROBLEMS * 4)
     try:
-        sheets = read_rep_workbook(data, problems, months=cycle.horizon_months)
+        sheets = read_rep_workbook(data, problems, months=cycle.horizon_months,
+                                   max_rows=int(get_setting("rep_workbook_max_rows")),
+                                   progress=progress)
     except UnsafeWorkbook as exc:
         raise WorkbookRefused(str(exc)) from None
     except Exception as exc:  # a workbook the reader cannot parse
@@ -390,7 +402,7 @@ def read_upload(data: bytes, cycle: Cycle) -> tuple[list[ParsedSheet], ProblemLo
         raise WorkbookRefused("No customer sheet was found: a customer sheet has a header row "
                               "with # in column B, ITEM CODE in D and Probability in F. Upload "
                               "the rep workbook downloaded from the portal.")
-    return parse_sheets(sheets, cycle.horizon_months), problems, facts.kind
+    return parse_sheets(sheets, cycle.horizon_months), problems, kind
 
 
 # --- the change a workbook makes -------------------------------------------------------------
@@ -977,25 +989,60 @@ def _save_preview(upload: WorkbookUpload, plan: ImportPlan, state: PlanState
 
 
 def start_upload(actor: User | None, cycle: Cycle, rep: User, file_name: str, data: bytes,
-                 create_items: bool = False) -> WorkbookUpload:
-    """Check, read, store and preview an uploaded workbook; nothing in the plan changes."""
+                 create_items: bool = False, in_worker: bool = True) -> WorkbookUpload:
+    """Check and store an uploaded workbook, then read and preview it: in the `imports`
+    worker (the page shows its progress), or here (`in_worker=False`: the command line).
+    Nothing in the plan changes."""
     _check_import(actor, cycle, rep)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the database answers while we parse
-        loading = pool.submit(load_state, cycle, rep)
-        sheets, problems, kind = read_upload(data, cycle)
-        state = loading.result()
-    file_problems = list(problems)
-    for pending in WorkbookUpload.objects(cycle=cycle, rep=rep, status="previewed"):
+    kind = check_upload(data)
+    for pending in WorkbookUpload.objects(cycle=cycle, rep=rep,
+                                          status__in=["reading", "previewed"]):
         _discard(pending)  # one pending preview per plan
     file_id = _files().put(data, filename=file_name[:255], kind="upload", uploaded_at=now())
     upload = WorkbookUpload(cycle=cycle, rep=rep, uploaded_by=actor,
                             file_name=(file_name or "workbook.xlsx")[:255], file_size=len(data),
-                            file_kind=kind, file_id=file_id, parsed_id=_store_parsed(sheets),
-                            create_items=create_items,
-                            file_problems=_problem_documents(file_problems),
-                            sheets=match_sheets(rep, [s.name for s in sheets], state=state))
-    plan = plan_import(actor, cycle, rep, sheets, upload.sheets, file_problems, create_items,
-                       state)
+                            file_kind=kind, file_id=file_id, create_items=create_items,
+                            status="reading").save()
+    if not in_worker:
+        return read_workbook_upload(str(upload.pk))
+    job = redis_queues.queue("imports").enqueue(
+        "sop.jobs.workbooks.read_workbook_upload", str(upload.pk),
+        job_timeout=int(get_setting("import_max_seconds")),
+        description=f"Read rep workbook {upload.file_name[:60]}")
+    WorkbookUpload.objects(id=upload.pk).update_one(set__job_id=job.id)
+    return upload.reload()
+
+
+def read_workbook_upload(upload_id: str) -> WorkbookUpload:
+    """Read a stored upload and save its preview (the `imports` job); a file that cannot be
+    read ends `failed` with the sentence saying why."""
+    upload = WorkbookUpload.objects.get(id=upload_id)
+    if upload.status != "reading":
+        return upload  # done already: a requeued job changes nothing
+    cycle, rep = upload.cycle, upload.rep
+
+    def progress(done: int, total: int) -> None:
+        WorkbookUpload.objects(id=upload.pk).update_one(set__sheets_read=done,
+                                                        set__sheets_total=total)
+
+    data = _files().get(upload.file_id).read()
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the database answers while we parse
+            loading = pool.submit(load_state, cycle, rep)
+            sheets, problems, _ = read_upload(data, cycle, progress)
+            state = loading.result()
+    except WorkbookRefused as exc:
+        WorkbookUpload.objects(id=upload.pk).update_one(set__status="failed",
+                                                        set__error_message=str(exc))
+        _remove_files(upload)
+        return upload.reload()
+    file_problems = list(problems)
+    upload.parsed_id = _store_parsed(sheets)
+    upload.file_problems = _problem_documents(file_problems)
+    upload.sheets = match_sheets(rep, [s.name for s in sheets], state=state)
+    upload.status = "previewed"
+    plan = plan_import(upload.uploaded_by, cycle, rep, sheets, upload.sheets, file_problems,
+                       upload.create_items, state)
     return _save_preview(upload, plan, state)
 
 
@@ -1159,7 +1206,10 @@ def import_workbook(actor: User | None, cycle: Cycle, rep: User, file_name: str,
                     match.match = "create"
         plan = plan_import(actor, cycle, rep, sheets, matches, list(problems), create_missing)
         return summary(plan, cycle, rep, file_name, dry_run=True)
-    upload = start_upload(actor, cycle, rep, file_name, data, create_items=create_missing)
+    upload = start_upload(actor, cycle, rep, file_name, data, create_items=create_missing,
+                          in_worker=False)
+    if upload.status == "failed":
+        raise WorkbookRefused(upload.error_message or "The workbook could not be read.")
     if create_missing:
         for match in upload.sheets:
             if match.match == "unmatched":

@@ -13,7 +13,7 @@ import pytest
 
 from sop.models import Customer, ForecastLine, Product, WorkbookUpload
 from sop.workbooks.services import generate_rep_workbook, import_workbook
-from tests.conftest import DEFAULT_PASSWORD
+from tests.conftest import DEFAULT_PASSWORD, work_queues
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "workbooks"
 JR = REAL / "Consolidated Master File SOP_Nov25 - JR.xlsx"
@@ -148,6 +148,9 @@ def test_the_upload_page_previews_and_imports_a_real_workbook(client, login, por
             "rep": str(rep.pk), "file": (io.BytesIO(real(DB)), DB.name)}
     response = client.post("/workbooks/upload", data=form, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    waiting = client.get(response.location).get_data(as_text=True)
+    assert "Reading the workbook" in waiting and 'hx-trigger="every 1s"' in waiting
+    work_queues(app, "imports")  # the imports worker reads it
     page = client.get(response.location).get_data(as_text=True)
     assert "The file is valid" in page and "Nothing can be imported" not in page
     assert "<h2>Errors" not in page

@@ -4,6 +4,7 @@ requests, and who may do what."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -11,7 +12,7 @@ from openpyxl import load_workbook
 from sop.excel.rep_workbook import write_rep_workbook
 from sop.models import AuditEntry, ForecastLine, Report, WorkbookUpload
 from sop.workbooks.services import workbook_plan
-from tests.conftest import DEFAULT_PASSWORD
+from tests.conftest import DEFAULT_PASSWORD, work_queues
 
 FILE_NAME = "Consolidated Master File SOP_Nov26 - JR.xlsx"
 
@@ -31,9 +32,12 @@ def as_user(client, login):
 
 
 def post_file(client, data: bytes, name: str = FILE_NAME, **fields):
+    """Upload through the page, then let the `imports` worker read it, as a user waits."""
     form = {"csrf_token": client.csrf_token("/workbooks"), **{k: str(v) for k, v in fields.items()},
             "file": (io.BytesIO(data), name)}
-    return client.post("/workbooks/upload", data=form, content_type="multipart/form-data")
+    response = client.post("/workbooks/upload", data=form, content_type="multipart/form-data")
+    work_queues(client.application, "imports")
+    return response
 
 
 def edited_workbook(company, months_to_double: int = 1) -> bytes:
@@ -207,3 +211,48 @@ def test_an_xlsb_workbook_and_a_real_variant_import_through_the_page(client, com
 
 
 PROBABILITY_LOW = "With Sales Order - Low Risk"
+
+
+def long_workbook(rows: int, declare_size: bool = True) -> bytes:
+    """A customer sheet far longer than a rep workbook's (one row per item), with or without
+    the sheet size Excel writes at its head."""
+    from tests.excel.messy_workbooks import xlsx_of
+
+    header = {1: "#", 3: "ITEM CODE", 5: "Probability"}
+    data = xlsx_of([("BAYOU FOODS", {7: header, **{8 + i: {3: 110001, 6: 1}
+                                                   for i in range(rows)}})])
+    if declare_size:
+        return data
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                content = re.sub(rb'<dimension ref="[^"]*"/>', b"", content)
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_a_workbook_far_longer_than_a_rep_workbook_is_refused_with_a_sentence(
+        client, company, as_user, app):
+    from sop.settings import store_value
+
+    with app.app_context():
+        store_value("rep_workbook_max_rows", 500, "test")
+    as_user(company.rep)
+    response = post_file(client, long_workbook(600), cycle=company.cycle.pk, rep=company.rep.pk)
+    assert response.status_code == 302 and "uploads" not in response.location  # refused at once
+    page = client.get(response.location).get_data(as_text=True)
+    assert "at most 500 can be imported" in page or "at most 500" in page
+    assert WorkbookUpload.objects.count() == 0
+
+    # a file that hides its size is stopped by the worker, before its rows are read
+    response = post_file(client, long_workbook(600, declare_size=False), cycle=company.cycle.pk,
+                         rep=company.rep.pk)
+    record = WorkbookUpload.objects.get()
+    assert record.status == "failed" and "rep_workbook_max_rows" in record.error_message
+    page = client.get(response.location).get_data(as_text=True)
+    assert "not read" in page and "Nothing was changed" in page
+    assert company.lines()[("BAYOU FOODS", "110001")]["qty"][0] == 10

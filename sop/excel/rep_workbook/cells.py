@@ -18,7 +18,7 @@ import html
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -81,9 +81,11 @@ class SheetCells:
         return self.formulas.get((row, column))
 
 
-def read_sheets(data: bytes, columns: int) -> Iterator[SheetCells]:
+def read_sheets(data: bytes, columns: int, max_rows: int = MAX_ROWS,
+                progress: Callable[[int, int], None] | None = None) -> Iterator[SheetCells]:
     """Every worksheet of an .xlsx or .xlsb workbook, in file order (UnsafeWorkbook when it
-    cannot be read)."""
+    cannot be read, or a sheet is longer than `max_rows`); `progress(read, total)` after each
+    sheet."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
@@ -97,20 +99,29 @@ def read_sheets(data: bytes, columns: int) -> Iterator[SheetCells]:
     except (CalamineError, ValueError, OSError):
         raise DAMAGED from None
     parts = _sheet_parts(archive) if "xl/workbook.xml" in names else {}
-    for metadata in book.sheets_metadata:
-        if str(metadata.typ).rsplit(".", 1)[-1] != "WorkSheet":
-            continue
+    worksheets = [m for m in book.sheets_metadata
+                  if str(m.typ).rsplit(".", 1)[-1] == "WorkSheet"]
+    for done, metadata in enumerate(worksheets, start=1):
         try:
-            grid = book.get_sheet_by_name(metadata.name).to_python(skip_empty_area=False)
+            found = book.get_sheet_by_name(metadata.name)
         except (CalamineError, ValueError):
             raise DAMAGED from None
+        if found.total_height > max_rows:
+            raise UnsafeWorkbook(
+                f"Sheet '{metadata.name}' has {found.total_height:,} rows; a sheet of a rep "
+                f"workbook has at most {max_rows:,} (one per item; the setting "
+                "rep_workbook_max_rows). Delete the rows below the data, or upload the rep "
+                "workbook itself.")
+        grid = found.to_python(skip_empty_area=False)
         rows = [tuple(None if value == "" else value for value in row[:columns])
-                for row in grid[:MAX_ROWS]]
+                for row in grid]
         sheet = SheetCells(metadata.name, rows, knows_formulas=bool(parts))
         part = parts.get(metadata.name)
         if part is not None and part in names:
             _index_formulas(archive.read(part), columns, sheet)
         yield sheet
+        if progress is not None:
+            progress(done, len(worksheets))
 
 
 NOT_A_WORKBOOK = UnsafeWorkbook("This is not a readable Excel workbook: upload the .xlsx or "

@@ -53,6 +53,7 @@ from sop.excel.rep_workbook.layout import (
     letter,
     normalise,
 )
+from sop.excel.safety import MAX_ROWS
 from sop.user_input import NumberRefused, checked_number, parse_number
 
 CODE_TEXT = re.compile(r"^\d{1,6}$", re.ASCII)
@@ -333,18 +334,21 @@ def _dated_months(values: tuple[Any, ...], layout: Layout) -> bool:
     return sum(isinstance(v, date | datetime) for v in span) >= 2
 
 
-def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16
+def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16,
+                      max_rows: int = MAX_ROWS,
+                      progress: Callable[[int, int], None] | None = None
                       ) -> list[CustomerSheet]:
     """The customer sheets of a filled rep workbook (.xlsx or .xlsb), in file order, with the
     lines to keep; every problem goes to `problems` naming sheet, row, column and value.
     Lines of rows with an error are left out (the caller refuses the file when
-    `problems.errors`); warnings and notes keep the line."""
+    `problems.errors`); warnings and notes keep the line. A sheet longer than `max_rows` is
+    refused (UnsafeWorkbook); `progress(sheets read, sheets)` after each sheet."""
     layout = Layout(months)
     customers: list[CustomerSheet] = []
     summary_prices: dict[str, float] = {}
     unsaved_prices: dict[str, RowProblem] = {}  # Summary prices that are formulas without a value
     # A..AP: what a customer sheet and the Summary need (not the sales formulas after them)
-    for cells in read_sheets(data, max(layout.sales, Layout(16).sales)):
+    for cells in read_sheets(data, max(layout.sales, Layout(16).sales), max_rows, progress):
         state = _sheet_state(cells, layout)
         if state is None:
             _summary_prices(cells, summary_prices, unsaved_prices)
