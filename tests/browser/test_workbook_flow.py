@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def test_rep_downloads_uploads_maps_a_sheet_and_confirms(app, company, new_page):  # noqa: F811
+def test_rep_downloads_uploads_maps_a_sheet_and_confirms(app, company, new_page,  # noqa: F811
+                                                         worker_process):
     page = new_page()
     sign_in(page, "jane@example.com", DEFAULT_PASSWORD)
     page.get_by_role("link", name="Workbook").click()
@@ -55,9 +56,11 @@ def test_rep_downloads_uploads_maps_a_sheet_and_confirms(app, company, new_page)
 
 
 def test_an_admin_uploads_a_real_workbook_reads_the_notes_and_confirms(app, new_page,
-                                                                       make_user, make_cycle):
+                                                                       make_user, make_cycle,
+                                                                       worker_process):
     """The company's own DB workbook, as the rep sent it, into a plan whose customers and
-    items exist: previewed with its notes, confirmed, 79 lines."""
+    items exist: read by the worker while the page waits, previewed with its notes,
+    confirmed, 79 lines."""
     from sop.models import ForecastLine
     from sop.workbooks.services import import_workbook
     from tests.workbooks.test_real_workbooks import DB, real
