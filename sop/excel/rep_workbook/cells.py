@@ -20,6 +20,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -171,29 +172,25 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _column(letters: bytes, cache: dict[bytes, int] = {}) -> int:  # noqa: B006 - a memo
-    index = cache.get(letters)
-    if index is None:
-        index = cache[letters] = column_index_from_string(letters.decode()) - 1
-    return index
+@cache
+def _column(letters: bytes) -> int:
+    return column_index_from_string(letters.decode()) - 1
 
 
-def _formula_pattern(columns: int, cache: dict[int, re.Pattern[bytes]] = {}  # noqa: B006
-                     ) -> re.Pattern[bytes]:
+@cache
+def _formula_pattern(columns: int) -> re.Pattern[bytes]:
     """Formula cells of the first `columns` columns only (the sales formulas after them are
     most of a rep workbook's formulas), as character classes of their letters: `[A-Z]|A[A-P]`
     for 42 columns."""
-    if columns not in cache:
-        last = get_column_letter(max(1, min(columns, 702)))
-        if len(last) == 1:
-            letters = f"[A-{last}]"
-        else:
-            letters = "[A-Z]"
-            if last[0] > "A":
-                letters += f"|[A-{chr(ord(last[0]) - 1)}][A-Z]"
-            letters += f"|{last[0]}[A-{last[1]}]"
-        cache[columns] = re.compile(FORMULA % letters.encode())
-    return cache[columns]
+    last = get_column_letter(max(1, min(columns, 702)))
+    if len(last) == 1:
+        letters = f"[A-{last}]"
+    else:
+        letters = "[A-Z]"
+        if last[0] > "A":
+            letters += f"|[A-{chr(ord(last[0]) - 1)}][A-Z]"
+        letters += f"|{last[0]}[A-{last[1]}]"
+    return re.compile(FORMULA % letters.encode())
 
 
 def _index_formulas(xml: bytes, columns: int, sheet: SheetCells) -> None:
