@@ -20,8 +20,8 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from defusedxml import DefusedXmlException, ElementTree
