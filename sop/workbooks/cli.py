@@ -44,6 +44,8 @@ def _print_summary(result: dict) -> None:
                f"(${total['revenue_m1_m12_entered']:,.2f} at the entered prices).")
     click.echo(f"Lines added {total['added']:,}, changed {total['changed']:,}, removed "
                f"{total['removed']:,}, unchanged {total['unchanged']:,}.")
+    click.echo(f"{result['errors']:,} errors, {result['warnings']:,} warnings, "
+               f"{result['notes']:,} notes (how the file was read).")
     for code in result["created_customers"]:
         click.echo(f"Customer {code} {'would be ' if result['dry_run'] else ''}created.")
     for code in result["created_items"]:

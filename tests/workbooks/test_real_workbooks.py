@@ -163,3 +163,32 @@ def test_the_upload_page_previews_and_imports_a_real_workbook(client, login, por
     with app.app_context():
         assert ForecastLine.objects(rep=rep).count() == 79
         assert Product.objects.count() == items
+
+
+def test_both_reps_imported_then_the_consolidated_plan_holds_every_line(app, make_user,
+                                                                        make_cycle, tmp_path):
+    """As the company checks a cycle: each rep's file imported from the command line, then
+    `flask export-consolidated`: one Consol row per line, each rep's cases and revenue."""
+    from openpyxl import load_workbook
+
+    make_cycle("2025-11")
+    reps = {JR: make_user("sales_rep", email="jr@example.com", full_name="Jo Rivera"),
+            DB: make_user("sales_rep", email="db@example.com", full_name="Dana Brooks")}
+    runner = app.test_cli_runner()
+    for path, rep in reps.items():
+        result = runner.invoke(args=["import-workbook", str(path), "--rep", rep.email,
+                                     "--cycle", "2025-11", "--create-missing"])
+        assert result.exit_code == 0, result.output
+        assert "0 errors" in result.output
+    out = tmp_path / "consol.xlsx"
+    result = runner.invoke(args=["export-consolidated", "--cycle", "2025-11", str(out)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out, read_only=True)["Consol"]
+    rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]]
+    for path, rep in reps.items():
+        mine = [r for r in rows if r[0] == rep.full_name]
+        assert len(mine) == FIGURES[path]["lines"]
+        assert sum(sum(v or 0 for v in r[5:17]) for r in mine) == FIGURES[path]["cases12"]
+        revenue = sum((q or 0) * (p or 0) for r in mine
+                      for q, p in zip(r[5:17], r[18:30], strict=True))
+        assert revenue == pytest.approx(FIGURES[path]["revenue"], abs=0.01)
