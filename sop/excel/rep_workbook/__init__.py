@@ -20,9 +20,6 @@ from sop.excel.rep_workbook.layout import (
     WorkbookPlan,
 )
 from sop.excel.rep_workbook.reader import (
-    classify_header,
-    item_code,
-    iter_lines,
     map_probability,
     read_rep_workbook,
 )
@@ -37,9 +34,6 @@ __all__ = [
     "Layout",
     "SheetLine",
     "WorkbookPlan",
-    "classify_header",
-    "item_code",
-    "iter_lines",
     "map_probability",
     "read_rep_workbook",
     "write_rep_workbook",

@@ -75,7 +75,6 @@ class SheetCells:
     rows: list[tuple[Value, ...]]
     formulas: dict[tuple[int, int], CellFormula] = field(default_factory=dict)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
-    knows_formulas: bool = True  # False for .xlsb: formulas are not told apart
     unsaved_rows: set[int] = field(default_factory=set)  # rows with a formula and no value
 
     def formula(self, row: int, column: int) -> CellFormula | None:
@@ -116,7 +115,7 @@ def read_sheets(data: bytes, columns: int, max_rows: int = MAX_ROWS,
         grid = found.to_python(skip_empty_area=False)
         rows = [tuple(None if value == "" else value for value in row[:columns])
                 for row in grid]
-        sheet = SheetCells(metadata.name, rows, knows_formulas=bool(parts))
+        sheet = SheetCells(metadata.name, rows)
         part = parts.get(metadata.name)
         if part is not None and part in names:
             _index_formulas(archive.read(part), columns, sheet)

@@ -37,7 +37,7 @@ import ast
 import difflib
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -600,10 +600,3 @@ def _log(problems: ProblemLog, found: Iterable[RowProblem]) -> None:
 
 def _shown(formula: CellFormula) -> str:
     return f"={formula.text}" if formula.text is not None else "(a formula)"
-
-
-def iter_lines(sheets: Iterable[CustomerSheet]) -> Iterator[tuple[str, SheetLine]]:
-    """(sheet name, line) for every kept line: handy for totals and summaries."""
-    for sheet in sheets:
-        for line in sheet.lines:
-            yield sheet.name, line
