@@ -37,6 +37,7 @@ from sop.excel.safety import UnsafeWorkbook, inspect_upload
 from sop.extensions import redis_queues
 from sop.imports.apply import UndoLog, undo_import, write_chunk
 from sop.imports.handlers import HANDLERS, Plan
+from sop.jobs.imports import queue_import_job
 from sop.jobs.runner import cycle_collector_paused
 from sop.models import IMPORT_KINDS, ImportLog, ImportProblem, User
 from sop.pagination import Page, paginate
@@ -80,12 +81,8 @@ def start_import(actor: User, kind: str, file_name: str, data: bytes) -> ImportL
     record = ImportLog(kind=kind, file_name=file_name[:255], file_size=len(data),
                        file_id=file_id, uploaded_by=actor,
                        rows_total=facts.declared_rows or None).save()
-    job = redis_queues.queue("imports").enqueue(
-        "sop.jobs.imports.validate_import", str(record.pk),
-        job_timeout=int(get_setting("import_max_seconds")),
-        description=f"Validate {kind} import {file_name[:60]}")
-    ImportLog.objects(id=record.pk).update_one(set__job_id=job.id)
-    return record.reload()
+    return queue_import_job("sop.jobs.imports.validate_import", record,
+                            f"Validate {kind} import {file_name[:60]}")
 
 
 def _progress(record_id: ObjectId, field: str):

@@ -38,9 +38,9 @@ from sop.clock import now
 from sop.cycles.services import previous_cycle
 from sop.excel.masterdata import ProblemLog, RowProblem
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
-from sop.extensions import redis_queues
 from sop.forecasts.figures import effective_prices, fallback_price, roll_forward
 from sop.forecasts.valuation import plan_source
+from sop.jobs.imports import queue_import_job
 from sop.models import (
     AuditEntry,
     BudgetEntry,
@@ -1005,12 +1005,8 @@ def start_upload(actor: User | None, cycle: Cycle, rep: User, file_name: str, da
                             status="reading").save()
     if not in_worker:
         return read_workbook_upload(str(upload.pk))
-    job = redis_queues.queue("imports").enqueue(
-        "sop.jobs.workbooks.read_workbook_upload", str(upload.pk),
-        job_timeout=int(get_setting("import_max_seconds")),
-        description=f"Read rep workbook {upload.file_name[:60]}")
-    WorkbookUpload.objects(id=upload.pk).update_one(set__job_id=job.id)
-    return upload.reload()
+    return queue_import_job("sop.jobs.workbooks.read_workbook_upload", upload,
+                            f"Read rep workbook {upload.file_name[:60]}")
 
 
 def read_workbook_upload(upload_id: str) -> WorkbookUpload:
