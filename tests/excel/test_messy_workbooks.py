@@ -131,3 +131,15 @@ def test_absurd_and_foreign_numbers_are_row_errors_never_stored():
     assert set(errors) == {(8, "G"), (9, "G"), (10, "D"), (11, "G")}
     assert "at most 1,000,000,000,000" in errors[(8, "G")]
     assert "6 digits" in errors[(10, "D")] and "TRUE/FALSE" in errors[(11, "G")]
+
+
+def test_a_summary_laid_out_like_a_customer_sheet_is_not_a_customer():
+    """Whatever its name: its quantities are formulas over the other sheets."""
+    own = customer({8: {3: 110001, 6: 10, 7: 12}})
+    total = customer({8: {3: 110001, 6: F("=SUM('ACME:ACME'!G8)", 10),
+                          7: F("=SUM('ACME:ACME'!H8)", 12)}})
+    problems = ProblemLog()
+    sheets = read_rep_workbook(xlsx_of([("Totals DSD", total), ("ACME", own)]), problems)
+    assert [sheet.name for sheet in sheets] == ["ACME"]
+    (note,) = [p for p in problems if p.sheet == "Totals DSD"]
+    assert note.severity == "note" and "a summary of other sheets" in note.message

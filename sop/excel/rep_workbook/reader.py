@@ -1,7 +1,8 @@
 """Reading a filled rep workbook (DOMAIN.md §5.1) as reps really send it.
 
-Sheets are classified by their header row (B `#`, D `ITEM…`, F `Probability` or `Avg`, in rows
-1-20), never by name. Below it, every row is classified before it is read:
+Sheets are classified by their content, never by name: a customer sheet by its header row
+(B `#`, D `ITEM…`, F `Probability` or `Avg`, in rows 1-20), unless its quantities are formulas
+over other sheets (a summary laid out like a customer sheet: not read). Below it, every row is classified before it is read:
 
 - **item row**: an item code in D. Only item rows carry numbers. A line is kept when it has
   volume (a quantity other than 0 in M1..M16); a row with prices and no volume is not a line
@@ -303,6 +304,8 @@ class _SheetState:
     foreign_title: str | None = None  # inside a table that is not ours
     header_days: set[float] = field(default_factory=set)  # the header's dates as day numbers
     single_price: int = 0  # variant (a): the column of the one price
+    quantities: int = 0  # non-zero quantities on lines, and of those formulas over other sheets
+    over_other_sheets: int = 0
     seen: dict[str, SheetLine] = field(default_factory=dict)
     skipped: _Skipped = field(default_factory=_Skipped)
 
@@ -353,10 +356,18 @@ def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16,
         if state is None:
             _summary_prices(cells, summary_prices, unsaved_prices)
             continue
-        customers.append(state.sheet)
+        found = ProblemLog()  # kept once the sheet turns out to be a customer's
         first = state.header_row + 1
         for number, values in enumerate(cells.rows[first - 1:], start=first):
-            _read_row(state, months, number, values, problems)
+            _read_row(state, months, number, values, found)
+        if state.quantities and state.over_other_sheets * 2 > state.quantities:
+            problems.append(RowProblem(cells.name, state.header_row, "", None, (
+                "Not read: a summary of other sheets (its quantities are formulas over them), "
+                "not a customer's sheet."), "note"))
+            continue
+        customers.append(state.sheet)
+        for problem in found:
+            problems.append(problem)
         note = state.skipped.note(cells.name)
         if note is not None:
             problems.append(note)
@@ -487,10 +498,14 @@ def _read_item_row(state: _SheetState, months: int, number: int, values: tuple[A
         except CellRefused as exc:
             problem(column, value, str(exc))
             return None
+        if result and what == "quantity":
+            state.quantities += 1
         if formula is not None:
             if result:
                 problem(column, _shown(formula), f"A formula: read as its saved value "
                         f"{result:g}.", "note")
+                source = formula.own_text or (formula.shared_from or ("",))[0]
+                state.over_other_sheets += what == "quantity" and "!" in source
         elif result:
             typed = True
         return result
