@@ -112,7 +112,7 @@ def _has_price_block(cells: SheetCells, number: int, above: list[tuple[Any, ...]
 def _single_price_column(header: tuple[Any, ...], layout: Layout) -> int:
     """Variant (a): the column headed `Price` after the months (Y in the standard layout)."""
     return next((i for i in range(layout.total + 1, len(header))
-                 if normalise(header[i]) == "price"), layout.single_price)
+                 if "price" in normalise(header[i])), layout.single_price)
 
 
 # --- numbers -----------------------------------------------------------------------------------
