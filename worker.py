@@ -21,12 +21,15 @@ from sop.extensions import QUEUE_NAMES, redis_queues
 
 
 def run_worker(queue_names: list[str]) -> None:
-    from sop.imports.services import recover_interrupted_imports
-    from sop.jobs.runner import AppWorker
+    from sop.jobs.recovery import fail_jobs_of_dead_workers, recover_interrupted_work
+    from sop.jobs.runner import AppWorker, audit_final_failure
 
     app = create_app()
     with app.app_context():
-        recover_interrupted_imports()  # a worker that died mid-import left undo records
+        # A worker killed on this machine left its jobs "started" and, for an import, undo
+        # records: fail or retry those jobs now, then undo and fail what they were writing.
+        fail_jobs_of_dead_workers(exception_handlers=[audit_final_failure])
+        recover_interrupted_work()
         queues = [redis_queues.queue(name) for name in queue_names]
         worker = AppWorker(queues, connection=redis_queues.redis)
         worker.app = app

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import bson
@@ -229,22 +229,27 @@ def _undo_failed_apply(record: ImportLog, exc: Exception) -> dict[str, Any]:
                        "undone, so nothing was changed. Try again.", exc)
 
 
-def recover_interrupted_imports() -> int:
-    """Undo imports whose apply job died (worker killed, machine restarted): their undo
-    records are in the database. Runs at worker start and in the nightly cleanup."""
-    from rq.job import Job
+def recover_interrupted_imports(dead_job_ids: Collection[str] = ()) -> int:
+    """Undo imports whose apply job died (worker or work horse killed, machine restarted):
+    their undo records are in the database; a validation that died is failed too (nothing
+    was written). Runs when a worker sees its work horse die, at worker start and in the
+    nightly cleanup. `dead_job_ids`: jobs known dead whose status RQ has not recorded yet."""
     from rq.registry import StartedJobRegistry
 
-    from sop.extensions import redis_queues
+    from sop.jobs.recovery import job_is_live
 
     StartedJobRegistry(queue=redis_queues.queue("imports")).cleanup()
     recovered = 0
-    for record in ImportLog.objects(status="applying"):
-        job = Job.fetch(record.job_id, connection=redis_queues.redis) if record.job_id and \
-            Job.exists(record.job_id, connection=redis_queues.redis) else None
-        if job is not None and job.get_status() in ("queued", "started", "deferred",
-                                                     "scheduled"):
+    for record in ImportLog.objects(status__in=("applying", "validating")):
+        if job_is_live(record.job_id, dead_job_ids):
             continue  # still on its way
+        if record.status == "validating":
+            ImportLog.objects(id=record.pk, status="validating").update_one(
+                set__status="rejected", set__phase=None,
+                set__error_message="The check of this file was interrupted (the worker "
+                "stopped); nothing was changed. Upload the file again.")
+            recovered += 1
+            continue
         undo_import(get_db(), record.pk)
         _fail_apply(record, "The import was interrupted while writing; everything it had "
                     "written was undone, so nothing was changed. Apply it again.",

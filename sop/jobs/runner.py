@@ -61,6 +61,25 @@ class AppWorker(AppJobs, Worker):
         else:
             super().execute_job(job, queue)
 
+    def handle_work_horse_killed(self, job: Job, retpid: int, ret_val: int,
+                                 rusage: Any) -> None:
+        """The horse died mid-job (killed, out of memory): set right what it was writing now
+        (an import undone, a report failed); RQ then fails or retries the job."""
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        from sop.jobs.recovery import recover_interrupted_work
+
+        with self.app.app_context():
+            recover_interrupted_work(dead_job_ids={job.id})
+
+    def clean_registries(self) -> None:
+        """RQ's periodic clean-up fails jobs whose worker stopped sending heartbeats (a worker
+        on another machine that died); then their records are set right."""
+        super().clean_registries()
+        from sop.jobs.recovery import recover_interrupted_work
+
+        with self.app.app_context():
+            recover_interrupted_work()
+
     def main_work_horse(self, job: Job, queue: Any) -> None:
         """The horse opens its own database connection: a MongoClient must not be used
         across fork() (its sockets and locks belong to the parent)."""
