@@ -29,10 +29,11 @@ def big_plan(make_user, make_customer, make_cycle, customers: int = 20, items: i
         products.append(product)
     products = Product.objects.insert(products)
     PriceEntry.objects.insert([PriceEntry(customer=c, product=p, price=10.0 + n % 7)
-                               for c in buyers for n, p in enumerate(products)])
+                               for c in buyers for n, p in enumerate(products)],
+                              load_bulk=False)
     horizon = cycle.horizon_months
     ForecastLine.objects.insert([
         ForecastLine(cycle=cycle, rep=rep, customer=c, product=p,
                      qty=[float(n % 9 + b) for b in range(horizon)], price=[None] * horizon)
-        for c in buyers for n, p in enumerate(products)])
+        for c in buyers for n, p in enumerate(products)], load_bulk=False)
     return Plan(rep, cycle, buyers, customers * items)

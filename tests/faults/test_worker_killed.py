@@ -109,3 +109,41 @@ def test_a_report_killed_while_building_is_failed_in_words_and_builds_when_reque
     done = wait_for(lambda: Report.objects(id=report.pk, status="done").first(), 90,
                     "the requeued build", interval=0.25)
     assert done.file_id is not None and done.error is None
+
+
+def test_a_cycle_close_killed_while_freezing_is_finished_by_the_next_hourly_run(
+        app_context, make_user, make_customer, make_cycle, start_worker):
+    """The hourly job closes the cycle and is killed while it freezes the snapshot. The next
+    run (an hour later: here `closed_at` is moved back past the 15-minute grace a close still
+    running gets) finishes it: every line frozen once, the plan not handed in marked missed."""
+    from datetime import date, timedelta
+
+    from sop.clock import now
+    from sop.models import ForecastSnapshot, Submission
+    from sop.settings import store_value
+
+    store_value("auto_close_cycles", True, "test")
+    plan = big_plan(make_user, make_customer, make_cycle, customers=25, items=100,
+                    close_date=date.today() - timedelta(days=2))
+    default = redis_queues.queue("default")
+    first = default.enqueue("sop.jobs.cycles.auto_close_cycles")
+    worker = start_worker("default")
+    wait_for(lambda: ForecastSnapshot.objects(cycle=plan.cycle).count() >= 1000, 60,
+             "the first snapshot batch")
+    kill_pid(worker.horse_pid())
+    wait_for(lambda: failed_job_ids("default") == [first.id], 10, "the failed job")
+
+    cycle = plan.cycle.reload()
+    frozen = ForecastSnapshot.objects(cycle=cycle).count()
+    assert cycle.status == "closed" and cycle.snapshot_at is None and frozen < plan.lines
+    type(cycle).objects(id=cycle.pk).update_one(set__closed_at=now() - timedelta(minutes=16))
+
+    second = default.enqueue("sop.jobs.cycles.auto_close_cycles")
+    wait_for(lambda: second.get_status(refresh=True) == "finished", 60, "the next run",
+             interval=0.25)
+    assert "finished closing" in second.return_value()
+    cycle.reload()
+    assert cycle.snapshot_at is not None
+    assert ForecastSnapshot.objects(cycle=cycle).count() == plan.lines  # each line once
+    assert [s.status for s in Submission.objects(cycle=cycle)] == ["missed"]
+    assert AuditEntry.objects(action="cycle_close_finished").count() == 1
