@@ -18,7 +18,7 @@ from collections.abc import Collection
 from redis import Redis
 from rq import Worker
 from rq.job import Job
-from rq.registry import StartedJobRegistry
+from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from sop.extensions import QUEUE_NAMES, redis_queues
 
@@ -59,8 +59,10 @@ def worker_is_dead(connection: Redis, worker_name: str | None) -> bool:
 
 def fail_jobs_of_dead_workers(exception_handlers: list | None = None) -> list[str]:
     """Started jobs whose worker is dead are handed to RQ's abandoned-job handling now
-    instead of when their heartbeat expires: failed, or retried when they have retries left.
-    Returns their ids."""
+    instead of when their heartbeat expires: failed, or, when they have retries left,
+    queued again at once (not after the retry's back-off, which is for a refusing server:
+    the scheduler lock of the dead worker may hold delayed retries for minutes). Returns
+    their ids."""
     connection = redis_queues.redis
     abandoned = []
     for name in QUEUE_NAMES:
@@ -75,6 +77,10 @@ def fail_jobs_of_dead_workers(exception_handlers: list | None = None) -> list[st
         if expired_now:
             connection.zadd(registry.key, expired_now, xx=True)
             registry.cleanup(exception_handlers=exception_handlers)
+            retries = ScheduledJobRegistry(queue=redis_queues.queue(name))
+            for job_id in abandoned:
+                if job_id in retries:
+                    retries.requeue(job_id, at_front=True)
     if abandoned:
         log.warning("Jobs of dead workers handled as abandoned: %s", ", ".join(abandoned))
     return abandoned

@@ -3,6 +3,7 @@ forked work horses, and waiting for what a user would see."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -56,10 +57,15 @@ class WorkerProcess:
         return found[0]
 
     def kill(self) -> None:
-        """SIGKILL: no handler, no cleanup, as when the machine or the OOM killer stops it."""
+        """SIGKILL of the worker and its children (its scheduler, a work horse): no handler,
+        no clean-up, as when the machine dies or the process manager kills the group."""
         assert self.process is not None
+        family = children(self.pid)
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                kill_pid(pid)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -95,12 +101,14 @@ def kill_pid(pid: int) -> None:
 
 
 def wait_for(probe: Callable[[], T | None], timeout: float, what: str,
-             interval: float = 0.02) -> T:
-    """Poll `probe` until it returns something truthy; fail with `what` after `timeout` s."""
+             interval: float = 0.02, explain: Callable[[], str] | None = None) -> T:
+    """Poll `probe` until it returns something truthy; fail with `what` (and what `explain`
+    says then, e.g. a worker's log) after `timeout` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = probe()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}"
+                         + (f"\n{explain()}" if explain else ""))

@@ -9,8 +9,13 @@ left out while that module is being rewritten."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+
 import pytest
 
+from sop.devstack import MaildirHandler
 from sop.extensions import redis_queues
 from sop.imports import services as imports
 from sop.models import AuditEntry, Customer, ImportLog
@@ -147,3 +152,63 @@ def test_a_cycle_close_killed_while_freezing_is_finished_by_the_next_hourly_run(
     assert ForecastSnapshot.objects(cycle=cycle).count() == plan.lines  # each line once
     assert [s.status for s in Submission.objects(cycle=cycle)] == ["missed"]
     assert AuditEntry.objects(action="cycle_close_finished").count() == 1
+
+
+class GatedSink(MaildirHandler):
+    """The SMTP sink of the tests, holding message number `hold_at` before answering: the
+    worker is then killed while the server has not yet taken that message."""
+
+    def __init__(self, directory, hold_at: int) -> None:
+        super().__init__(directory)
+        self.hold_at, self.seen = hold_at, 0
+        self.holding, self.release = threading.Event(), threading.Event()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.seen += 1
+        if self.seen == self.hold_at:
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
+            return "451 Try again later"  # never stored: the client died waiting
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_batch_of_emails_cut_by_a_killed_worker_is_sent_once_each(
+        app_context, services, tmp_path, make_user):
+    from aiosmtpd.controller import Controller
+
+    from sop.devstack import SmtpSink, free_port
+    from sop.mail import send_email
+
+    gate = GatedSink(tmp_path / "mail", hold_at=5)
+    port = free_port()
+    controller = Controller(gate, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        recipients = [f"rep{n:02d}@example.com" for n in range(12)]
+        jobs = send_email("password_reset", to=recipients, subject="Your plan",
+                          context={"user_name": "Rep", "token": "t"}, event_key="fault:batch")
+        assert len(jobs) == 12
+        env = service_env(services, MAIL_PORT=str(port))
+        first = WorkerProcess(env, tmp_path / "worker1.log", "mail").start()
+        try:
+            assert gate.holding.wait(60), first.output()[-2000:]
+            first.kill()  # in the middle of the SMTP conversation of the 5th message
+        finally:
+            gate.release.set()
+            first.stop()
+        second = WorkerProcess(env, tmp_path / "worker2.log", "mail").start()
+        try:
+            mailbox = SmtpSink(tmp_path / "mail", port)  # reads the gate's folder
+            wait_for(lambda: len(mailbox.messages()) >= 12, 60,
+                     "every message (the cut one is retried after 10 s)", interval=0.25,
+                     explain=lambda: f"{len(mailbox.messages())} received\n"
+                                     + second.output()[:3000])
+            time.sleep(1)  # a duplicate would arrive now
+            sent = sorted(m["To"] for m in mailbox.messages())
+        finally:
+            second.stop()
+    finally:
+        controller.stop()
+    assert sent == recipients  # each once: none lost, none twice
+    assert all(job.get_status(refresh=True) == "finished" for job in jobs)
