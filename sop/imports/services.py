@@ -19,9 +19,11 @@ import gridfs
 from bson import ObjectId
 from mongoengine.connection import get_db
 from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
 
 from sop.audit import record_audit
 from sop.clock import now
+from sop.errors import QUEUE_DOWN
 from sop.excel.budget import read_budget
 from sop.excel.masterdata import (
     FORMATS,
@@ -78,9 +80,14 @@ def start_import(actor: User, kind: str, file_name: str, data: bytes) -> ImportL
     record = ImportLog(kind=kind, file_name=file_name[:255], file_size=len(data),
                        file_id=file_id, uploaded_by=actor,
                        rows_total=facts.declared_rows or None).save()
-    job = redis_queues.queue("imports").enqueue(
-        "sop.jobs.imports.validate_import", str(record.pk), job_timeout=JOB_TIMEOUT,
-        description=f"Validate {kind} import {file_name[:60]}")
+    try:
+        job = redis_queues.queue("imports").enqueue(
+            "sop.jobs.imports.validate_import", str(record.pk), job_timeout=JOB_TIMEOUT,
+            description=f"Validate {kind} import {file_name[:60]}")
+    except RedisError:  # nothing kept of an upload nobody will check
+        record.delete()
+        _uploads().delete(file_id)
+        raise ImportRefused(QUEUE_DOWN) from None
     ImportLog.objects(id=record.pk).update_one(set__job_id=job.id)
     return record.reload()
 
@@ -160,9 +167,14 @@ def confirm_import(actor: User, record: ImportLog) -> ImportLog:
     if claimed is None:
         raise ImportRefused("This import cannot be applied (it has errors, or it is already "
                            "applied or being applied).")
-    job = redis_queues.queue("imports").enqueue(
-        "sop.jobs.imports.apply_import", str(record.pk), job_timeout=JOB_TIMEOUT,
-        description=f"Apply {record.kind} import {record.file_name[:60]}")
+    try:
+        job = redis_queues.queue("imports").enqueue(
+            "sop.jobs.imports.apply_import", str(record.pk), job_timeout=JOB_TIMEOUT,
+            description=f"Apply {record.kind} import {record.file_name[:60]}")
+    except RedisError:  # back to where it was: it may be confirmed again
+        ImportLog.objects(id=record.pk, status="applying").update_one(
+            set__status=record.status, set__phase=None)
+        raise ImportRefused(QUEUE_DOWN) from None
     ImportLog.objects(id=record.pk).update_one(set__job_id=job.id)
     return claimed
 

@@ -11,6 +11,8 @@ from flask import Flask
 from rq import SimpleWorker, Worker
 from rq.job import Job
 
+MAINTENANCE_SECONDS = 60
+
 
 def job_label(job: Job) -> str:
     """What a job is, for people: its description, or its function's name when the description
@@ -41,6 +43,9 @@ class AppJobs:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("exception_handlers", [audit_final_failure])
+        # RQ's maintenance (registries cleaned, a crashed scheduler child started again,
+        # then sop.jobs.recovery) every minute instead of every 10.
+        kwargs.setdefault("maintenance_interval", MAINTENANCE_SECONDS)
         super().__init__(*args, **kwargs)
 
     def perform_job(self, job: Job, queue: Any) -> bool:
@@ -54,6 +59,11 @@ class AppWorker(AppJobs, Worker):
     ~7 ms; 300 reminders would spend 15 s forking). RQ's job timeout still applies to them."""
 
     in_process_queues = frozenset({"mail"})
+    shutdown_requested = False  # SIGTERM/SIGINT: the work loop ended because it was asked to
+
+    def handle_warm_shutdown_request(self) -> None:
+        self.shutdown_requested = True
+        super().handle_warm_shutdown_request()
 
     def execute_job(self, job: Job, queue: Any) -> None:
         if queue.name in self.in_process_queues:

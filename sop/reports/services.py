@@ -21,12 +21,14 @@ from pathlib import Path
 import gridfs
 from bson import ObjectId
 from mongoengine.connection import get_db
+from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
 
 from sop.audit import record_audit
 from sop.clock import now
 from sop.dataversions import current_versions
 from sop.downloads import XLSX_MIMETYPE
+from sop.errors import QUEUE_DOWN
 from sop.extensions import redis_queues
 from sop.jobs.runner import cycle_collector_paused
 from sop.listing import cached_choices
@@ -79,7 +81,7 @@ def cache_key(kind: str, filters: ReportFilters, scope: str) -> str:
 
 
 def _versions(kind: ReportType) -> dict[str, str] | None:
-    return current_versions(redis_queues.redis, kind.collections)
+    return current_versions(redis_queues.redis, kind.collections, stored_unsent=True)
 
 
 def request_report(actor: User, kind: str, filters: ReportFilters) -> Report:
@@ -108,9 +110,13 @@ def request_report(actor: User, kind: str, filters: ReportFilters) -> Report:
         return report
     report = Report(kind=chosen.key, filters=filters.as_dict(), scope=scope, cache_key=key,
                     requested_by=actor, stage="Waiting for a worker").save()
-    job = redis_queues.queue("reports").enqueue(
-        "sop.jobs.reports.build_report", str(report.pk), job_timeout=JOB_TIMEOUT,
-        description=f"Build the {chosen.title} report for {actor.email}")
+    try:
+        job = redis_queues.queue("reports").enqueue(
+            "sop.jobs.reports.build_report", str(report.pk), job_timeout=JOB_TIMEOUT,
+            description=f"Build the {chosen.title} report for {actor.email}")
+    except RedisError:
+        report.delete()  # never left waiting for a job that does not exist
+        raise ReportRefused([QUEUE_DOWN]) from None
     Report.objects(id=report.pk).update_one(set__job_id=job.id)
     return report.reload()
 
