@@ -34,14 +34,21 @@ DATABASE_DOWN = ("The database does not answer right now. Try again in a minute;
                  "saving something, reload the page first to see whether it was kept.")
 
 
-def render_error(status: int, message: str | None = None):
-    from sop.settings import get_setting
-
+def render_error(status: int, message: str | None = None, standalone: bool = False):
+    """The error page (its message alone for htmx, JSON for the API). `standalone`: without
+    the layout, which reads settings and the signed-in user from the database."""
     title, default = MESSAGES.get(status, MESSAGES[500])
-    text = message or default.format(limit=get_setting("max_upload_mb"))
+    if message is None and "{limit}" in default:
+        from sop.settings import get_setting
+
+        message = default.format(limit=get_setting("max_upload_mb"))
+    text = message or default
     if request.path.startswith("/api/"):
         return {"error": title, "message": text}, status
-    template = "errors/_message.html" if request.headers.get("HX-Request") else "errors/page.html"
+    if request.headers.get("HX-Request"):
+        template = "errors/_message.html"
+    else:
+        template = "errors/unavailable.html" if standalone else "errors/page.html"
     return render_template(template, status=status, title=title, message=text), status
 
 
@@ -69,7 +76,7 @@ def register_error_handlers(app: Flask) -> None:
     def database_down(error: Exception):
         app.logger.warning("Database unreachable on %s %s: %s", request.method, request.path,
                            error)
-        return render_error(503, DATABASE_DOWN)
+        return render_error(503, DATABASE_DOWN, standalone=True)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
