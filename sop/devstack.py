@@ -71,8 +71,8 @@ def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
         process.kill()
 
 
-def start_embedded_mongo(storage_path: str, port: int, output: int | IO | None = None
-                         ) -> tuple[subprocess.Popen, str]:
+def start_embedded_mongo(storage_path: str, port: int, output: int | IO | None = None,
+                         extra_args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
     """The embedded MongoDB-compatible server; `storage_path=":memory:"` for tests. On disk
     it syncs its log on every commit: without that, a server killed (crash, SIGKILL, OOM)
     came back without writes it had acknowledged seconds before (tests/faults)."""
@@ -82,7 +82,7 @@ def start_embedded_mongo(storage_path: str, port: int, output: int | IO | None =
         durable = ["--sync-on-commit"]
     process = subprocess.Popen(
         [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
-         "--storage-path", storage_path, "--log-level", "WARNING", *durable],
+         "--storage-path", storage_path, "--log-level", "WARNING", *durable, *extra_args],
         stdout=output, stderr=subprocess.STDOUT if output is not None else None, text=True,
         start_new_session=True,  # Ctrl-C reaches `make run`, which stops it after the app
     )

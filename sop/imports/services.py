@@ -8,6 +8,7 @@ or worker process can read them) until the nightly cleanup removes them.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import time
@@ -18,6 +19,7 @@ import bson
 import gridfs
 from bson import ObjectId
 from mongoengine.connection import get_db
+from mongoengine.errors import OperationError
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
@@ -52,6 +54,10 @@ ANNOTATE_MAX_ROWS = 50_000
 JOB_TIMEOUT = 3600
 
 
+NOT_STORED = ("The file could not be stored: the database refused the write (it may be out of "
+              "disk space). Nothing was kept. Try again later, or tell an admin.")
+
+
 class ImportRefused(ValueError):
     """A refusal the user can act on."""
 
@@ -75,11 +81,18 @@ def start_import(actor: User, kind: str, file_name: str, data: bytes) -> ImportL
         facts = inspect_upload(data, max_bytes)
     except UnsafeWorkbook as exc:
         raise ImportRefused(str(exc)) from None
-    file_id = _uploads().put(data, filename=file_name[:255], kind=kind,
-                             uploaded_at=now(), uploaded_by=actor.pk)
-    record = ImportLog(kind=kind, file_name=file_name[:255], file_size=len(data),
-                       file_id=file_id, uploaded_by=actor,
-                       rows_total=facts.declared_rows or None).save()
+    file_id = ObjectId()
+    try:
+        _uploads().put(data, _id=file_id, filename=file_name[:255], kind=kind,
+                       uploaded_at=now(), uploaded_by=actor.pk)
+        record = ImportLog(kind=kind, file_name=file_name[:255], file_size=len(data),
+                           file_id=file_id, uploaded_by=actor,
+                           rows_total=facts.declared_rows or None).save()
+    except (PyMongoError, OperationError) as exc:  # e.g. the database's disk is full
+        log.error("Upload %s could not be stored: %s", file_name[:80], exc)
+        with contextlib.suppress(PyMongoError):
+            _uploads().delete(file_id)  # whatever chunks made it: nothing half-stored
+        raise ImportRefused(NOT_STORED) from None
     try:
         job = redis_queues.queue("imports").enqueue(
             "sop.jobs.imports.validate_import", str(record.pk), job_timeout=JOB_TIMEOUT,

@@ -8,6 +8,7 @@ import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sop import PROJECT_ROOT
 from sop.devstack import free_port, wait_for_port
 
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
-FORM_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+FORM_TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 
 class Gunicorn:
@@ -82,6 +83,24 @@ class Browser:
 
     def post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
         return self.request(path, data)
+
+    def upload(self, path: str, fields: dict[str, str], name: str, data: bytes
+               ) -> tuple[int, str]:
+        """A form with one file, as multipart/form-data."""
+        boundary = uuid.uuid4().hex
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'
+                 f"{value}\r\n".encode() for key, value in fields.items()]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                     f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+                     .encode() + data + b"\r\n")
+        request = urllib.request.Request(  # noqa: S310 - our own loopback server
+            self.base + path, data=b"".join(parts) + f"--{boundary}--\r\n".encode(),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
 
     def htmx_post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
         return self.request(path, data, {"HX-Request": "true", "X-CSRFToken": self.token})
