@@ -133,3 +133,36 @@ def test_redis_down_saves_are_kept_or_refused_pages_render_and_caches_are_not_st
     finally:
         worker.stop()
         web.stop()
+
+
+def test_import_workbook_from_the_command_line_with_redis_down_says_by_its_exit_code(
+        app, app_context, company, services, tmp_path):
+    """`flask import-workbook` in a process whose Redis does not answer (nothing listens on
+    its port): it either applies the whole file and exits 0, or changes nothing and exits
+    non-zero with a sentence."""
+    import json
+
+    from sop import PROJECT_ROOT
+
+    path = tmp_path / "Consolidated Master File SOP_Nov26 - JR.xlsx"
+    exported = app.test_cli_runner().invoke(args=[
+        "export-workbook", "--rep", "jane@example.com", "--cycle", "2026-11", str(path)])
+    assert exported.exit_code == 0, exported.output
+    lines = ForecastLine.objects(rep=company.rep)
+    expected = sorted((str(line.customer.pk), str(line.product.pk), line.qty) for line in lines)
+    lines.delete()  # the file puts them back
+
+    env = service_env(services, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+                      FLASK_APP="wsgi")
+    done = subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "flask"), "import-workbook",
+                           str(path), "--rep", "jane@example.com", "--cycle", "2026-11",
+                           "--json"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    now_there = sorted((str(line.customer.pk), str(line.product.pk), line.qty)
+                       for line in ForecastLine.objects(rep=company.rep))
+    if done.returncode == 0:
+        assert json.loads(done.stdout)["applied"] and now_there == expected
+    else:
+        assert now_there == [] and "Traceback" not in done.stderr, done.stderr[-2000:]
+        assert done.stderr.strip(), "a refusal says why"
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
