@@ -37,6 +37,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+import warnings
 from collections import defaultdict
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar
@@ -395,11 +396,13 @@ def main() -> int:
     logs.mkdir(parents=True, exist_ok=True)
     print(f"Process logs in {logs}", flush=True)
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # the sink's per-message lines
+    warnings.filterwarnings("ignore", category=FutureWarning)  # croniter, via rq-scheduler
     with bench_services() as services:
         sink = SmtpSink(logs / "mail", free_port()).start()
         services["sink"] = sink
         started = time.perf_counter()
         company = load_company(services)
+        logging.getLogger().setLevel(logging.WARNING)  # not one audit line per seeded user
         add_minutely_tick(services)
         seeded = time.perf_counter() - started
         env = {**os.environ, "SOP_ENV": "test", "MONGODB_URI": services["mongo_uri"],
