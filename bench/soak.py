@@ -401,8 +401,8 @@ def main() -> int:
         sink = SmtpSink(logs / "mail", free_port()).start()
         services["sink"] = sink
         started = time.perf_counter()
+        logging.getLogger("sop").setLevel(logging.WARNING)  # not an audit line per seeded user
         company = load_company(services)
-        logging.getLogger().setLevel(logging.WARNING)  # not one audit line per seeded user
         add_minutely_tick(services)
         seeded = time.perf_counter() - started
         env = {**os.environ, "SOP_ENV": "test", "MONGODB_URI": services["mongo_uri"],
@@ -510,6 +510,7 @@ def check_database(services: dict[str, Any], acknowledged: dict) -> dict[str, An
     from bson import ObjectId
     from pymongo import MongoClient
     from redis import Redis
+    from rq_scheduler import Scheduler
 
     database = MongoClient(services["mongo_uri"]).get_default_database()
     lines = {str(d["_id"]): d["qty"] for d in database.forecast_lines.find(
@@ -521,8 +522,7 @@ def check_database(services: dict[str, Any], acknowledged: dict) -> dict[str, An
     per_minute: dict[str, int] = defaultdict(int)
     for moment in runs:
         per_minute[moment.strftime("%H:%M")] += 1
-    scheduled = [job.id for job in __import__("rq_scheduler").Scheduler(
-        connection=redis).get_jobs()]
+    scheduled = [job.id for job in Scheduler(connection=redis).get_jobs()]
     return {"saves_acknowledged": len(acknowledged), "saves_lost": lost,
             "periodic_runs_per_minute": dict(sorted(per_minute.items())),
             "periodic_once_per_period": bool(per_minute) and set(per_minute.values()) == {1},
