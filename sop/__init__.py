@@ -43,6 +43,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(config))
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    # Redis down: limits are counted per process in memory meanwhile (and in Redis again once
+    # it answers), never a 500 because the limit could not be counted.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
     configure_logging(app)
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]

@@ -9,7 +9,10 @@ forgotten on `abortTransaction`. A version reads `<epoch>:<counter>`; the epoch 
 kept in Redis, so a flushed Redis never matches a version stored on an old report.
 
 Redis trouble never breaks a write: a bump that could not be sent is logged and sent with the
-next one (or before the next read of the versions in this process)."""
+next one (or before the next read of the versions in this process). It is also kept in the
+database (`dataversion_unsent`), because another process may serve a report from the cache
+before this one talks to Redis again (or this one may be gone): the report cache sends those
+stored bumps before it reads versions, and is bypassed while it cannot."""
 
 from __future__ import annotations
 
@@ -30,7 +33,9 @@ COUNTER_KEY = "dataversion:{}"
 WRITE_COMMANDS = frozenset({"insert", "update", "delete", "findandmodify"})
 TRANSACTION_ENDS = frozenset({"committransaction", "aborttransaction"})
 # Bookkeeping that no report reads: bumping it would only cost a Redis call per write.
-IGNORED_COLLECTIONS = frozenset({"reports", "audit_entries", "audit_archive"})
+UNSENT_COLLECTION = "dataversion_unsent"
+IGNORED_COLLECTIONS = frozenset({"reports", "audit_entries", "audit_archive",
+                                 UNSENT_COLLECTION})
 IGNORED_SUFFIXES = (".files", ".chunks")
 # Fields no report or cached page shows: a sign-in writes them, and must not make every
 # report that names a rep stale.
@@ -57,12 +62,55 @@ def bump(redis: Redis, collections: set[str]) -> None:
                     ", ".join(sorted(names)), exc)
         with _unsent_lock:
             _unsent.update(names)
+        _store_unsent(names)
 
 
-def current_versions(redis: Redis, collections: tuple[str, ...]) -> dict[str, str] | None:
+def _store_unsent(names: set[str]) -> None:
+    """Keep bumps Redis missed in the database, for every process's report cache."""
+    from mongoengine.connection import get_db
+    from pymongo.errors import PyMongoError
+
+    try:
+        unsent = get_db()[UNSENT_COLLECTION]
+        for name in names:
+            unsent.update_one({"_id": name}, {"$inc": {"n": 1}}, upsert=True)
+    except PyMongoError as exc:
+        log.error("Data versions of %s could not be kept in the database either: %s",
+                  ", ".join(sorted(names)), exc)
+
+
+def send_stored_unsent(redis: Redis) -> bool:
+    """Send the bumps any process kept in the database while Redis was away; False while
+    some cannot be sent (then no cached report may be trusted). A bump stored again
+    meanwhile stays for the next call (sending one twice only makes a cache miss)."""
+    from mongoengine.connection import get_db
+
+    unsent = get_db()[UNSENT_COLLECTION]
+    stored = list(unsent.find())
+    if not stored:
+        return True
+    try:
+        pipe = redis.pipeline(transaction=False)
+        for entry in stored:
+            pipe.incr(COUNTER_KEY.format(entry["_id"]))
+        pipe.execute()
+    except RedisError as exc:
+        log.warning("Stored data versions still cannot be sent: %s", exc)
+        return False
+    for entry in stored:
+        unsent.delete_one({"_id": entry["_id"], "n": entry["n"]})
+    return True
+
+
+def current_versions(redis: Redis, collections: tuple[str, ...], stored_unsent: bool = False
+                     ) -> dict[str, str] | None:
     """`{collection: "<epoch>:<counter>"}` now, or None when Redis cannot tell (then nothing may
-    be served from or stored for the cache). Read BEFORE building a report."""
+    be served from or stored for the cache). Read BEFORE building a report. With
+    `stored_unsent` (the report cache) the bumps any process kept in the database are sent
+    first (one more database read)."""
     bump(redis, set())
+    if stored_unsent and not send_stored_unsent(redis):
+        return None
     with _unsent_lock:
         if _unsent:
             return None

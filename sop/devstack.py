@@ -74,14 +74,18 @@ def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
         process.kill()
 
 
-def start_embedded_mongo(storage_path: str, port: int, output: int | IO | None = None
-                         ) -> tuple[subprocess.Popen, str]:
-    """The embedded MongoDB-compatible server; `storage_path=":memory:"` for tests."""
+def start_embedded_mongo(storage_path: str, port: int, output: int | IO | None = None,
+                         extra_args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+    """The embedded MongoDB-compatible server; `storage_path=":memory:"` for tests. On disk
+    it syncs its log on every commit: without that, a server killed (crash, SIGKILL, OOM)
+    came back without writes it had acknowledged seconds before (tests/faults)."""
+    durable = []
     if storage_path != ":memory:":
         Path(storage_path).mkdir(parents=True, exist_ok=True)
+        durable = ["--sync-on-commit"]
     process = subprocess.Popen(
         [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
-         "--storage-path", storage_path, "--log-level", "WARNING"],
+         "--storage-path", storage_path, "--log-level", "WARNING", *durable, *extra_args],
         stdout=output, stderr=subprocess.STDOUT if output is not None else None, text=True,
         start_new_session=True,  # Ctrl-C reaches `make run`, which stops it after the app
     )

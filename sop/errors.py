@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from pymongo.errors import ConnectionFailure
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
@@ -18,19 +21,34 @@ MESSAGES = {
     422: ("Check your input", "Some values need fixing."),
     429: ("Too many requests", "You are sending requests faster than allowed. Wait a minute and "
           "try again."),
+    503: ("Try again in a minute", "A service the portal needs does not answer right now. "
+          "Try again in a minute."),
     500: ("Something went wrong", "The error has been logged. Try again; if it keeps happening, "
           "tell an admin the time it happened."),
 }
 
 
-def render_error(status: int, message: str | None = None):
-    from sop.settings import get_setting
+QUEUE_DOWN = ("Background work cannot be queued right now (the job queue does not answer), so "
+              "this was not started. Try again in a minute.")
+DATABASE_DOWN = ("The database does not answer right now. Try again in a minute; if you were "
+                 "saving something, reload the page first to see whether it was kept.")
 
+
+def render_error(status: int, message: str | None = None, standalone: bool = False):
+    """The error page (its message alone for htmx, JSON for the API). `standalone`: without
+    the layout, which reads settings and the signed-in user from the database."""
     title, default = MESSAGES.get(status, MESSAGES[500])
-    text = message or default.format(limit=get_setting("max_upload_mb"))
+    if message is None and "{limit}" in default:
+        from sop.settings import get_setting
+
+        message = default.format(limit=get_setting("max_upload_mb"))
+    text = message or default
     if request.path.startswith("/api/"):
         return {"error": title, "message": text}, status
-    template = "errors/_message.html" if request.headers.get("HX-Request") else "errors/page.html"
+    if request.headers.get("HX-Request"):
+        template = "errors/_message.html"
+    else:
+        template = "errors/unavailable.html" if standalone else "errors/page.html"
     return render_template(template, status=status, title=title, message=text), status
 
 
@@ -46,6 +64,19 @@ def register_error_handlers(app: Flask) -> None:
         if status == 429:
             return render_error(429)
         return render_error(status if status in MESSAGES else 500)
+
+    @app.errorhandler(RedisConnectionError)
+    @app.errorhandler(RedisTimeoutError)
+    def queue_down(error: Exception):
+        app.logger.warning("Redis unreachable on %s %s: %s", request.method, request.path,
+                           error)
+        return render_error(503, QUEUE_DOWN)
+
+    @app.errorhandler(ConnectionFailure)
+    def database_down(error: Exception):
+        app.logger.warning("Database unreachable on %s %s: %s", request.method, request.path,
+                           error)
+        return render_error(503, DATABASE_DOWN, standalone=True)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import bson
@@ -19,11 +19,13 @@ import gridfs
 from bson import ObjectId
 from mongoengine.connection import get_db
 from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
 from rq import get_current_job
 from rq.timeouts import JobTimeoutException
 
 from sop.audit import record_audit
 from sop.clock import now
+from sop.errors import QUEUE_DOWN
 from sop.excel.budget import read_budget
 from sop.excel.masterdata import (
     FORMATS,
@@ -37,11 +39,11 @@ from sop.excel.safety import UnsafeWorkbook, inspect_upload
 from sop.extensions import redis_queues
 from sop.imports.apply import UndoLog, undo_import, write_chunk
 from sop.imports.handlers import HANDLERS, Plan
-from sop.jobs.imports import queue_import_job
 from sop.jobs.runner import cycle_collector_paused
 from sop.models import IMPORT_KINDS, ImportLog, ImportProblem, User
 from sop.pagination import Page, paginate
 from sop.settings import get_setting
+from sop.uploads import UploadRefused, queue_import_job, stored_whole
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ STAGING_CHUNK = 500
 STORED_PROBLEMS = 1000
 ANNOTATE_MAX_ROWS = 50_000
 JOB_TIMEOUT = 3600
+
 
 
 class ImportRefused(ValueError):
@@ -76,13 +79,18 @@ def start_import(actor: User, kind: str, file_name: str, data: bytes) -> ImportL
         facts = inspect_upload(data, max_bytes, max_rows=int(get_setting("import_max_rows")))
     except UnsafeWorkbook as exc:
         raise ImportRefused(str(exc)) from None
-    file_id = _uploads().put(data, filename=file_name[:255], kind=kind,
-                             uploaded_at=now(), uploaded_by=actor.pk)
-    record = ImportLog(kind=kind, file_name=file_name[:255], file_size=len(data),
-                       file_id=file_id, uploaded_by=actor,
-                       rows_total=facts.declared_rows or None).save()
-    return queue_import_job("sop.jobs.imports.validate_import", record,
-                            f"Validate {kind} import {file_name[:60]}")
+    file_id = ObjectId()
+    try:
+        with stored_whole(_uploads(), file_id, file_name):
+            _uploads().put(data, _id=file_id, filename=file_name[:255], kind=kind,
+                           uploaded_at=now(), uploaded_by=actor.pk)
+            record = ImportLog(kind=kind, file_name=file_name[:255], file_size=len(data),
+                               file_id=file_id, uploaded_by=actor,
+                               rows_total=facts.declared_rows or None).save()
+        return queue_import_job("sop.jobs.imports.validate_import", record,
+                                f"Validate {kind} import {file_name[:60]}", _uploads(), file_id)
+    except UploadRefused as exc:
+        raise ImportRefused(str(exc)) from None
 
 
 def _progress(record_id: ObjectId, field: str):
@@ -174,9 +182,14 @@ def confirm_import(actor: User, record: ImportLog) -> ImportLog:
     if claimed is None:
         raise ImportRefused("This import cannot be applied (it has errors, or it is already "
                            "applied or being applied).")
-    job = redis_queues.queue("imports").enqueue(
-        "sop.jobs.imports.apply_import", str(record.pk), job_timeout=JOB_TIMEOUT,
-        description=f"Apply {record.kind} import {record.file_name[:60]}")
+    try:
+        job = redis_queues.queue("imports").enqueue(
+            "sop.jobs.imports.apply_import", str(record.pk), job_timeout=JOB_TIMEOUT,
+            description=f"Apply {record.kind} import {record.file_name[:60]}")
+    except RedisError:  # back to where it was: it may be confirmed again
+        ImportLog.objects(id=record.pk, status="applying").update_one(
+            set__status=record.status, set__phase=None)
+        raise ImportRefused(QUEUE_DOWN) from None
     ImportLog.objects(id=record.pk).update_one(set__job_id=job.id)
     return claimed
 
@@ -243,22 +256,27 @@ def _undo_failed_apply(record: ImportLog, exc: Exception) -> dict[str, Any]:
                        "undone, so nothing was changed. Try again.", exc)
 
 
-def recover_interrupted_imports() -> int:
-    """Undo imports whose apply job died (worker killed, machine restarted): their undo
-    records are in the database. Runs at worker start and in the nightly cleanup."""
-    from rq.job import Job
+def recover_interrupted_imports(dead_job_ids: Collection[str] = ()) -> int:
+    """Undo imports whose apply job died (worker or work horse killed, machine restarted):
+    their undo records are in the database; a validation that died is failed too (nothing
+    was written). Runs when a worker sees its work horse die, at worker start and in the
+    nightly cleanup. `dead_job_ids`: jobs known dead whose status RQ has not recorded yet."""
     from rq.registry import StartedJobRegistry
 
-    from sop.extensions import redis_queues
+    from sop.jobs.recovery import job_is_live
 
     StartedJobRegistry(queue=redis_queues.queue("imports")).cleanup()
     recovered = 0
-    for record in ImportLog.objects(status="applying"):
-        job = Job.fetch(record.job_id, connection=redis_queues.redis) if record.job_id and \
-            Job.exists(record.job_id, connection=redis_queues.redis) else None
-        if job is not None and job.get_status() in ("queued", "started", "deferred",
-                                                     "scheduled"):
+    for record in ImportLog.objects(status__in=("applying", "validating")):
+        if job_is_live(record.job_id, dead_job_ids):
             continue  # still on its way
+        if record.status == "validating":
+            ImportLog.objects(id=record.pk, status="validating").update_one(
+                set__status="rejected", set__phase=None,
+                set__error_message="The check of this file was interrupted (the worker "
+                "stopped); nothing was changed. Upload the file again.")
+            recovered += 1
+            continue
         undo_import(get_db(), record.pk)
         _fail_apply(record, "The import was interrupted while writing; everything it had "
                     "written was undone, so nothing was changed. Apply it again.",

@@ -11,6 +11,8 @@ from flask import Flask
 from rq import SimpleWorker, Worker
 from rq.job import Job
 
+MAINTENANCE_SECONDS = 60
+
 
 def job_label(job: Job) -> str:
     """What a job is, for people: its description, or its function's name when the description
@@ -41,6 +43,9 @@ class AppJobs:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("exception_handlers", [audit_final_failure])
+        # RQ's maintenance (registries cleaned, a crashed scheduler child started again,
+        # then sop.jobs.recovery) every minute instead of every 10.
+        kwargs.setdefault("maintenance_interval", MAINTENANCE_SECONDS)
         super().__init__(*args, **kwargs)
 
     def perform_job(self, job: Job, queue: Any) -> bool:
@@ -54,12 +59,36 @@ class AppWorker(AppJobs, Worker):
     ~7 ms; 300 reminders would spend 15 s forking). RQ's job timeout still applies to them."""
 
     in_process_queues = frozenset({"mail"})
+    shutdown_requested = False  # SIGTERM/SIGINT: the work loop ended because it was asked to
+
+    def handle_warm_shutdown_request(self) -> None:
+        self.shutdown_requested = True
+        super().handle_warm_shutdown_request()
 
     def execute_job(self, job: Job, queue: Any) -> None:
         if queue.name in self.in_process_queues:
             SimpleWorker.execute_job(self, job, queue)  # type: ignore[arg-type]
         else:
             super().execute_job(job, queue)
+
+    def handle_work_horse_killed(self, job: Job, retpid: int, ret_val: int,
+                                 rusage: Any) -> None:
+        """The horse died mid-job (killed, out of memory): set right what it was writing now
+        (an import undone, a report failed); RQ then fails or retries the job."""
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        from sop.jobs.recovery import recover_interrupted_work
+
+        with self.app.app_context():
+            recover_interrupted_work(dead_job_ids={job.id})
+
+    def clean_registries(self) -> None:
+        """RQ's periodic clean-up fails jobs whose worker stopped sending heartbeats (a worker
+        on another machine that died); then their records are set right."""
+        super().clean_registries()
+        from sop.jobs.recovery import recover_interrupted_work
+
+        with self.app.app_context():
+            recover_interrupted_work()
 
     def main_work_horse(self, job: Job, queue: Any) -> None:
         """The horse opens its own database connection: a MongoClient must not be used

@@ -14,19 +14,21 @@ import logging
 import re
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import timedelta
 from pathlib import Path
 
 import gridfs
 from bson import ObjectId
 from mongoengine.connection import get_db
+from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
 
 from sop.audit import record_audit
 from sop.clock import now
 from sop.dataversions import current_versions
 from sop.downloads import XLSX_MIMETYPE
+from sop.errors import QUEUE_DOWN
 from sop.extensions import redis_queues
 from sop.jobs.runner import cycle_collector_paused
 from sop.listing import cached_choices
@@ -50,6 +52,7 @@ JOB_TIMEOUT = 30 * 60
 PROGRESS_SECONDS = 0.5  # at most one progress write per this many seconds (stage changes: now)
 CACHE_CANDIDATES = 5
 MAX_RECIPIENTS = 20
+INTERRUPTED = "The worker stopped before the report was finished; generate it again."
 EMAIL_ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
@@ -84,7 +87,7 @@ def cache_key(kind: str, filters: ReportFilters, scope: str) -> str:
 
 
 def _versions(kind: ReportType) -> dict[str, str] | None:
-    return current_versions(redis_queues.redis, kind.collections)
+    return current_versions(redis_queues.redis, kind.collections, stored_unsent=True)
 
 
 def request_report(actor: User, kind: str, filters: ReportFilters) -> Report:
@@ -114,9 +117,13 @@ def request_report(actor: User, kind: str, filters: ReportFilters) -> Report:
         return report
     report = Report(kind=chosen.key, filters=filters.as_dict(), scope=scope, cache_key=key,
                     requested_by=actor, stage="Waiting for a worker").save()
-    job = redis_queues.queue("reports").enqueue(
-        "sop.jobs.reports.build_report", str(report.pk), job_timeout=JOB_TIMEOUT,
-        description=f"Build the {chosen.title} report for {actor.email}")
+    try:
+        job = redis_queues.queue("reports").enqueue(
+            "sop.jobs.reports.build_report", str(report.pk), job_timeout=JOB_TIMEOUT,
+            description=f"Build the {chosen.title} report for {actor.email}")
+    except RedisError:
+        report.delete()  # never left waiting for a job that does not exist
+        raise ReportRefused([QUEUE_DOWN]) from None
     Report.objects(id=report.pk).update_one(set__job_id=job.id)
     return report.reload()
 
@@ -261,6 +268,23 @@ def email_report(actor: User, report: Report, addresses: list[str]) -> bool:
     return attached
 
 
+def fail_interrupted_reports(dead_job_ids: Collection[str] = ()) -> int:
+    """Reports whose build job died (worker or work horse killed) are failed with a sentence
+    at once, not left running: the requester can generate again, an admin can requeue the
+    job. `dead_job_ids`: jobs known dead whose status RQ has not recorded yet."""
+    from sop.jobs.recovery import job_is_live
+
+    failed = 0
+    for report in Report.objects(status__in=("queued", "running"), cached=False,
+                                 job_id__ne=None).only("id", "job_id"):
+        if job_is_live(report.job_id, dead_job_ids):
+            continue
+        failed += Report.objects(id=report.pk, status__in=("queued", "running")).update_one(
+            set__status="failed", set__finished_at=now(), set__expires_at=_expiry(),
+            set__error=INTERRUPTED)
+    return failed
+
+
 def remove_expired_reports() -> int:
     """Delete expired report rows (finished or failed) and the files no remaining row points
     at (daily cleanup); reports stuck in the queue or running well past the job timeout (a
@@ -269,7 +293,7 @@ def remove_expired_reports() -> int:
     stuck = moment - timedelta(seconds=2 * JOB_TIMEOUT)
     Report.objects(status__in=("queued", "running"), created_at__lt=stuck).update(
         set__status="failed", set__finished_at=moment, set__expires_at=_expiry(),
-        set__error="The worker stopped before the report was finished; generate it again.")
+        set__error=INTERRUPTED)
     expired = Report.objects(expires_at__lte=moment)
     file_ids = {file_id for file_id in expired.distinct("file_id") if file_id}
     removed = expired.delete()

@@ -40,7 +40,6 @@ from sop.excel.masterdata import ProblemLog, RowProblem
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
 from sop.forecasts.figures import effective_prices, fallback_price, roll_forward
 from sop.forecasts.valuation import plan_source
-from sop.jobs.imports import queue_import_job
 from sop.models import (
     AuditEntry,
     BudgetEntry,
@@ -61,6 +60,7 @@ from sop.months import months_apart
 from sop.security import SEES_ALL_ROLES, scoped
 from sop.settings import get_setting
 from sop.submissions.services import plan_is_editable, submission_for
+from sop.uploads import UploadRefused, queue_import_job, stored_whole
 
 log = logging.getLogger(__name__)
 
@@ -998,15 +998,21 @@ def start_upload(actor: User | None, cycle: Cycle, rep: User, file_name: str, da
     for pending in WorkbookUpload.objects(cycle=cycle, rep=rep,
                                           status__in=["reading", "previewed"]):
         _discard(pending)  # one pending preview per plan
-    file_id = _files().put(data, filename=file_name[:255], kind="upload", uploaded_at=now())
-    upload = WorkbookUpload(cycle=cycle, rep=rep, uploaded_by=actor,
-                            file_name=(file_name or "workbook.xlsx")[:255], file_size=len(data),
-                            file_kind=kind, file_id=file_id, create_items=create_items,
-                            status="reading").save()
-    if not in_worker:
-        return read_workbook_upload(str(upload.pk))
-    return queue_import_job("sop.jobs.workbooks.read_workbook_upload", upload,
-                            f"Read rep workbook {upload.file_name[:60]}")
+    file_id = ObjectId()
+    try:
+        with stored_whole(_files(), file_id, file_name):
+            _files().put(data, _id=file_id, filename=file_name[:255], kind="upload",
+                         uploaded_at=now())
+            upload = WorkbookUpload(cycle=cycle, rep=rep, uploaded_by=actor,
+                                    file_name=(file_name or "workbook.xlsx")[:255],
+                                    file_size=len(data), file_kind=kind, file_id=file_id,
+                                    create_items=create_items, status="reading").save()
+        if not in_worker:
+            return read_workbook_upload(str(upload.pk))
+        return queue_import_job("sop.jobs.workbooks.read_workbook_upload", upload,
+                                f"Read rep workbook {upload.file_name[:60]}", _files(), file_id)
+    except UploadRefused as exc:
+        raise WorkbookRefused(str(exc)) from None
 
 
 def read_workbook_upload(upload_id: str) -> WorkbookUpload:

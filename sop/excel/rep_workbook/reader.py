@@ -2,7 +2,8 @@
 
 Sheets are classified by their content, never by name: a customer sheet by its header row
 (B `#`, D `ITEM…`, F `Probability` or `Avg`, in rows 1-20), unless its quantities are formulas
-over other sheets (a summary laid out like a customer sheet: not read). Below it, every row is classified before it is read:
+over other sheets (a summary laid out like a customer sheet: not read). Below the header, every
+row is classified before it is read:
 
 - **item row**: an item code in D. Only item rows carry numbers. A line is kept when it has
   volume (a quantity other than 0 in M1..M16); a row with prices and no volume is not a line
