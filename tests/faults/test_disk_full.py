@@ -34,9 +34,14 @@ def test_an_upload_refused_by_a_full_disk_says_so_and_keeps_nothing(services, tm
     redis, redis_url = start_redis(free_port(), tmp_path / "redis", log)
     env = service_env({**services, "mongo_uri": mongo_uri, "redis_url": redis_url},
                       FLASK_APP="wsgi")
-    subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "flask"), "create-user", "--email",
-                    "admin@example.com", "--password", PASSWORD, "--role", "admin"],
-                   cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
+    flask = str(PROJECT_ROOT / ".venv" / "bin" / "flask")
+    for command in (["create-user", "--email", "admin@example.com", "--password", PASSWORD,
+                     "--role", "admin"],
+                    ["create-user", "--email", "jane@example.com", "--password", PASSWORD,
+                     "--role", "sales_rep", "--name", "Jane Roe"],
+                    ["create-cycle", "2026-11", "--open"]):
+        subprocess.run([flask, *command], cwd=PROJECT_ROOT, env=env, check=True,
+                       capture_output=True)
     web = Gunicorn(env, tmp_path / "web.log", workers=1).start()
     rows = [["Item Code*", "Description*"]] + [[f"{100000 + n}", secrets.token_urlsafe(120)]
                                               for n in range(8000)]
@@ -67,6 +72,19 @@ def test_an_upload_refused_by_a_full_disk_says_so_and_keeps_nothing(services, tm
         assert status == 200 and "could not be stored" not in page
         assert database["import_logs"].count_documents({}) == 1
         assert database["uploads.files"].count_documents({}) == 1
+
+        # a rep workbook upload: the same refusal, nothing of it kept
+        cycle = str(database["cycles"].find_one()["_id"])
+        rep = str(database["users"].find_one({"role": "sales_rep"})["_id"])
+        client.admin.command({"configureFailPoint": "failCommand",
+                              "mode": {"skip": 1, "times": 1},
+                              "data": {"failCommands": ["insert"], "errorCode": 14031}})
+        token = FORM_TOKEN.search(admin.get("/workbooks")[1]).group(1)
+        status, page = admin.upload("/workbooks/upload", {"csrf_token": token, "cycle": cycle,
+                                                          "rep": rep}, "Plan - JR.xlsx", data)
+        assert status == 200 and "could not be stored" in page, web.output()[-3000:]
+        assert database["workbook_files.chunks"].count_documents({}) == 0
+        assert database["workbook_uploads"].count_documents({}) == 0
     finally:
         client.close()
         web.stop()
