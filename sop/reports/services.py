@@ -42,6 +42,7 @@ from sop.reports.registry import (
 )
 from sop.security import SEES_ALL_ROLES, scoped
 from sop.settings import get_setting
+from sop.user_input import EmailRefused, email_address
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,6 @@ JOB_TIMEOUT = 30 * 60
 PROGRESS_SECONDS = 0.5  # at most one progress write per this many seconds (stage changes: now)
 CACHE_CANDIDATES = 5
 MAX_RECIPIENTS = 20
-EMAIL_ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
 class ReportRefused(ValueError):
@@ -225,10 +225,15 @@ def parse_addresses(text: str) -> list[str]:
     addresses = [part for part in re.split(r"[,;\s]+", text or "") if part]
     if not addresses:
         raise ReportRefused(["Give at least one e-mail address."])
-    wrong = [address for address in addresses if not EMAIL_ADDRESS.match(address)]
+    checked, wrong = set(), []
+    for address in addresses:
+        try:
+            checked.add(email_address(address))
+        except EmailRefused:
+            wrong.append(address)
     if wrong:
         raise ReportRefused([f"Not an e-mail address: {', '.join(wrong)}."])
-    unique = sorted({address.lower() for address in addresses})
+    unique = sorted(checked)
     if len(unique) > MAX_RECIPIENTS:
         raise ReportRefused([f"At most {MAX_RECIPIENTS} addresses at a time."])
     return unique
