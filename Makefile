@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test lint system-redis system-chromium setup clean-var
 
 run: setup system-redis
-	$(BIN)/python -m sop.devstack run
+	$(BIN)/python -m sop.dev.stack run
 
 test: setup system-redis system-chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sop import create_app  # noqa: E402
-from sop.devstack import (  # noqa: E402
+from sop.dev.stack import (  # noqa: E402
     free_port,
     start_embedded_mongo,
     start_redis,

@@ -30,7 +30,7 @@ def load_company_with_cycle(services: dict[str, Any], previous: bool = False
     generated plan too and is closed through the service (its snapshot frozen, as in
     production), so "last cycle" columns have numbers."""
     from sop.cycles.services import close_cycle
-    from sop.demo_seed import create_accounts, insert_cycle_lines, load_master_data
+    from sop.dev.demo_seed import create_accounts, insert_cycle_lines, load_master_data
     from sop.models import Cycle
     from sop.months import month_label, parse_year_month
     from sop.settings import store_value

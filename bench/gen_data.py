@@ -11,7 +11,7 @@ from datetime import date, datetime
 from common import DATA_DIR, print_result, print_table
 from openpyxl import Workbook
 
-from sop.demo_company import MID_SIZE, CompanyGenerator
+from sop.dev.demo_company import MID_SIZE, CompanyGenerator
 from sop.excel.masterdata import FORMATS
 
 TODAY = date(2026, 11, 1)  # fixed, so every run writes the same files

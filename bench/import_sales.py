@@ -97,7 +97,7 @@ def in_child(*args: str, database_pid: int | None = None) -> dict:
 def prepare_database(services: dict) -> None:
     """Accounts, customers and items the sales rows refer to (loaded directly), and an upload
     limit that admits the 22 MB file (the default is 10 MB)."""
-    from sop.demo_seed import create_accounts, load_master_data
+    from sop.dev.demo_seed import create_accounts, load_master_data
     from sop.settings import store_value
 
     app = bench_app(services)

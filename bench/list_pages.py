@@ -28,7 +28,7 @@ PAGES = {
 
 def load_company(services: dict) -> tuple[str, str]:
     """The mid-size company with its sales; returns an admin's e-mail and password."""
-    from sop.demo_seed import create_accounts, load_master_data
+    from sop.dev.demo_seed import create_accounts, load_master_data
     from sop.settings import store_value
 
     app = bench_app(services)

@@ -18,7 +18,7 @@ from typing import Any
 from common import bench_app, bench_services, print_result, print_table
 
 from sop.clock import local_now
-from sop.devstack import SmtpSink, free_port
+from sop.dev.stack import SmtpSink, free_port
 
 REPS = 300
 

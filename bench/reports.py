@@ -47,7 +47,7 @@ def load_company_with_closed_cycle(services: dict[str, Any]) -> dict[str, Any]:
     from gen_data import company
 
     from sop.cycles.services import close_cycle
-    from sop.demo_seed import create_accounts, insert_cycle_lines, load_master_data
+    from sop.dev.demo_seed import create_accounts, insert_cycle_lines, load_master_data
     from sop.models import Cycle, ForecastSnapshot, User
     from sop.months import month_label, parse_year_month
 

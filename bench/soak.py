@@ -46,7 +46,7 @@ from typing import Any
 
 from common import ROOT, bench_app, bench_services, print_result, print_table
 
-from sop.devstack import SmtpSink, free_port, wait_for_port
+from sop.dev.stack import SmtpSink, free_port, wait_for_port
 
 PASSWORD = "Soak-test-2026"
 REPS, SUBMITTERS, MANAGERS, ADMINS = 20, 4, 3, 3

@@ -14,8 +14,8 @@ def seed_demo_data() -> tuple[list[tuple[str, str, str]], dict[str, int]]:
     """The demo company: accounts with fresh random passwords (returned once, to print)
     and its master data, sales history and budget."""
     from sop.clock import now
-    from sop.demo_company import DEMO, CompanyGenerator
-    from sop.demo_seed import create_accounts, load_demo_cycles, load_master_data
+    from sop.dev.demo_company import DEMO, CompanyGenerator
+    from sop.dev.demo_seed import create_accounts, load_demo_cycles, load_master_data
 
     today = now().date()
     company = CompanyGenerator(DEMO, today)

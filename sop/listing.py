@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from cachetools import LRUCache, TTLCache
 from mongoengine.queryset import QuerySet
 
+from sop.caches import remembering
 from sop.clock import now
 
 T = TypeVar("T")
 CHOICES_SECONDS = 60.0
-_choices_cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
-_choices_lock = threading.Lock()
+CHOICES_ENTRIES = 1024
 UNTIL_WRITTEN_ENTRIES = 512
-_until_written: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_until_written_lock = threading.Lock()
+
+
+computed_for_a_minute = remembering(TTLCache(maxsize=CHOICES_ENTRIES, ttl=CHOICES_SECONDS))
+computed_until_versions_move = remembering(LRUCache(maxsize=UNTIL_WRITTEN_ENTRIES))
 
 
 def prefix_match(queryset: QuerySet, text: str, fields: tuple[str, ...]) -> QuerySet:
@@ -49,21 +49,13 @@ def cached_choices(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """Filter drop-down values (distinct territories, categories, ...) for a minute per
     process: they change rarely and each distinct query costs a database round trip on every
     list request. A new value shows up in the drop-down within a minute."""
-    with _choices_lock:
-        hit = _choices_cache.get(key)
-        if hit is not None and time.monotonic() - hit[0] < CHOICES_SECONDS:
-            return hit[1]
-    value = compute()
-    with _choices_lock:
-        _choices_cache[key] = (time.monotonic(), value)
-    return value
+    return computed_for_a_minute(key, compute)
 
 
 def forget_choices() -> None:
-    with _choices_lock:
-        _choices_cache.clear()
-    with _until_written_lock:
-        _until_written.clear()
+    """Empty both per-process caches of this module (the tests start each test afresh)."""
+    computed_for_a_minute.cache_clear()
+    computed_until_versions_move.cache_clear()
 
 
 def cached_until_written(key: tuple[Any, ...], collections: tuple[str, ...],
@@ -81,14 +73,4 @@ def cached_until_written(key: tuple[Any, ...], collections: tuple[str, ...],
     versions = current_versions(redis_queues.redis, collections)
     if versions is None:
         return compute()
-    full_key = (*key, *versions.values())
-    with _until_written_lock:
-        if full_key in _until_written:
-            _until_written.move_to_end(full_key)
-            return _until_written[full_key]
-    value = compute()
-    with _until_written_lock:
-        _until_written[full_key] = value
-        while len(_until_written) > UNTIL_WRITTEN_ENTRIES:
-            _until_written.popitem(last=False)
-    return value
+    return computed_until_versions_move((*key, *versions.values()), compute)

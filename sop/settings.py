@@ -7,12 +7,13 @@ seconds, so a change made in one process takes effect everywhere without a resta
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TTLCache
+
 from sop import __version__
+from sop.caches import remembering
 from sop.clock import now
 from sop.models import Setting
 from sop.user_input import clean_text, parse_whole
@@ -118,9 +119,7 @@ CATEGORY_LABELS = {
     "email": "E-mail", "security": "Security", "system": "System", "reports": "Reports",
 }
 
-_cache: dict[str, Any] = {}
-_cache_loaded_at = 0.0
-_cache_lock = threading.Lock()
+stored_values = remembering(TTLCache(maxsize=1, ttl=CACHE_SECONDS))
 
 
 class SettingError(ValueError):
@@ -171,20 +170,17 @@ def seed_settings() -> int:
 
 
 def invalidate_cache() -> None:
-    global _cache_loaded_at
-    with _cache_lock:
-        _cache_loaded_at = 0.0
+    stored_values.cache_clear()
+
+
+def read_values() -> dict[str, Any]:
+    stored = {s.key: s.value for s in Setting.objects.only("key", "value")}
+    return {d.key: stored.get(d.key, d.default) for d in DEFINITIONS}
 
 
 def all_values() -> dict[str, Any]:
     """Every setting's current value (defaults for any not stored), from the short cache."""
-    global _cache, _cache_loaded_at
-    with _cache_lock:
-        if time.monotonic() - _cache_loaded_at > CACHE_SECONDS:
-            stored = {s.key: s.value for s in Setting.objects.only("key", "value")}
-            _cache = {d.key: stored.get(d.key, d.default) for d in DEFINITIONS}
-            _cache_loaded_at = time.monotonic()
-        return dict(_cache)
+    return dict(stored_values("settings", read_values))
 
 
 def get_setting(key: str) -> Any:

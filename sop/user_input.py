@@ -1,5 +1,6 @@
 """What people type or upload, checked the same way everywhere: ONE number parser for every
-form field, htmx endpoint and import, and ONE control-character filter for text.
+form field, htmx endpoint and import, ONE e-mail address rule (`email_address`: accounts, the
+reset form, report recipients, imported rep e-mails) and ONE control-character filter for text.
 
 Python's own `float()` / `Decimal()` accept far more than a person means by a number ("nan",
 "inf", "sNaN", "1e309" → inf, Arabic-Indic digits such as "٣"), which then either crashes a page
@@ -13,8 +14,10 @@ import math
 import re
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, PasswordField
+from wtforms import DecimalField, Field, PasswordField
+from wtforms.validators import ValidationError
 
 MAX_AMOUNT = 1e12  # quantities, prices, credit limits, weights, sales figures
 MAX_AMOUNT_WORDS = "1,000,000,000,000 (10^12)"
@@ -26,6 +29,10 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 class NumberRefused(ValueError):
     """A value that is not a usable number; its text says what to enter instead."""
+
+
+class EmailRefused(ValueError):
+    """A text that is not a usable e-mail address; its text is email_validator's reason."""
 
 
 def parse_number(raw: Any, label: str = "The value", example: str = "12.5",
@@ -77,6 +84,31 @@ def parse_whole(raw: Any) -> int | None:
     if not re.fullmatch(r"[+-]?[0-9]{1,15}", text):
         return None
     return int(text)
+
+
+def email_address(raw: Any) -> str:
+    """`raw` as the portal stores an e-mail address: trimmed and lower-cased, when
+    email_validator accepts its syntax (no DNS or deliverability check: no network; reserved
+    names such as `.local` or `.test` are refused). Raises EmailRefused otherwise."""
+    text = str(raw if raw is not None else "").strip()
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise EmailRefused(str(exc)) from None
+    return checked.normalized.lower()
+
+
+class ValidEmailAddress:
+    """A WTForms validator: the field must hold what `email_address` accepts."""
+
+    def __init__(self, message: str = "Enter a valid e-mail address.") -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Field) -> None:
+        try:
+            email_address(field.data)
+        except EmailRefused:
+            raise ValidationError(self.message) from None
 
 
 def clean_text(value: Any) -> Any:

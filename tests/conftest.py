@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from mongoengine.connection import get_db
 
 from sop import create_app
-from sop.devstack import SmtpSink, free_port, start_embedded_mongo, start_redis, stop_process
+from sop.dev.stack import SmtpSink, free_port, start_embedded_mongo, start_redis, stop_process
 from sop.extensions import QUEUE_NAMES, redis_queues
 from sop.jobs.runner import InProcessWorker
 from sop.listing import forget_choices

@@ -130,7 +130,7 @@ def test_settings_are_seeded_once_and_edited_values_survive_a_restart(app_contex
 
 def test_make_run_starts_a_worker_per_queue_group_covering_every_queue_once():
     """Issue 13, finding 2: imports, reports and e-mail never wait behind each other."""
-    from sop.devstack import WORKER_GROUPS
+    from sop.dev.stack import WORKER_GROUPS
     from sop.extensions import QUEUE_NAMES
 
     served = [queue for group in WORKER_GROUPS for queue in group]

@@ -9,7 +9,7 @@ from mongoengine.connection import get_db
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from sop.devstack import free_port
+from sop.dev.stack import free_port
 from sop.extensions import redis_queues
 from sop.mail import RETRY_SECONDS, AttachmentRef, send_email
 from sop.models import AuditEntry

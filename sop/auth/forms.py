@@ -1,7 +1,7 @@
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from sop.user_input import PortalForm
+from sop.user_input import PortalForm, ValidEmailAddress
 
 
 class LoginForm(PortalForm):
@@ -14,7 +14,7 @@ class LoginForm(PortalForm):
 
 
 class ForgotPasswordForm(PortalForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField("E-mail", validators=[DataRequired(), ValidEmailAddress(), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     submit = SubmitField("Send me a reset link")
 

@@ -31,12 +31,11 @@ from sop.excel.writer import (
     text_cell,
     workbook_bytes,
 )
-from sop.user_input import NumberRefused, clean_text, parse_number
+from sop.user_input import EmailRefused, NumberRefused, clean_text, email_address, parse_number
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
 ITEM_CODE = re.compile(r"^\d{6}$", re.ASCII)
 YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$", re.ASCII)
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TRUE_WORDS = {"yes", "y", "true", "1", "active", "x"}
 FALSE_WORDS = {"no", "n", "false", "0", "inactive"}
 HEADER_COLUMNS = 1024  # headers are looked for this far right, whatever size a sheet declares
@@ -171,10 +170,10 @@ def to_month(value: Any) -> date:
 
 
 def to_email(value: Any) -> str:
-    text = str(value).strip().lower()
-    if not EMAIL.match(text):
-        raise CellError("Enter an e-mail address like name@example.com.")
-    return text
+    try:
+        return email_address(value)
+    except EmailRefused:
+        raise CellError("Enter an e-mail address like name@example.com.") from None
 
 
 # --- formats -----------------------------------------------------------------------------------

@@ -167,8 +167,11 @@ def save_cell():
                                totals=totals, **context), 409
     if not wants_fragment():
         return _back(target)
+    # The saved cell is updated in place, not replaced (static/js/app.js, "update-cell"): the
+    # user may be typing in it again; the row's pieces and the totals come out of band.
     return render_template("forecasts/_cell_saved.html", value=saved.value,
-                           totals=saved.totals, line=saved.line, **context)
+                           totals=saved.totals, line=saved.line, **context), {
+                               "HX-Reswap": "update-cell"}
 
 
 @bp.post("/probability")

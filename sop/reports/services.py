@@ -44,6 +44,7 @@ from sop.reports.registry import (
 )
 from sop.security import SEES_ALL_ROLES, scoped
 from sop.settings import get_setting
+from sop.user_input import EmailRefused, email_address
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,6 @@ PROGRESS_SECONDS = 0.5  # at most one progress write per this many seconds (stag
 CACHE_CANDIDATES = 5
 MAX_RECIPIENTS = 20
 INTERRUPTED = "The worker stopped before the report was finished; generate it again."
-EMAIL_ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
 class ReportRefused(ValueError):
@@ -232,10 +232,15 @@ def parse_addresses(text: str) -> list[str]:
     addresses = [part for part in re.split(r"[,;\s]+", text or "") if part]
     if not addresses:
         raise ReportRefused(["Give at least one e-mail address."])
-    wrong = [address for address in addresses if not EMAIL_ADDRESS.match(address)]
+    checked, wrong = set(), []
+    for address in addresses:
+        try:
+            checked.add(email_address(address))
+        except EmailRefused:
+            wrong.append(address)
     if wrong:
         raise ReportRefused([f"Not an e-mail address: {', '.join(wrong)}."])
-    unique = sorted({address.lower() for address in addresses})
+    unique = sorted(checked)
     if len(unique) > MAX_RECIPIENTS:
         raise ReportRefused([f"At most {MAX_RECIPIENTS} addresses at a time."])
     return unique

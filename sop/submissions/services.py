@@ -3,16 +3,17 @@ Whether a rep's plan may still be edited is decided here only (`plan_is_editable
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from bson import ObjectId
+from cachetools import FIFOCache
 from mongoengine import NotUniqueError
 
 from sop.audit import field_changes, record_audit
+from sop.caches import remembering
 from sop.clock import now
 from sop.cycles.services import previous_cycle
 from sop.db import retry_write_conflicts
@@ -532,25 +533,14 @@ def last_cycle_figures(cycle: Cycle, key: str, rep_ids: list[ObjectId] | None = 
     previous = previous_cycle(cycle)
     if previous is None:
         return None
-    frozen = previous.snapshot_at is not None
-    cache_key = (previous.pk, cycle.planning_start, key)
-    if frozen and rep_ids is None:
-        with _frozen_lock:
-            hit = _frozen_figures.get(cache_key)
-        if hit is not None:
-            return hit
-    result = _previous_figures(cycle, previous, key, rep_ids)
-    if frozen and rep_ids is None:
-        with _frozen_lock:
-            if len(_frozen_figures) >= FROZEN_CACHE_SIZE:
-                _frozen_figures.pop(next(iter(_frozen_figures)))
-            _frozen_figures[cache_key] = result
-    return result
+    if previous.snapshot_at is not None and rep_ids is None:
+        return frozen_figures((previous.pk, cycle.planning_start, key),
+                              lambda: _previous_figures(cycle, previous, key, None))
+    return _previous_figures(cycle, previous, key, rep_ids)
 
 
-_frozen_figures: dict[tuple[Any, ...], dict[Any, Figures]] = {}
-_frozen_lock = threading.Lock()
 FROZEN_CACHE_SIZE = 16
+frozen_figures = remembering(FIFOCache(maxsize=FROZEN_CACHE_SIZE))
 
 
 def _previous_figures(cycle: Cycle, previous: Cycle, key: str,

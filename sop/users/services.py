@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from mongoengine.queryset import QuerySet
 
 from sop.audit import field_changes, record_audit
@@ -16,8 +14,7 @@ from sop.models import ROLES, AuditEntry, User
 from sop.models.user import new_session_token
 from sop.pagination import Page, paginate
 from sop.security import scoped
-
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from sop.user_input import EmailRefused, email_address
 
 
 class UserError(FieldError):
@@ -40,10 +37,10 @@ def search_users(viewer: User, text: str = "", role: str = "", active: str = "",
 
 
 def _normalised_email(email: str) -> str:
-    email = (email or "").strip().lower()
-    if not EMAIL_PATTERN.match(email) or len(email) > 254:
-        raise UserError("Enter a valid e-mail address.", "email")
-    return email
+    try:
+        return email_address(email)
+    except EmailRefused:
+        raise UserError("Enter a valid e-mail address.", "email") from None
 
 
 def _check_email_free(email: str, except_user: User | None = None) -> None:

@@ -27,15 +27,6 @@
     toast.hidden = false;
   });
 
-  // Buttons that ask before acting: <button data-confirm="Deactivate this user?">
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-confirm]");
-    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
-      event.preventDefault();
-      event.stopImmediatePropagation();
-    }
-  }, true);
-
   // Close an expanded panel: <button data-clear="#id"> empties that element.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-clear]");
@@ -97,30 +88,32 @@
     }
   });
   // The answer to a cell save. Saves of several cells run at once and may answer out of
-  // order: the totals of an answer older than those shown (a smaller data-stamp) are dropped.
-  // A saved cell (200) is not swapped but updated in place: the user may already be back in it,
-  // typing; the input keeps their focus and text and only learns the value it now compares
-  // with (hx-vals "was"), so a second change queued meanwhile by htmx goes out after this one
-  // with the right value. A refused save (409, 422) swaps the cell: the server's state wins.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var target = event.detail.target;
-    var text = event.detail.serverResponse;
-    if (!target || !target.matches || !target.matches("table.grid .cv") ||
-        typeof text !== "string") { return; }
-    var cut = text.indexOf("<!--totals");
-    var cell = cut >= 0 ? text.slice(0, cut) : text;
-    var totals = cut >= 0 ? text.slice(cut) : "";
-    var shown = document.getElementById("grid-summary");
-    var stamp = /data-stamp="(\d+)"/.exec(totals);
-    if (stamp && shown && Number(stamp[1]) < Number(shown.getAttribute("data-stamp"))) {
-      totals = "";
+  // order: a piece answered out of band (row totals, line links, totals per month, summary)
+  // older than the one shown (a smaller data-stamp) is dropped.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var fresh = event.detail.fragment && event.detail.fragment.firstElementChild;
+    var shown = event.detail.target;
+    if (fresh && shown && fresh.hasAttribute("data-stamp") && shown.hasAttribute("data-stamp") &&
+        Number(fresh.getAttribute("data-stamp")) < Number(shown.getAttribute("data-stamp"))) {
+      event.detail.shouldSwap = false;
     }
-    var old = target.querySelector("input.cell");
-    var holder = document.createElement("template");
-    holder.innerHTML = cell;
-    var fresh = holder.content.querySelector(".cv");
-    var saved = fresh && fresh.querySelector("input.cell");
-    if (event.detail.xhr.status === 200 && old && saved) {
+  });
+  // A saved cell (200, HX-Reswap "update-cell") is not replaced but updated in place: the user
+  // may already be back in it, typing; the input keeps their focus and text and only learns
+  // the value it now compares with (hx-vals "was"), so a second change queued meanwhile by
+  // htmx goes out after this one with the right value. A refused save (409, 422) replaces the
+  // cell (hx-swap outerHTML): the server's state wins.
+  htmx.defineExtension("grid-cell", {
+    handleSwap: function (swapStyle, target, fragment) {
+      if (swapStyle !== "update-cell") { return false; }
+      var fresh = fragment.querySelector(".cv");
+      var saved = fresh && fresh.querySelector("input.cell");
+      var old = target.querySelector("input.cell");
+      if (!saved || !old) {  // nothing to keep: the answer replaces the cell
+        if (!fresh) { return false; }
+        target.replaceWith(fresh);
+        return [fresh];
+      }
       old.setAttribute("hx-vals", saved.getAttribute("hx-vals"));
       old.removeAttribute("aria-invalid");
       if (saved.hasAttribute("placeholder")) {
@@ -129,10 +122,7 @@
       target.className = fresh.className;
       var message = target.querySelector(".cell-msg");
       if (message) { message.remove(); }
-      event.detail.swapOverride = "none";  // out-of-band totals are still applied
-      event.detail.serverResponse = totals;
-    } else {
-      event.detail.serverResponse = cell + totals;
+      return true;
     }
   });
   // Price row of one line, or of all lines: <button data-toggle-prices="row-id">

@@ -15,7 +15,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from sop import PROJECT_ROOT
-from sop.devstack import stop_process
+from sop.dev.stack import stop_process
 
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

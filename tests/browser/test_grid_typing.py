@@ -36,6 +36,7 @@ def test_typing_through_the_grid(make_user, make_customer, make_product, make_pr
 
     # Type, Tab, and type on at once: the first save must not wipe the second cell.
     first = page.get_by_label("110001 M1 cases")
+    first.evaluate("input => { input.dataset.before = 'save'; }")  # gone if it were replaced
     first.fill("11")
     first.press("Tab")
     expect(page.get_by_label("110001 M2 cases")).to_be_focused()
@@ -52,6 +53,10 @@ def test_typing_through_the_grid(make_user, make_customer, make_product, make_pr
     expect(page.locator(f"#tq-{garlic.pk}")).to_have_text("36")
     expect(page.locator("#ft-cases")).to_contain_text("19")  # M2: 15 + 4
     assert ForecastLine.objects.get(id=line.pk).qty[:3] == [11, 15, 10]
+    # A saved cell is updated in place (same input, one cell per month), not replaced.
+    expect(first).to_have_attribute("data-before", "save")
+    expect(first).to_have_attribute("hx-vals", '{"field":"qty","bucket":0,"was":"11"}')
+    assert page.locator("table.grid .cv .cv").count() == 0
     assert ForecastLine.objects.get(customer=customer, product=shallot).qty[1] == 4
     # That save created the shallot's line: its History link is there without a reload.
     page.locator(f"#ll-{shallot.pk}").get_by_role("link", name="History").click()

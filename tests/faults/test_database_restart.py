@@ -5,7 +5,7 @@ suite's is in memory), its own Redis, gunicorn and a worker.
 
 It found that the embedded server, as `make run` started it on disk, came back from a kill
 without the writes of the last seconds, though it had acknowledged them: it now syncs its
-log on every commit (sop.devstack.start_embedded_mongo). Real MongoDB does not need this
+log on every commit (sop.dev.stack.start_embedded_mongo). Real MongoDB does not need this
 (its journal), given a replica set and the default write concern."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from pymongo import MongoClient
 
 from sop import PROJECT_ROOT
-from sop.devstack import free_port, start_embedded_mongo, start_redis, stop_process
+from sop.dev.stack import free_port, start_embedded_mongo, start_redis, stop_process
 from tests.faults.processes import WorkerProcess, service_env, wait_for
 from tests.faults.web import FORM_TOKEN, Browser, Gunicorn
 

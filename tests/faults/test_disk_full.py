@@ -17,7 +17,7 @@ import pytest
 from pymongo import MongoClient
 
 from sop import PROJECT_ROOT
-from sop.devstack import free_port, start_embedded_mongo, start_redis, stop_process
+from sop.dev.stack import free_port, start_embedded_mongo, start_redis, stop_process
 from tests.excel.builders import workbook_bytes
 from tests.faults.processes import service_env
 from tests.faults.web import FORM_TOKEN, Browser, Gunicorn

@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from sop.devstack import free_port, start_redis, stop_process
+from sop.dev.stack import free_port, start_redis, stop_process
 from sop.models import ForecastLine, Report
 from tests.conftest import DEFAULT_PASSWORD
 from tests.faults.processes import WorkerProcess, service_env, wait_for

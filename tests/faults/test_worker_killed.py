@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from sop.devstack import MaildirHandler
+from sop.dev.stack import MaildirHandler
 from sop.extensions import redis_queues
 from sop.imports import services as imports
 from sop.models import AuditEntry, Customer, ImportLog
@@ -177,7 +177,7 @@ def test_a_batch_of_emails_cut_by_a_killed_worker_is_sent_once_each(
         app_context, services, tmp_path, make_user):
     from aiosmtpd.controller import Controller
 
-    from sop.devstack import SmtpSink, free_port
+    from sop.dev.stack import SmtpSink, free_port
     from sop.mail import send_email
 
     gate = GatedSink(tmp_path / "mail", hold_at=5)

@@ -13,7 +13,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 from sop import PROJECT_ROOT
-from sop.devstack import free_port, wait_for_port
+from sop.dev.stack import free_port, wait_for_port
 
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 FORM_TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')

@@ -10,7 +10,7 @@ from redis import Redis
 
 from sop.dataversions import DataVersionListener, current_versions
 from sop.db import database_name
-from sop.devstack import free_port
+from sop.dev.stack import free_port
 from sop.extensions import redis_queues
 
 pytestmark = pytest.mark.usefixtures("app_context")

@@ -1,4 +1,4 @@
-"""Load a generated company (sop.demo_company) into the database in bulk: the demo data of
+"""Load a generated company (sop.dev.demo_company) into the database in bulk: the demo data of
 `flask seed-demo` and the fixtures of the benchmarks. Accounts get random passwords."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from sop.auth.services import generate_password
 from sop.clock import now
-from sop.demo_company import CompanyGenerator
+from sop.dev.demo_company import CompanyGenerator
 from sop.models import (
     BudgetEntry,
     Customer,

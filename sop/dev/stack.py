@@ -1,6 +1,6 @@
 """The development and test stack: real services on loopback, started when missing.
 
-`python -m sop.devstack run` (what `make run` calls) starts the embedded MongoDB-wire server,
+`python -m sop.dev.stack run` (what `make run` calls) starts the embedded MongoDB-wire server,
 Redis and an SMTP sink as needed, seeds demo data on the first run, then serves the web app with
 one RQ worker per queue group (`WORKER_GROUPS`, as production runs them) and one scheduler,
 printing every process's output with a prefix. Ctrl-C stops all of them. The test fixtures use
@@ -291,5 +291,5 @@ def run_development() -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["run"]:
-        sys.exit("usage: python -m sop.devstack run")
+        sys.exit("usage: python -m sop.dev.stack run")
     sys.exit(run_development())
