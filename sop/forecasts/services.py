@@ -20,17 +20,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from sop.audit import record_audit
 from sop.clock import now
-from sop.cycles.services import previous_cycle
 from sop.db import retry_write_conflicts
-from sop.forecasts.figures import (
-    effective_prices,
-    fallback_price,
-    missing_months,
-    roll_forward,
-    total,
-)
-from sop.forecasts.valuation import plan_source, value_lines
-from sop.listing import cached_until_written, prefix_match
+from sop.listing import prefix_match
 from sop.models import (
     PROBABILITIES,
     AuditEntry,
@@ -45,7 +36,23 @@ from sop.models import (
     User,
 )
 from sop.models.sales import read_fingerprint, unpack_figures
-from sop.months import add_months, month_label, months_apart
+from sop.months import add_months, month_label
+from sop.plans import (
+    PriceBook,
+    SameMonths,
+    cached_catalog,
+    customer_matrix,
+    customer_price_book,
+    effective_prices,
+    is_empty,
+    matrix,
+    missing_months,
+    pad,
+    previous_over_same_months,
+    rolled_forward,
+    total,
+    value_lines,
+)
 from sop.settings import get_setting
 from sop.submissions.services import plan_is_editable
 from sop.user_input import NumberRefused, parse_number
@@ -102,12 +109,6 @@ def short(value: float | None) -> str:
 
 def bucket_label(bucket: int, what: str) -> str:
     return f"M{bucket + 1} {FIELD_LABELS[what]}"
-
-
-def is_empty(raw: Mapping[str, Any]) -> bool:
-    """No quantity and no price (blank or 0): such a line may be removed."""
-    return not any(v for v in (raw.get("qty") or [])) and not any(
-        v for v in (raw.get("price") or []))
 
 
 # --- reading the grid ----------------------------------------------------------------------
@@ -226,10 +227,10 @@ def customer_totals(cycle: Cycle, rep: User | ObjectId, customer: Customer | Obj
     if lines is None:  # whole documents: a projection costs the embedded server more
         lines = list(ForecastLine._get_collection().find(
             {"cycle": cycle.pk, "rep": _pk(rep), "customer": _pk(customer)}))
-    fallbacks = customer_fallbacks(_pk(customer), {line["product"] for line in lines})
+    book = customer_price_book(_pk(customer), {line["product"] for line in lines})
     totals = Totals(horizon, mandatory, [0.0] * horizon, [0.0] * horizon,
                     stamp=sum(line.get("version", 1) for line in lines))
-    for valued in value_lines(lines, fallbacks=fallbacks):
+    for valued in value_lines(lines, book=book):
         qty = (list(valued.qty) + [None] * horizon)[:horizon]
         for i in range(horizon):
             totals.cases[i] += qty[i] or 0.0
@@ -242,48 +243,6 @@ def customer_totals(cycle: Cycle, rep: User | ObjectId, customer: Customer | Obj
     return totals
 
 
-CATALOG_FIELDS = {"item_code": 1, "description": 1, "list_price": 1}
-
-
-def catalog(product_ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
-    """Code, description and list price of these items. The catalog is read whole once per
-    process until items are next written (reading 200 items by id costs as much as reading
-    all of them on the embedded server, and a re-read every minute held up every save
-    meanwhile); items added since are read on their own."""
-    known = cached_until_written(("forecast-grid-catalog",), ("products",), lambda: {
-        p["_id"]: p for p in Product._get_collection().find({}, CATALOG_FIELDS)})
-    wanted = set(product_ids)
-    missing = {pid for pid in wanted if pid not in known}  # a set minus .keys() hashes all
-    found = {pid: known[pid] for pid in wanted - missing}
-    if missing:
-        found.update({p["_id"]: p for p in Product._get_collection().find(
-            {"_id": {"$in": list(missing)}}, CATALOG_FIELDS)})
-    return found
-
-
-def customer_fallbacks(customer_id: ObjectId, product_ids: Iterable[ObjectId],
-                       matrix: Mapping[ObjectId, Mapping[str, Any]] | None = None,
-                       products: Mapping[ObjectId, Mapping[str, Any]] | None = None
-                       ) -> dict[tuple[ObjectId, ObjectId], float | None]:
-    """The price a bucket without an entered price falls back to, per (customer, item): the
-    matrix price if positive, else the list price (as valuation.fallback_prices), from the
-    customer's matrix (read in one indexed query, then kept per process until prices are
-    next written: a cell save needs it for the totals every time)."""
-    product_ids = set(product_ids)
-    if matrix is None:
-        matrix = cached_until_written(
-            ("customer-matrix", customer_id), ("price_entries",),
-            lambda: {row["product"]: row for row in PriceEntry._get_collection().find(
-                {"customer": customer_id})})
-    if products is None:
-        products = catalog(product_ids)
-    result = {}
-    for pid in product_ids:
-        result[(customer_id, pid)] = fallback_price((matrix.get(pid) or {}).get("price"),
-                                                    (products.get(pid) or {}).get("list_price"))
-    return result
-
-
 def _base_rows(cycle: Cycle, rep: User, customer: Customer, only: ObjectId | None = None
                ) -> tuple[list[GridRow], Totals]:
     """The rows (active matrix items plus lines, or just item `only`) with their lines valued
@@ -293,13 +252,14 @@ def _base_rows(cycle: Cycle, rep: User, customer: Customer, only: ObjectId | Non
     lines = list(ForecastLine._get_collection().find(
         {"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk, **narrow},
         LINE_PROJECTION))
-    matrix = {row["product"]: row for row in PriceEntry._get_collection().find(
-        {"customer": customer.pk, **narrow}, {"product": 1, "active": 1, "price": 1, "_id": 0})}
-    product_ids = {pid for pid, row in matrix.items() if row.get("active", True)}
+    entries = customer_matrix(customer.pk)
+    matrix = {pid: entry for (_, pid), entry in entries.items()
+              if only is None or pid == only}
+    product_ids = {pid for pid, entry in matrix.items() if entry.active}
     product_ids |= {line["product"] for line in lines}
-    products = catalog(product_ids)
-    fallbacks = customer_fallbacks(customer.pk, product_ids, matrix, products)
-    valued = {v.raw["product"]: v for v in value_lines(lines, fallbacks=fallbacks)}
+    products = cached_catalog(product_ids)
+    book = PriceBook(entries, products, [customer.pk])
+    valued = {v.raw["product"]: v for v in value_lines(lines, book=book)}
     by_product = {line["product"]: line for line in lines}
     rows = []
     totals = Totals(horizon, mandatory, [0.0] * horizon, [0.0] * horizon)
@@ -310,17 +270,17 @@ def _base_rows(cycle: Cycle, rep: User, customer: Customer, only: ObjectId | Non
         line = by_product.get(pid)
         entry = matrix.get(pid)
         row = GridRow(pid, product.get("item_code", ""), product.get("description", ""),
-                      in_matrix=bool(entry and entry.get("active", True)))
+                      in_matrix=bool(entry and entry.active))
         if line is not None:
             row.line_id = line["_id"]
             row.version = line.get("version", 1)
             row.probability = line.get("probability")
             row.new_item = bool(line.get("new_item"))
-            row.qty = _pad(line.get("qty"), horizon)
-            row.price = _pad(line.get("price"), horizon)
+            row.qty = pad(line.get("qty"), horizon)
+            row.price = pad(line.get("price"), horizon)
             row.empty = is_empty(line)
             value = valued[pid]
-            row.effective = _pad(value.prices, horizon)
+            row.effective = pad(value.prices, horizon)
             row.cases = total(row.qty, mandatory)
             row.dollars = total(value.revenue, mandatory)
             for i in range(horizon):
@@ -329,7 +289,7 @@ def _base_rows(cycle: Cycle, rep: User, customer: Customer, only: ObjectId | Non
         else:
             row.qty = [None] * horizon
             row.price = [None] * horizon
-            row.effective = effective_prices(row.price, fallbacks.get((customer.pk, pid)), None)
+            row.effective = effective_prices(row.price, book.fallback((customer.pk, pid)), None)
         row.missing = [i for i in range(mandatory) if row.qty[i] is None]
         rows.append(row)
     rows.sort(key=lambda r: r.item_code)
@@ -346,8 +306,9 @@ def load_grid(cycle: Cycle, rep: User, customer: Customer, viewer: User) -> Grid
     actual_months = [add_months(cycle.planning_start, -ACTUAL_MONTHS + i)
                      for i in range(ACTUAL_MONTHS)]
     history = _sales_by_month(customer.pk, product_ids)
-    last_cycle = previous_cycle(cycle)
-    previous = _previous_quantities(last_cycle, cycle, customer.pk, product_ids)
+    same = previous_over_same_months(cycle)
+    last_cycle = same.previous if same is not None else None
+    previous = {} if same is None else _last_cycle_quantities(same, customer.pk, product_ids)
     for row in rows:
         sales = history.get(row.product_id, {})
         row.actuals = [sales.get(_ym(m)) for m in actual_months]
@@ -383,10 +344,6 @@ def _status(cycle: Cycle, rep: User) -> str:
 
 def _pk(value: Any) -> ObjectId:
     return value if isinstance(value, ObjectId) else value.pk
-
-
-def _pad(values: list | None, horizon: int) -> list:
-    return (list(values or []) + [None] * horizon)[:horizon]
 
 
 def _ym(day: date) -> str:
@@ -427,23 +384,15 @@ def _sales_by_month(customer_id: ObjectId, product_ids: set[ObjectId]
     return result
 
 
-def _previous_quantities(last: Cycle | None, cycle: Cycle, customer_id: ObjectId,
-                         product_ids: set[ObjectId]) -> dict[ObjectId, list[float | None]]:
-    """Last cycle's cases per product, moved onto this cycle's calendar months."""
-    if last is None:
-        return {}
-    offset = months_apart(last.planning_start, cycle.planning_start)
+def _last_cycle_quantities(same: SameMonths, customer_id: ObjectId,
+                           product_ids: set[ObjectId]) -> dict[ObjectId, list[float | None]]:
+    """Last cycle's cases per product of the customer (any rep's line: the first one read),
+    on this cycle's calendar months."""
     result: dict[ObjectId, list[float | None]] = {}
-    for doc in _previous_lines(last, {"customer": customer_id}, {"product": 1, "qty": 1}):
+    for doc in same.documents({"customer": customer_id}, {"product": 1, "qty": 1}):
         if doc["product"] in product_ids and doc["product"] not in result:
-            result[doc["product"]] = roll_forward(doc.get("qty") or [], offset,
-                                                  cycle.horizon_months)
+            result[doc["product"]] = same.moved(doc.get("qty") or [])
     return result
-
-
-def _previous_lines(last: Cycle, query: dict[str, Any], fields: dict[str, int]):
-    """Last cycle's lines as planned (its snapshot once closed)."""
-    return plan_source(last.pk).find({"cycle": last.pk, **query}, fields)
 
 
 def _budget(customer_id: ObjectId, months: list[date]
@@ -743,7 +692,7 @@ def fill_row(actor: User, cycle: Cycle, customer: Customer, product: Product,
     key = {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk, "product": product.pk}
     count = cycle.horizon_months if scope == "all" else cycle.mandatory_months
     line = collection.find_one(key, LINE_PROJECTION)
-    before = _pad(line.get("qty") if line else None, cycle.horizon_months)
+    before = pad(line.get("qty") if line else None, cycle.horizon_months)
     after = [value if i < count else before[i] for i in range(cycle.horizon_months)]
     changes = {bucket_label(i, "qty"): {"before": before[i], "after": after[i]}
                for i in range(cycle.horizon_months) if before[i] != after[i]}
@@ -782,41 +731,31 @@ def copy_last_cycle(actor: User, cycle: Cycle, customers: list[Customer]) -> Cop
     """Last cycle's numbers of these customers rolled forward onto this cycle's months, in
     bulk. Lines that already hold a quantity or price are left as they are."""
     _require_editable(cycle, actor)
-    last = previous_cycle(cycle)
-    if last is None:
+    ids = [c.pk for c in customers]
+    rolled = rolled_forward(cycle, actor.pk, ids)
+    if rolled is None:
         raise GridError("There is no earlier cycle to copy from.")
+    last, offset = rolled.cycle, rolled.last.offset
     result = CopyResult(last_cycle=last)
     horizon = cycle.horizon_months
-    offset = months_apart(last.planning_start, cycle.planning_start)
-    ids = [c.pk for c in customers]
     codes = {c.pk: c.code for c in customers}
     collection = ForecastLine._get_collection()
     existing = {(d["customer"], d["product"]): d for d in collection.find(
         {"cycle": cycle.pk, "rep": actor.pk, "customer": {"$in": ids}}, LINE_PROJECTION)}
-    active = {(d["customer"], d["product"]) for d in PriceEntry._get_collection().find(
-        {"customer": {"$in": ids}, "active": True}, {"customer": 1, "product": 1})}
-    sources: dict[tuple[ObjectId, ObjectId], dict[str, Any]] = {}
-    for doc in _previous_lines(last, {"customer": {"$in": ids}},
-                               {"customer": 1, "product": 1, "rep": 1, "qty": 1, "price": 1,
-                                "probability": 1, "new_item": 1}):
-        pair = (doc["customer"], doc["product"])
-        if pair not in sources or doc.get("rep") == actor.pk:
-            sources[pair] = doc
+    active = {pair for pair, entry in matrix(ids).items() if entry.active}
+    sources = rolled.lines
     item_codes = dict(Product.objects(id__in=list({p for _, p in sources})).scalar(
         "id", "item_code"))
     stamp = now()
     operations, audits = [], []
     for pair, source in sources.items():
-        qty = roll_forward(source.get("qty") or [], offset, horizon)
-        price = roll_forward(source.get("price") or [], offset, horizon)
-        if all(v is None for v in qty) and all(v is None for v in price):
-            continue
+        qty, price = pad(source["qty"], horizon), pad(source["price"], horizon)
         target = existing.get(pair)
         if target is not None and not is_empty(target):
             result.kept += 1
             continue
-        before_qty = _pad(target.get("qty") if target else None, horizon)
-        before_price = _pad(target.get("price") if target else None, horizon)
+        before_qty = pad(target.get("qty") if target else None, horizon)
+        before_price = pad(target.get("price") if target else None, horizon)
         probability = source.get("probability")
         changes = {bucket_label(i, what): {"before": old[i], "after": new[i]}
                    for what, old, new in (("qty", before_qty, qty),

@@ -14,7 +14,6 @@ from typing import Any
 
 from bson import ObjectId
 
-from sop.forecasts.figures import revenue
 from sop.models import (
     BudgetEntry,
     Customer,
@@ -24,6 +23,7 @@ from sop.models import (
     User,
 )
 from sop.months import add_months, month_label, parse_year_month
+from sop.plans import revenue
 from sop.reports.book import (
     EFFECTIVE_PRICE_NOTE,
     FORECAST_DOLLARS_NOTE,

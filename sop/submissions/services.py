@@ -14,16 +14,7 @@ from mongoengine import NotUniqueError
 
 from sop.audit import field_changes, record_audit
 from sop.clock import now
-from sop.cycles.services import previous_cycle
 from sop.db import retry_write_conflicts
-from sop.forecasts.figures import missing_months
-from sop.forecasts.valuation import (
-    VALUED_LINE_COLLECTIONS,
-    plan_totals,
-    raw_lines,
-    totals_by,
-    valued_plan_lines,
-)
 from sop.form_submission import FieldError
 from sop.listing import cached_choices, cached_until_written
 from sop.mail import send_email
@@ -38,7 +29,16 @@ from sop.models import (
     User,
 )
 from sop.models.submission import EDITABLE_STATUSES, SUBMISSION_METHODS
-from sop.months import month_label, months_apart
+from sop.months import month_label
+from sop.plans import (
+    VALUED_LINE_COLLECTIONS,
+    missing_months,
+    over_same_months,
+    plan_totals,
+    previous_cycle,
+    raw_lines,
+    totals_by,
+)
 from sop.user_input import clean_text
 
 BOARD_MONTHS = 12  # the board compares M1-M12 with budget and the previous cycle
@@ -555,15 +555,11 @@ FROZEN_CACHE_SIZE = 16
 
 def _previous_figures(cycle: Cycle, previous: Cycle, key: str,
                       rep_ids: list[ObjectId] | None) -> dict[Any, Figures]:
-    buckets = [offset for offset in (months_apart(previous.planning_start, month)
-                                     for month in board_calendar(cycle))
-               if 0 <= offset < previous.horizon_months]
+    same = over_same_months(cycle, previous, len(board_calendar(cycle)))
     query: dict[str, Any] = {} if rep_ids is None else {"rep": {"$in": rep_ids}}
     result: dict[Any, Figures] = {}
-    for line in valued_plan_lines(previous.pk, query, (key,)):
-        cases = sum((line.qty[b] or 0.0) for b in buckets if b < len(line.qty))
-        dollars = sum(line.revenue[b] for b in buckets if b < len(line.revenue))
-        result.setdefault(line.raw[key], Figures()).add(cases, dollars)
+    for line in same.lines(query, (key,)):
+        result.setdefault(line.raw[key], Figures()).add(sum(line.cases), sum(line.dollars))
     return result
 
 
