@@ -279,6 +279,7 @@ def mark_missed(cycle: Cycle, at: datetime) -> int:
     """Every rep with customers or with lines in the cycle whose plan is not submitted or
     approved gets a `missed` submission (created when they never started)."""
     rep_ids = {rep.pk for rep in reps_with_customers()}
+    # not rep-scoped: closing a cycle (an admin or the hourly job) marks every rep
     rep_ids |= set(ForecastLine._get_collection().distinct("rep", {"cycle": cycle.pk}))
     missed = 0
     for rep_id in sorted(rep_ids):
@@ -363,6 +364,7 @@ class Progress:
 
 def cycle_progress(cycle: Cycle) -> Progress:
     reps = {rep.pk for rep in reps_with_customers()}
+    # not rep-scoped: the cycle page is for admins and managers
     statuses = {row["rep"]: row["status"] for row in Submission._get_collection().find(
         {"cycle": cycle.pk}, {"rep": 1, "status": 1, "_id": 0})}
     progress = Progress(reps=len(reps))
@@ -416,6 +418,7 @@ def budget_by_month(months: list[date]) -> dict[date, tuple[float, float]]:
     pipeline = [{"$match": {"$or": wanted}},
                 {"$group": {"_id": {"year": "$year", "month": "$month"},
                             "cases": {"$sum": "$cases"}, "sales": {"$sum": "$sales"}}}]
+    # not rep-scoped: the cycle page's budget of every rep (admins and managers)
     return {date(row["_id"]["year"], row["_id"]["month"], 1): (row["cases"] or 0.0,
                                                                 row["sales"] or 0.0)
             for row in BudgetEntry._get_collection().aggregate(pipeline)}

@@ -225,6 +225,7 @@ def customer_totals(cycle: Cycle, rep: User | ObjectId, customer: Customer | Obj
     """Cases and $ at effective price per bucket over the rep's lines of the customer."""
     horizon, mandatory = cycle.horizon_months, cycle.mandatory_months
     if lines is None:  # whole documents: a projection costs the embedded server more
+        # scoped by caller: the route loads `rep` and `customer` through sop.security
         lines = list(ForecastLine._get_collection().find(
             {"cycle": cycle.pk, "rep": _pk(rep), "customer": _pk(customer)}))
     book = customer_price_book(_pk(customer), {line["product"] for line in lines})
@@ -249,6 +250,7 @@ def _base_rows(cycle: Cycle, rep: User, customer: Customer, only: ObjectId | Non
     at effective prices, and the customer's totals: three queries."""
     horizon, mandatory = cycle.horizon_months, cycle.mandatory_months
     narrow = {"product": only} if only is not None else {}
+    # scoped by caller: the route loads `rep` and `customer` through sop.security
     lines = list(ForecastLine._get_collection().find(
         {"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk, **narrow},
         LINE_PROJECTION))
@@ -366,6 +368,7 @@ def _sales_by_month(customer_id: ObjectId, product_ids: set[ObjectId]
     of projecting the embedded months on the embedded server."""
     result: dict[ObjectId, dict[str, float]] = {}
     unpacked: list[ObjectId] = []
+    # scoped by caller: the grid's customer, loaded through sop.security
     for doc in SalesHistory._get_collection().find({"customer": customer_id},
                                                    {"product": 1, "fingerprint": 1}):
         if doc["product"] not in product_ids:
@@ -400,6 +403,7 @@ def _budget(customer_id: ObjectId, months: list[date]
     wanted = {(m.year, m.month): i for i, m in enumerate(months)}
     cases: list[float | None] = [None] * len(months)
     dollars: list[float | None] = [None] * len(months)
+    # scoped by caller: the grid's customer, loaded through sop.security
     for row in BudgetEntry._get_collection().find(
             {"customer": customer_id, "year": {"$in": sorted({m.year for m in months})}},
             {"year": 1, "month": 1, "cases": 1, "sales": 1}):
@@ -431,6 +435,7 @@ def customers_missing_months(cycle: Cycle, rep: User) -> set[ObjectId]:
     planned, not missing."""
     mandatory = cycle.mandatory_months
     missing: set[ObjectId] = set()
+    # scoped by caller: the plan's rep, loaded by the route through sop.security
     for line in ForecastLine._get_collection().find(
             {"cycle": cycle.pk, "rep": rep.pk}, {"customer": 1, "qty": 1}):
         if line["customer"] not in missing and missing_months(line.get("qty") or [],
@@ -500,6 +505,7 @@ def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Pro
     `line_id`, when the page knows it, saves the read before the write: the filter still
     names the rep, customer and item, so another rep's line id matches nothing.
     Returns the line's id and version after the change."""
+    # scoped by caller: the acting rep's own line of a customer the route loaded scoped
     collection = ForecastLine._get_collection()
     key = {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk, "product": product.pk}
     stamp = now()
@@ -571,6 +577,7 @@ def save_cell(actor: User, cycle: Cycle, customer: Customer, product: Product, w
         raise GridError("The page is out of date: reload it.") from None
     path = f"{FIELDS[what]}.{bucket}"
     if value == loaded:
+        # scoped by caller: the acting rep's own line of a customer the route loaded scoped
         line = ForecastLine._get_collection().find_one(
             {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk,
              "product": product.pk}, LINE_PROJECTION)
@@ -662,6 +669,7 @@ def add_item(actor: User, cycle: Cycle, customer: Customer, item_code: str) -> d
 def remove_line(actor: User, cycle: Cycle, customer: Customer, product: Product) -> None:
     """Remove a line without any quantity or price (blank or 0)."""
     _require_editable(cycle, actor)
+    # scoped by caller: the acting rep's own line of a customer the route loaded scoped
     collection = ForecastLine._get_collection()
     line = collection.find_one({"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk,
                                 "product": product.pk}, LINE_PROJECTION)
@@ -688,6 +696,7 @@ def fill_row(actor: User, cycle: Cycle, customer: Customer, product: Product,
     value = parse_value(raw_value, "qty")
     if value is None:
         raise GridError("Enter the quantity to fill the row with.")
+    # scoped by caller: the acting rep's own line of a customer the route loaded scoped
     collection = ForecastLine._get_collection()
     key = {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk, "product": product.pk}
     count = cycle.horizon_months if scope == "all" else cycle.mandatory_months
@@ -739,6 +748,7 @@ def copy_last_cycle(actor: User, cycle: Cycle, customers: list[Customer]) -> Cop
     result = CopyResult(last_cycle=last)
     horizon = cycle.horizon_months
     codes = {c.pk: c.code for c in customers}
+    # scoped by caller: the acting rep's own lines of customers the route loaded scoped
     collection = ForecastLine._get_collection()
     existing = {(d["customer"], d["product"]): d for d in collection.find(
         {"cycle": cycle.pk, "rep": actor.pk, "customer": {"$in": ids}}, LINE_PROJECTION)}
@@ -811,6 +821,7 @@ def _audit_many(actor: User, entries: list[tuple[ObjectId, str, dict[str, Any]]]
 def line_history(cycle: Cycle, rep: User, customer: Customer, product: Product
                  ) -> tuple[dict[str, Any] | None, list[AuditEntry]]:
     """The line (if it exists) and every audited change of it, newest first."""
+    # scoped by caller: the route loads rep, customer and item through sop.security
     line = ForecastLine._get_collection().find_one(
         {"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk, "product": product.pk},
         {"_id": 1, "version": 1})

@@ -51,6 +51,7 @@ def read_by_keys(collection: Collection, key: str, keys: Iterable[Any] | None,
 
 def matrix(customer_ids: Iterable[ObjectId] | None) -> dict[Pair, MatrixEntry]:
     """The price-matrix entries of these customers (None: every customer)."""
+    # scoped by caller: the customers are the caller's visible ones
     return {(d["customer"], d["product"]): MatrixEntry(bool(d.get("active", True)),
                                                        d.get("price"))
             for d in read_by_keys(PriceEntry._get_collection(), "customer", customer_ids,

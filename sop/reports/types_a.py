@@ -39,6 +39,7 @@ from sop.reports.book import (
     ReportSheet,
 )
 from sop.reports.registry import ReportContext, ReportType, register
+from sop.security import scoped_query
 from sop.submissions.services import board_rep_ids, board_statuses, status_label
 
 TOTAL_MONTHS = 12  # "M1-M12" totals: the mandatory horizon every comparison uses
@@ -91,6 +92,7 @@ def _plan_lines(ctx: ReportContext, cycle_id: ObjectId, fields: tuple[str, ...]
 
 def _names() -> tuple[dict[ObjectId, dict], dict[ObjectId, dict], dict[ObjectId, str]]:
     """Customers, products and user names by id (small collections, read whole)."""
+    # scoped by caller: names of what the scoped lines refer to
     customers = {c["_id"]: c for c in Customer._get_collection().find(
         {}, {"code": 1, "sop_name": 1, "sop_name_key": 1, "territory": 1, "sales_rep": 1})}
     products = {p["_id"]: p for p in Product._get_collection().find(
@@ -344,6 +346,7 @@ def _budget_entries(ctx: ReportContext, months: list[date]) -> Iterable[dict[str
     filters = ctx.filters
     customers = set(ctx.customer_ids() or ()) if (filters.territory or filters.customer) \
         else None
+    # scoped by caller: `query` holds the report context's reps (_rep_query)
     for entry in BudgetEntry._get_collection().find(query, {
             "rep": 1, "customer": 1, "year": 1, "month": 1, "cases": 1, "sales": 1}):
         if customers is None or entry.get("customer") in customers:
@@ -412,8 +415,9 @@ def build_submission_status(ctx: ReportContext) -> None:
     ids = board_rep_ids(cycle) if rep_ids is None else rep_ids
     statuses = board_statuses(cycle, ids)
     customers_of: dict[ObjectId, int] = {}
-    for row in Customer._get_collection().find({"active": True, "sales_rep": {"$ne": None}},
-                                               {"sales_rep": 1}):
+    for row in Customer._get_collection().find(scoped_query(
+            Customer, ctx.viewer, {"active": True, "sales_rep": {"$ne": None}}),
+            {"sales_rep": 1}):
         customers_of[row["sales_rep"]] = customers_of.get(row["sales_rep"], 0) + 1
     plans: dict[ObjectId, list[float]] = {}  # lines, cases, $, incomplete lines, blank cells
     for line in valued_plan_lines(cycle.pk, _rep_query(ctx), ("rep",)):
@@ -636,6 +640,7 @@ def _sales_buckets(ctx: ReportContext) -> Iterable[dict[str, Any]]:
     if products is not None:
         query["product"] = {"$in": products}
     projection = {"customer": 1, "product": 1, "fingerprint": 1, "_id": 0}
+    # scoped by caller: the report context's customers (ReportContext.customer_ids)
     return SalesHistory._get_collection().find(query, projection)
 
 

@@ -144,6 +144,7 @@ def missing_report(cycle: Cycle, rep: User, line_cap: int = MISSING_LINES_SHOWN,
     if not gaps:
         return report
     report.customer_count = len(gaps)
+    # scoped by caller: the customers of the rep's own lines
     customers = {row["_id"]: row for row in Customer._get_collection().find(
         {"_id": {"$in": list(gaps)}}, {"sop_name": 1, "code": 1})}
     ordered = sorted(gaps, key=lambda cid: (customers.get(cid, {}).get("sop_name") or "").lower())
@@ -197,6 +198,7 @@ def plan_is_editable(cycle: Cycle, rep: User, fresh: bool = True) -> bool:
         return False
 
     def read() -> dict[str, Any] | None:
+        # scoped by caller: the plan's rep (the acting rep, or the rep a manager reviews)
         return Submission._get_collection().find_one({"cycle": cycle.pk, "rep": rep.pk},
                                                      {"status": 1})
 
@@ -435,6 +437,7 @@ def board_cycle(cycle_id: str | None = None) -> Cycle | None:
 
 
 def _customer_rep_ids() -> set[ObjectId]:
+    # not rep-scoped: the board is for managers and admins
     return set(Customer._get_collection().distinct("sales_rep", {"active": True,
                                                                  "sales_rep": {"$ne": None}}))
 
@@ -442,6 +445,7 @@ def _customer_rep_ids() -> set[ObjectId]:
 def _line_rep_ids(cycle: Cycle) -> set[ObjectId]:
     """Reps with lines in the cycle; a minute per process (a scan of the cycle's lines, and a
     rep starting a plan almost always owns customers, who already put them on the board)."""
+    # not rep-scoped: the board is for managers and admins
     return cached_choices(("board-line-reps", cycle.pk), lambda: set(
         ForecastLine._get_collection().distinct("rep", {"cycle": cycle.pk})))
 
@@ -449,6 +453,7 @@ def _line_rep_ids(cycle: Cycle) -> set[ObjectId]:
 def board_rep_ids(cycle: Cycle) -> list[ObjectId]:
     """Reps on the board: owners of active customers, anyone with lines in the cycle, and
     anyone with a submission for it."""
+    # not rep-scoped: the board is for managers and admins
     ids = _customer_rep_ids() | _line_rep_ids(cycle)
     ids |= set(Submission._get_collection().distinct("rep", {"cycle": cycle.pk}))
     return [rep_id for rep_id in ids if rep_id is not None]
@@ -468,6 +473,7 @@ def board_rows(cycle: Cycle, rep_ids: list[ObjectId] | None = None) -> list[Boar
     """Per rep: status, lines, cases and $ for M1-M12 against budget and the previous cycle
     over the same calendar months. The whole board (`rep_ids` None) reads the cycle's lines
     once: the reps with lines come out of that same pass."""
+    # not rep-scoped: the board is for managers and admins
     if rep_ids is None:  # the whole cycle's lines (seconds at 20,000): kept until written
         plans = cached_until_written(
             ("board-plans", cycle.pk, cycle.horizon_months), VALUED_LINE_COLLECTIONS,
@@ -519,6 +525,7 @@ def budget_by_rep(cycle: Cycle, rep_ids: list[ObjectId]) -> dict[ObjectId, Figur
     pipeline = [{"$match": {"rep": {"$in": rep_ids}, "$or": wanted}},
                 {"$group": {"_id": "$rep", "cases": {"$sum": "$cases"},
                             "sales": {"$sum": "$sales"}}}]
+    # not rep-scoped: the board is for managers and admins
     return {row["_id"]: Figures(row["cases"] or 0.0, row["sales"] or 0.0)
             for row in BudgetEntry._get_collection().aggregate(pipeline)}
 
@@ -583,6 +590,7 @@ def customer_changes(cycle: Cycle, rep: User) -> list[CustomerChange]:
     plans = totals_by({"cycle": cycle.pk, "rep": rep.pk}, cycle.horizon_months, "customer")
     last = last_cycle_figures(cycle, "customer", [rep.pk])
     ids = set(plans) | set(last or {})
+    # not rep-scoped: the board is for managers and admins
     customers = {row["_id"]: row for row in Customer._get_collection().find(
         {"_id": {"$in": list(ids)}}, {"sop_name": 1, "code": 1})}
     changes = []

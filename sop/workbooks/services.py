@@ -61,7 +61,7 @@ from sop.plans import (
     pad,
     rolled_forward,
 )
-from sop.security import SEES_ALL_ROLES, scoped
+from sop.security import scoped, visible_reps
 from sop.settings import get_setting
 from sop.submissions.services import plan_is_editable, submission_for
 
@@ -171,6 +171,7 @@ LINE_FIELDS = {"customer": 1, "product": 1, "rep": 1, "qty": 1, "price": 1, "pro
 
 def _rep_lines(cycle: Cycle, rep: User, fields: dict[str, int]) -> list[dict[str, Any]]:
     """The cycle's lines of the rep (the (cycle, rep) index)."""
+    # scoped by caller: the rep whose workbook the caller may download or import
     return list(ForecastLine._get_collection().find(
         {"cycle": cycle.pk, "rep": rep.pk}, fields))
 
@@ -232,6 +233,7 @@ def _budget_rows(cycle: Cycle, rep: User, row_type: type) -> list[Any]:
     months = {(m.year, m.month): m for m in cycle.bucket_months}
     names = dict(Customer.objects(sales_rep=rep.pk).scalar("id", "sop_name"))
     rows: dict[str, Any] = {}
+    # scoped by caller: the rep whose workbook the caller may download
     for entry in BudgetEntry._get_collection().find(
             {"rep": rep.pk, "year": {"$in": sorted({y for y, _ in months})}},
             {"sop_name": 1, "customer": 1, "year": 1, "month": 1, "cases": 1, "sales": 1}):
@@ -1166,9 +1168,8 @@ def export_consolidated(viewer: User | None, cycle: Cycle) -> bytes:
     """The §5.2 sheet and its pivots for every line `viewer` may see (audited)."""
     from sop.excel.consolidated import write_consolidated
 
-    scope = "every rep" if viewer is None or viewer.role in ("admin", "manager") else \
-        f"the lines of {viewer.full_name}"
-    rep_ids = None if viewer is None or viewer.role in SEES_ALL_ROLES else [viewer.pk]
+    rep_ids = None if viewer is None else visible_reps(viewer)
+    scope = "every rep" if rep_ids is None else f"the lines of {viewer.full_name}"
     data = write_consolidated(consolidated_rows(cycle, rep_ids), cycle.bucket_months, about=[
         f"Consolidated plan of {cycle.name} ({scope}), exported {now():%Y-%m-%d %H:%M} UTC.",
         "One row per line with volume; $ at effective prices: the entered price, else the "
