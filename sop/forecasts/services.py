@@ -13,12 +13,11 @@ from datetime import date, datetime
 from typing import Any
 
 from bson import ObjectId
-from flask import has_request_context, request
 from markupsafe import Markup
 from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from sop.audit import record_audit
+from sop.audit import record_audit, record_audits
 from sop.clock import now
 from sop.db import retry_write_conflicts
 from sop.listing import prefix_match
@@ -53,7 +52,6 @@ from sop.plans import (
     total,
     value_lines,
 )
-from sop.settings import get_setting
 from sop.submissions.services import plan_is_editable
 from sop.user_input import NumberRefused, parse_number
 
@@ -805,17 +803,7 @@ def copy_last_cycle(actor: User, cycle: Cycle, customers: list[Customer]) -> Cop
 
 def _audit_many(actor: User, entries: list[tuple[ObjectId, str, dict[str, Any]]]) -> None:
     """One "forecast_line_updated" entry per line, inserted in one bulk write."""
-    if not entries or not get_setting("enable_audit_logging"):
-        return
-    ip = request.remote_addr if has_request_context() else None
-    agent = (request.user_agent.string or "")[:300] if has_request_context() else None
-    stamp = now()
-    documents = [AuditEntry(at=stamp, action="forecast_line_updated", severity="info",
-                            message=message, actor_id=actor.pk, actor_email=actor.email,
-                            ip=ip, user_agent=agent, entity_type="forecast_line",
-                            entity_id=str(line_id), changes=changes)
-                 for line_id, message, changes in entries]
-    AuditEntry._get_collection().insert_many([d.to_mongo() for d in documents], ordered=False)
+    record_audits("forecast_line_updated", entries, actor=actor, entity_type="forecast_line")
 
 
 def line_history(cycle: Cycle, rep: User, customer: Customer, product: Product

@@ -26,18 +26,16 @@ from typing import Any
 import bson
 import gridfs
 from bson import ObjectId
-from flask import has_request_context, request
 from mongoengine.connection import get_connection, get_db
 from pymongo import DeleteOne, InsertOne, UpdateOne
 from pymongo.errors import PyMongoError
 
-from sop.audit import record_audit
+from sop.audit import record_audit, record_audits
 from sop.clock import now
 from sop.excel.masterdata import ProblemLog, RowProblem
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
 from sop.extensions import redis_queues
 from sop.models import (
-    AuditEntry,
     BudgetEntry,
     Customer,
     Cycle,
@@ -747,19 +745,8 @@ def _write_plan(cycle: Cycle, rep: User, plan: ImportPlan) -> None:
 def _audit_lines(actor: User | None, audits: list[tuple[ObjectId, str, dict[str, Any]]]
                  ) -> None:
     """One "forecast_line_updated" entry per changed line (as the grid writes them: entity
-    forecast_line, changes per "M<n> qty|price"), in one bulk insert of plain documents."""
-    if not audits or not get_setting("enable_audit_logging"):
-        return
-    common: dict[str, Any] = {"at": now(), "action": "forecast_line_updated",
-                              "severity": "info", "entity_type": "forecast_line"}
-    if actor is not None:
-        common.update(actor_id=actor.pk, actor_email=actor.email)
-    if has_request_context():
-        common.update(ip=request.remote_addr,
-                      user_agent=(request.user_agent.string or "")[:300])
-    AuditEntry._get_collection().insert_many(
-        [{**common, "entity_id": str(line_id), "changes": changes, "message": message}
-         for line_id, message, changes in audits], ordered=False)
+    forecast_line, changes per "M<n> qty|price"), in one bulk insert."""
+    record_audits("forecast_line_updated", audits, actor=actor, entity_type="forecast_line")
 
 
 def _write_failure(exc: PyMongoError, writes: int) -> str:
