@@ -40,7 +40,8 @@ from sop.reports.book import (
 )
 from sop.reports.registry import ReportContext, ReportType, register
 from sop.security import scoped_query
-from sop.submissions.services import board_rep_ids, board_statuses, status_label
+from sop.submissions.board import board_rep_ids, board_statuses
+from sop.submissions.services import status_label
 
 TOTAL_MONTHS = 12  # "M1-M12" totals: the mandatory horizon every comparison uses
 TOP = 50  # rows of the top customers and top items sheets
