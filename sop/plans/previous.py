@@ -73,6 +73,7 @@ class SameMonths:
 
 
 def over_same_months(cycle: Cycle, previous: Cycle, months: int) -> SameMonths:
+    """`previous`'s plan over `cycle`'s first `months` buckets."""
     return SameMonths(previous, months, months_apart(previous.planning_start,
                                                      cycle.planning_start))
 

@@ -23,7 +23,7 @@ from sop.models import (
     User,
 )
 from sop.months import add_months, month_label, parse_year_month
-from sop.plans import revenue
+from sop.plans import frozen_line
 from sop.reports.book import (
     EFFECTIVE_PRICE_NOTE,
     FORECAST_DOLLARS_NOTE,
@@ -224,7 +224,7 @@ def _plan_and_actuals(ctx: ReportContext, cycle: Any, buckets: list[str], months
                                 {"customer": 1, "product": 1, "qty": 1, "effective_price": 1},
                                 "Reading the forecast", ("customer", "product", "rep")):
         qty = line.get("qty") or []
-        dollars = revenue(qty, line.get("effective_price") or [])
+        dollars = frozen_line(line).revenue
         figures = None
         for index, bucket in enumerate(bucket_of):
             cases = qty[bucket] if bucket < len(qty) else None
