@@ -1,11 +1,12 @@
 """The price book: what a bucket without an entered price is valued at (the customer's matrix
 price if positive, else the item's list price), and the matrix and catalog look-ups behind it.
 
-ONE batching rule for every matrix and catalog look-up (`SHORT_LIST`): a few keys are read
+ONE batching rule for every matrix and catalog look-up (`SHORT_LIST`): up to 50 keys are read
 one indexed query per key, whole documents; more keys (or all) are read in one pass over the
 collection with only the needed fields and selected in Python. On the embedded server a `$in`
-over a long list costs seconds, and a projection of a few documents costs more than the extra
-bytes, while one pass over 20,000 price entries costs a fraction of a second."""
+over a long list costs seconds and a projection costs more than the extra bytes: a rep's 30
+customers read one query each take a third of a pass over 20,000 price entries (0.3 s against
+0.9 s for 6,600 entries), while valuing a whole cycle (300 customers) takes one pass."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sop.models import PriceEntry, Product
 from sop.plans.arithmetic import fallback_price
 
 Pair = tuple[ObjectId, ObjectId]  # (customer id, product id)
-SHORT_LIST = 25
+SHORT_LIST = 50
 MATRIX_FIELDS = {"customer": 1, "product": 1, "price": 1, "active": 1, "_id": 0}
 CATALOG_FIELDS = {"item_code": 1, "description": 1, "group_description": 1, "category": 1,
                   "active": 1, "list_price": 1}
