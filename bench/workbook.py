@@ -135,8 +135,8 @@ def import_file(cycle, rep, data: bytes) -> dict:
 
 
 def workbook_child(mongo: str, redis: str) -> dict:
-    from sop.forecasts.valuation import raw_lines
     from sop.models import ForecastLine, User
+    from sop.plans import raw_lines
     from sop.workbooks.services import generate_rep_workbook, workbook_plan
 
     app = bench_app({"mongo_uri": mongo, "redis_url": redis})

@@ -143,7 +143,10 @@ def register_errors(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from sop.audit import register_audit_hooks
     from sop.settings import get_setting
+
+    register_audit_hooks(app)
 
     @app.before_request
     def apply_upload_limit() -> None:

@@ -75,6 +75,45 @@ def scoped(source: type[Document] | QuerySet, user: Any) -> QuerySet:
     return queryset.filter(**{scope: user.pk})
 
 
+def scoped_filter(model: type[Document], user: Any) -> dict[str, Any]:
+    """The raw pymongo filter equivalent of `scoped(model, user)`, for reads that go to the
+    collection directly: merge it into the query with `scoped_query`. Empty for admins,
+    managers and shared reference data; matches nothing for a model reps may not see."""
+    if user.role in SEES_ALL_ROLES:
+        return {}
+    scope = getattr(model, "rep_scope", None)
+    if scope is None:
+        return {"_id": {"$in": []}}
+    if scope == "all":
+        return {}
+    if scope.startswith("customer:"):
+        from sop.models import Customer
+
+        field = scope.split(":", 1)[1]
+        own_customers = list(Customer.objects(sales_rep=user.pk).scalar("id"))
+        return {getattr(model, field).db_field: {"$in": own_customers}}
+    return {getattr(model, scope).db_field: user.pk}
+
+
+def scoped_query(model: type[Document], user: Any, query: dict[str, Any]) -> dict[str, Any]:
+    """`query` narrowed to the rows of `model` that `user` may see (scoped_filter)."""
+    scope = scoped_filter(model, user)
+    if not scope:
+        return query
+    if scope.keys() & query.keys():
+        return {"$and": [query, scope]}
+    return {**query, **scope}
+
+
+def visible_reps(user: Any) -> list[Any] | None:
+    """Whose plans `user` sees: None for every rep (admins, managers), else the rep's own id:
+    the rep scope of a plan (ForecastLine) as a list of rep ids."""
+    from sop.models import ForecastLine
+
+    scope = scoped_filter(ForecastLine, user)
+    return None if not scope else [scope[ForecastLine.rep.db_field]]
+
+
 def get_scoped_or_404(source: type[Document] | QuerySet, user: Any, **lookup: Any) -> Any:
     """One visible row, or 404: a rep cannot tell another rep's rows from missing ones."""
     try:

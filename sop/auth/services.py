@@ -72,6 +72,7 @@ def load_session_user(session_id: str) -> User | None:
         key = ObjectId(user_id)
     except InvalidId:
         return None
+    # not rep-scoped: signing in reads the session's own account
     stored = cached_until_written(("session-user", key), ("users",), lambda: (
         User._get_collection().find_one({"_id": key, "active": True})))
     if stored is None or not token or not secrets.compare_digest(

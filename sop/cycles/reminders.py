@@ -46,6 +46,7 @@ def days_left_if_due(cycle: Cycle, today: date) -> int | None:
 def reps_owing_plans(cycle: Cycle) -> list[tuple[User, str | None]]:
     """Reps with customers whose plan for the cycle is not handed in, with its status (None:
     never started)."""
+    # not rep-scoped: the reminder job goes over every rep
     statuses = {row["rep"]: row.get("status") for row in Submission._get_collection().find(
         {"cycle": cycle.pk}, {"rep": 1, "status": 1})}
     return [(rep, statuses.get(rep.pk)) for rep in reps_with_customers()

@@ -11,13 +11,6 @@ from pymongo.errors import BulkWriteError
 
 from sop.audit import field_changes, record_audit
 from sop.clock import now
-from sop.forecasts.valuation import (
-    PlanTotals,
-    plan_totals,
-    raw_lines,
-    value_lines,
-    valued_plan_lines,
-)
 from sop.form_submission import FieldError
 from sop.mail import send_email
 from sop.models import (
@@ -31,6 +24,14 @@ from sop.models import (
     User,
 )
 from sop.months import first_of_month, month_label, parse_year_month
+from sop.plans import (
+    PlanTotals,
+    plan_totals,
+    previous_cycle,
+    previous_over_same_months,
+    raw_lines,
+    value_lines,
+)
 from sop.settings import get_setting
 
 
@@ -43,16 +44,6 @@ def cycle_by_label(label: str) -> Cycle | None:
     """The cycle named `YYYY-MM`; ValueError when the text is not a month."""
     month = parse_year_month(label)
     return Cycle.objects(year=month.year, month=month.month).first()
-
-
-def previous_cycle(cycle: Cycle) -> Cycle | None:
-    """The latest cycle before `cycle` that was ever opened: where "last cycle" numbers come
-    from."""
-    return Cycle.objects(
-        status__in=("open", "closed", "archived"),
-        __raw__={"$or": [{"year": {"$lt": cycle.year}},
-                         {"year": cycle.year, "month": {"$lt": cycle.month}}]},
-    ).order_by("-year", "-month").first()
 
 
 # --- Use cases: create, edit, the state machine, close with its snapshot ----------------------
@@ -288,6 +279,7 @@ def mark_missed(cycle: Cycle, at: datetime) -> int:
     """Every rep with customers or with lines in the cycle whose plan is not submitted or
     approved gets a `missed` submission (created when they never started)."""
     rep_ids = {rep.pk for rep in reps_with_customers()}
+    # not rep-scoped: closing a cycle (an admin or the hourly job) marks every rep
     rep_ids |= set(ForecastLine._get_collection().distinct("rep", {"cycle": cycle.pk}))
     missed = 0
     for rep_id in sorted(rep_ids):
@@ -372,6 +364,7 @@ class Progress:
 
 def cycle_progress(cycle: Cycle) -> Progress:
     reps = {rep.pk for rep in reps_with_customers()}
+    # not rep-scoped: the cycle page is for admins and managers
     statuses = {row["rep"]: row["status"] for row in Submission._get_collection().find(
         {"cycle": cycle.pk}, {"rep": 1, "status": 1, "_id": 0})}
     progress = Progress(reps=len(reps))
@@ -408,13 +401,12 @@ def cycle_totals(cycle: Cycle) -> list[MonthTotals]:
             for i, month in enumerate(months)]
     plan = cycle_plan_totals(cycle, len(months))
     budget = budget_by_month(months)
-    previous = previous_cycle(cycle)
-    earlier = _plan_by_month(previous) if previous else {}
+    earlier = _previous_by_bucket(cycle, len(months))
     for row in rows:
         row.cases, row.dollars = plan.cases[row.bucket - 1], plan.dollars[row.bucket - 1]
         row.budget_cases, row.budget_dollars = budget.get(row.month, (0.0, 0.0))
-        if row.month in earlier:
-            row.previous_cases, row.previous_dollars = earlier[row.month]
+        if row.bucket - 1 in earlier:
+            row.previous_cases, row.previous_dollars = earlier[row.bucket - 1]
     return rows
 
 
@@ -426,18 +418,24 @@ def budget_by_month(months: list[date]) -> dict[date, tuple[float, float]]:
     pipeline = [{"$match": {"$or": wanted}},
                 {"$group": {"_id": {"year": "$year", "month": "$month"},
                             "cases": {"$sum": "$cases"}, "sales": {"$sum": "$sales"}}}]
+    # not rep-scoped: the cycle page's budget of every rep (admins and managers)
     return {date(row["_id"]["year"], row["_id"]["month"], 1): (row["cases"] or 0.0,
                                                                 row["sales"] or 0.0)
             for row in BudgetEntry._get_collection().aggregate(pipeline)}
 
 
-def _plan_by_month(cycle: Cycle) -> dict[date, tuple[float, float]]:
-    """A cycle's cases and $ per calendar month: frozen snapshot when closed, else lines."""
-    months = cycle.bucket_months
-    totals = PlanTotals(len(months))
-    for line in valued_plan_lines(cycle.pk, {}, ()):
-        totals.add(line)
-    return {month: (totals.cases[i], totals.dollars[i]) for i, month in enumerate(months)}
+def _previous_by_bucket(cycle: Cycle, months: int) -> dict[int, tuple[float, float]]:
+    """The previous cycle's cases and $ per (0-based) bucket of this cycle whose calendar
+    month it planned: its frozen snapshot when closed, else its lines."""
+    same = previous_over_same_months(cycle, months)
+    if same is None:
+        return {}
+    cases, dollars = [0.0] * months, [0.0] * months
+    for line in same.lines({}, ()):
+        for i in range(months):
+            cases[i] += line.cases[i]
+            dollars[i] += line.dollars[i]
+    return {i: (cases[i], dollars[i]) for i in range(months) if same.covers(i)}
 
 
 def list_cycles() -> list[Cycle]:

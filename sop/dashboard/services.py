@@ -10,11 +10,10 @@ from sop.clock import now
 from sop.cycles.services import current_open_cycle
 from sop.models import Cycle, Submission, User
 from sop.settings import get_setting
+from sop.submissions.board import board_cycle, board_statuses
 from sop.submissions.services import (
     STATUS_LABELS,
     MissingReport,
-    board_cycle,
-    board_statuses,
     existing_submission,
     missing_report,
 )

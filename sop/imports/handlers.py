@@ -228,6 +228,7 @@ class PriceImport(ImportHandler):
 
     def prepare(self, rows: Iterator[ParsedRow], problems: ProblemLog) -> Plan:
         customers, products = _lookup_ids()
+        # not rep-scoped: imports are an admin's, over every rep's data
         existing = {(e["customer"], e["product"]): e
                     for e in PriceEntry._get_collection().find({}, {"updated_at": 0})}
         plan = Plan()
@@ -312,6 +313,7 @@ class SalesImport(ImportHandler):
                 Customer.objects.no_dereference().scalar("id", "sales_rep")}
         existing_ids = [b["_id"] for b in buckets if b["_id"] is not None]
         existing = {}
+        # not rep-scoped: imports are an admin's, over every rep's data
         for start in range(0, len(existing_ids), ID_BATCH):  # short `$in`: _stored_fingerprints
             existing.update((d["_id"], d["months"]) for d in SalesHistory._get_collection().find(
                 {"_id": {"$in": existing_ids[start:start + ID_BATCH]}}, {"months": 1}))
@@ -340,6 +342,7 @@ def _stored_fingerprints(customer_ids: list[ObjectId]
     """(document id, {month: packed figures}) of the stored buckets of these customers. One
     equality query per customer: the embedded server checks an `$in` list against every
     document it reads (300 customers' 20,000 buckets: 7.2 s in one `$in`, 1.5 s this way)."""
+    # not rep-scoped: imports are an admin's, over every rep's data
     collection = SalesHistory._get_collection()
     return {(customer, doc["product"]): (doc["_id"], read_fingerprint(
         doc.get("fingerprint") or b"")) for customer in customer_ids
@@ -362,6 +365,7 @@ class BudgetImport(ImportHandler):
             by_name.setdefault(customer.sop_name_key, customer.pk)
             for alias in customer.aliases or []:
                 by_name.setdefault(alias, customer.pk)
+        # not rep-scoped: imports are an admin's, over every rep's data
         existing = {(e["rep"], e["sop_name_key"], e["year"], e["month"]): e
                     for e in BudgetEntry._get_collection().find({})}
         plan = Plan()

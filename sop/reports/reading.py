@@ -77,6 +77,7 @@ def sales_buckets(scope: Scope, months: Iterable[str]) -> Iterator[SalesBucket]:
     Buckets written before fingerprints existed are read from their months."""
     months = set(months)
     wanted = {month.encode(): month for month in months}
+    # scoped by caller: `scope` is the report context's (ReportContext, sop.security)
     collection = SalesHistory._get_collection()
     unpacked: list[ObjectId] = []
     for doc in scope.documents(collection, {}, {"customer": 1, "product": 1, "fingerprint": 1},

@@ -76,9 +76,13 @@ class ReportContext:
 
     @property
     def sees_all(self) -> bool:
-        from sop.security import SEES_ALL_ROLES
+        return self._visible_reps is None
 
-        return self.viewer.role in SEES_ALL_ROLES
+    @cached_property
+    def _visible_reps(self) -> list[ObjectId] | None:
+        from sop.security import visible_reps
+
+        return visible_reps(self.viewer)
 
     def scope_label(self) -> str:
         """"all reps" or the rep's name: whose data the report holds."""
@@ -104,10 +108,10 @@ class ReportContext:
         wanted = _object_id(self.filters.rep) if self.filters.rep else None
         if self.filters.rep and wanted is None:
             return []
-        if self.sees_all:
+        visible = self._visible_reps
+        if visible is None:
             return None if wanted is None else [wanted]
-        own = self.viewer.pk
-        return [own] if wanted in (None, own) else []
+        return visible if wanted is None or wanted in visible else []
 
     def customer_ids(self) -> list[ObjectId] | None:
         """Customers in scope (viewer + rep / territory / customer filters); None = all."""

@@ -5,7 +5,7 @@ Every builder reads through the report's scope (`ReportContext.rep_ids` / `custo
 `product_ids`: a rep only ever gets their own lines, budget, submission and customers) and
 writes through `sop.reports.book.ReportBook`. A cycle's plan is read as planned: its frozen
 snapshot once closed (effective prices as frozen), else its live lines valued now
-(`sop.forecasts.valuation.valued_plan_lines`).
+(`sop.plans.valued_plan_lines`).
 """
 
 from __future__ import annotations
@@ -17,14 +17,19 @@ from typing import Any
 
 from bson import ObjectId
 
-from sop.cycles.services import previous_cycle
 from sop.excel.consolidated import MONTHS as CONSOL_MONTHS
 from sop.excel.consolidated import ConsolTotals, add_consolidated
-from sop.forecasts.figures import missing_months
-from sop.forecasts.valuation import VALUED_LINE_COLLECTIONS, PlanTotals, valued_plan_lines
 from sop.models import BudgetEntry, Customer, Product, SalesHistory, User
 from sop.models.sales import read_fingerprint, unpack_figures
-from sop.months import add_months, months_apart, parse_year_month
+from sop.months import add_months, parse_year_month
+from sop.plans import (
+    VALUED_LINE_COLLECTIONS,
+    PlanTotals,
+    consolidated_rows,
+    missing_months,
+    previous_over_same_months,
+    valued_plan_lines,
+)
 from sop.reports.book import (
     EFFECTIVE_PRICE_NOTE,
     FORECAST_DOLLARS_NOTE,
@@ -34,8 +39,9 @@ from sop.reports.book import (
     ReportSheet,
 )
 from sop.reports.registry import ReportContext, ReportType, register
-from sop.submissions.services import board_rep_ids, board_statuses, status_label
-from sop.workbooks.services import consolidated_rows
+from sop.security import scoped_query
+from sop.submissions.board import board_rep_ids, board_statuses
+from sop.submissions.services import status_label
 
 TOTAL_MONTHS = 12  # "M1-M12" totals: the mandatory horizon every comparison uses
 TOP = 50  # rows of the top customers and top items sheets
@@ -77,7 +83,7 @@ def _rep_query(ctx: ReportContext) -> dict[str, Any]:
 
 def _plan_lines(ctx: ReportContext, cycle_id: ObjectId, fields: tuple[str, ...]
                 ) -> Iterable[Any]:
-    """The scoped lines of a cycle as planned (sop.forecasts.valuation.ValuedLine)."""
+    """The scoped lines of a cycle as planned (sop.plans.ValuedLine)."""
     keep = _keep(ctx)
     for line in valued_plan_lines(cycle_id, _rep_query(ctx),
                                   (*fields, "rep", "customer", "product")):
@@ -87,6 +93,7 @@ def _plan_lines(ctx: ReportContext, cycle_id: ObjectId, fields: tuple[str, ...]
 
 def _names() -> tuple[dict[ObjectId, dict], dict[ObjectId, dict], dict[ObjectId, str]]:
     """Customers, products and user names by id (small collections, read whole)."""
+    # scoped by caller: names of what the scoped lines refer to
     customers = {c["_id"]: c for c in Customer._get_collection().find(
         {}, {"code": 1, "sop_name": 1, "sop_name_key": 1, "territory": 1, "sales_rep": 1})}
     products = {p["_id"]: p for p in Product._get_collection().find(
@@ -202,7 +209,8 @@ def build_forecast_summary(ctx: ReportContext) -> None:
     horizon = len(months)
     twelve = months[:TOTAL_MONTHS]
     customers, products, users = _names()
-    previous = previous_cycle(cycle)
+    same = previous_over_same_months(cycle, len(twelve))
+    previous = same.previous if same is not None else None
     budget_comparable = not (ctx.filters.item or ctx.filters.group)
     views: dict[str, dict[Any, Figures]] = {name: {} for name in (
         "rep", "customer", "group", "territory")}
@@ -240,21 +248,19 @@ def build_forecast_summary(ctx: ReportContext) -> None:
         if done % PROGRESS_EVERY == 0:
             ctx.progress("Reading the plan", done, None)
 
-    if previous is not None:
+    if same is not None:
         ctx.progress("Reading the previous cycle", 0, None)
         month_previous = [0.0] * len(twelve)
         month_previous_dollars = [0.0] * len(twelve)
-        shift = months_apart(cycle.planning_start, previous.planning_start)
-        for line in _plan_lines(ctx, previous.pk, ()):
+        keep = _keep(ctx)
+        for line in same.lines(_rep_query(ctx), ("rep", "customer", "product")):
             raw = line.raw
-            cases = dollars = 0.0
-            for bucket, q in enumerate(line.qty):
-                target = bucket + shift  # the same calendar month in this cycle's buckets
-                if 0 <= target < len(twelve):
-                    cases += q or 0.0
-                    dollars += line.revenue[bucket]
-                    month_previous[target] += q or 0.0
-                    month_previous_dollars[target] += line.revenue[bucket]
+            if keep is not None and not keep(raw):
+                continue
+            for target in range(len(twelve)):  # the same calendar months as this cycle's
+                month_previous[target] += line.cases[target]
+                month_previous_dollars[target] += line.dollars[target]
+            cases, dollars = sum(line.cases), sum(line.dollars)
             for view, key in keys(raw["rep"], raw["customer"], raw["product"]).items():
                 row = rows_for(view, key)
                 row.previous_cases = (row.previous_cases or 0.0) + cases
@@ -341,6 +347,7 @@ def _budget_entries(ctx: ReportContext, months: list[date]) -> Iterable[dict[str
     filters = ctx.filters
     customers = set(ctx.customer_ids() or ()) if (filters.territory or filters.customer) \
         else None
+    # scoped by caller: `query` holds the report context's reps (_rep_query)
     for entry in BudgetEntry._get_collection().find(query, {
             "rep": 1, "customer": 1, "year": 1, "month": 1, "cases": 1, "sales": 1}):
         if customers is None or entry.get("customer") in customers:
@@ -409,8 +416,9 @@ def build_submission_status(ctx: ReportContext) -> None:
     ids = board_rep_ids(cycle) if rep_ids is None else rep_ids
     statuses = board_statuses(cycle, ids)
     customers_of: dict[ObjectId, int] = {}
-    for row in Customer._get_collection().find({"active": True, "sales_rep": {"$ne": None}},
-                                               {"sales_rep": 1}):
+    for row in Customer._get_collection().find(scoped_query(
+            Customer, ctx.viewer, {"active": True, "sales_rep": {"$ne": None}}),
+            {"sales_rep": 1}):
         customers_of[row["sales_rep"]] = customers_of.get(row["sales_rep"], 0) + 1
     plans: dict[ObjectId, list[float]] = {}  # lines, cases, $, incomplete lines, blank cells
     for line in valued_plan_lines(cycle.pk, _rep_query(ctx), ("rep",)):
@@ -633,6 +641,7 @@ def _sales_buckets(ctx: ReportContext) -> Iterable[dict[str, Any]]:
     if products is not None:
         query["product"] = {"$in": products}
     projection = {"customer": 1, "product": 1, "fingerprint": 1, "_id": 0}
+    # scoped by caller: the report context's customers (ReportContext.customer_ids)
     return SalesHistory._get_collection().find(query, projection)
 
 

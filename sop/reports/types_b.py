@@ -14,7 +14,6 @@ from typing import Any
 
 from bson import ObjectId
 
-from sop.forecasts.figures import revenue
 from sop.models import (
     BudgetEntry,
     Customer,
@@ -24,6 +23,7 @@ from sop.models import (
     User,
 )
 from sop.months import add_months, month_label, parse_year_month
+from sop.plans import frozen_line
 from sop.reports.book import (
     EFFECTIVE_PRICE_NOTE,
     FORECAST_DOLLARS_NOTE,
@@ -43,6 +43,7 @@ ALL_FILTERS = ("month_from", "month_to", "rep", "territory", "customer", "item",
 
 
 def _customers(ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+    # scoped by caller: names of what the scoped rows refer to
     return by_id(Customer._get_collection(), ids,
                  ("code", "sop_name", "name", "sales_rep", "territory"))
 
@@ -54,6 +55,7 @@ def _products(ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
 
 def _rep_names(customers: Mapping[ObjectId, Mapping[str, Any]]) -> dict[ObjectId, str]:
     """{rep id: full name} of the customers' reps."""
+    # scoped by caller: names of what the scoped rows refer to
     users = by_id(User._get_collection(), {c["sales_rep"] for c in customers.values()
                                            if c.get("sales_rep")}, ("full_name", "email"))
     return {user_id: user.get("full_name") or user.get("email") or str(user_id)
@@ -217,11 +219,12 @@ def _plan_and_actuals(ctx: ReportContext, cycle: Any, buckets: list[str], months
         return found
 
     scope = Scope(ctx)
+    # scoped by caller: `scope` is the report context's (ReportContext, sop.security)
     for line in scope.documents(ForecastSnapshot._get_collection(), {"cycle": cycle.pk},
                                 {"customer": 1, "product": 1, "qty": 1, "effective_price": 1},
                                 "Reading the forecast", ("customer", "product", "rep")):
         qty = line.get("qty") or []
-        dollars = revenue(qty, line.get("effective_price") or [])
+        dollars = frozen_line(line).revenue
         figures = None
         for index, bucket in enumerate(bucket_of):
             cases = qty[bucket] if bucket < len(qty) else None
@@ -400,6 +403,7 @@ def budget_by_customer(scope: Scope, months: list[str]) -> dict[ObjectId, tuple[
     if not wanted:
         return {}
     result: dict[ObjectId, tuple[float, float]] = {}
+    # scoped by caller: `scope` is the report context's (ReportContext, sop.security)
     for row in scope.documents(BudgetEntry._get_collection(),
                                {"$or": wanted, "customer": {"$ne": None}},
                                {"customer": 1, "cases": 1, "sales": 1}, "Reading budget",

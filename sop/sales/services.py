@@ -137,6 +137,7 @@ def _month_rows(match: dict[str, Any], filters: SalesFilters) -> list[dict[str, 
     Whole buckets are read: projecting the embedded months costs the embedded server more
     than sending them."""
     rows = []
+    # scoped by caller: `match` holds the viewer's visible customers (_selection)
     for bucket in SalesHistory._get_collection().find(match):
         for month in bucket.get("months", []):
             if filters.month_from <= month["month"] <= filters.month_to:

@@ -11,6 +11,7 @@ from sop.dashboard.services import rep_overview
 from sop.htmx import wants_fragment
 from sop.models import Cycle, Submission, User
 from sop.security import deny_access, get_scoped_or_404, role_required
+from sop.submissions import board as submission_board
 from sop.submissions import services
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
@@ -19,13 +20,13 @@ bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 @bp.get("")
 @role_required("manager", "admin")
 def board():
-    cycle = services.board_cycle(request.args.get("cycle"))
+    cycle = submission_board.board_cycle(request.args.get("cycle"))
     if cycle is None and request.args.get("cycle"):
         abort(404)
-    rows = services.board_rows(cycle) if cycle else []
+    rows = submission_board.board_rows(cycle) if cycle else []
     return render_template("submissions/board.html", cycle=cycle, rows=rows,
                            cycles=Cycle.objects.order_by("-year", "-month").only("name", "status"),
-                           summary=services.rows_summary(rows),
+                           summary=submission_board.rows_summary(rows),
                            labels=services.STATUS_LABELS)
 
 
@@ -36,7 +37,7 @@ def changes():
     cycle = get_scoped_or_404(Cycle, current_user, id=request.args.get("cycle", ""))
     rep = get_scoped_or_404(User, current_user, id=request.args.get("rep", ""))
     return render_template("submissions/_changes.html", cycle=cycle, rep=rep,
-                           changes=services.customer_changes(cycle, rep))
+                           changes=submission_board.customer_changes(cycle, rep))
 
 
 @bp.post("/submit")
@@ -103,9 +104,9 @@ def _review(submission_id: str, decision: str):
     comment = request.form.get("comment", "") if error else ""
     if request.form.get("view") == "board":
         return render_template("submissions/_board_row.html",
-                               row=services.board_row(submission.cycle, submission.rep),
+                               row=submission_board.board_row(submission.cycle, submission.rep),
                                error=error, comment=comment,
-                               oob_summary=services.board_summary(submission.cycle),
+                               oob_summary=submission_board.board_summary(submission.cycle),
                                labels=services.STATUS_LABELS), status
     return render_block("submissions/detail.html", "submission", submission=submission,
                         labels=services.STATUS_LABELS, error=error, comment=comment), status

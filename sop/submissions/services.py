@@ -1,48 +1,38 @@
-"""Submission use cases: submit a plan, approve or reject it, and the board managers review from.
-Whether a rep's plan may still be edited is decided here only (`plan_is_editable`)."""
+"""Submission use cases: submit a plan, approve or reject it (the board managers review from
+is sop.submissions.board). Whether a rep's plan may still be edited is decided here only
+(`plan_is_editable`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from bson import ObjectId
-from cachetools import FIFOCache
 from mongoengine import NotUniqueError
 
 from sop.audit import field_changes, record_audit
-from sop.caches import remembering
 from sop.clock import now
-from sop.cycles.services import previous_cycle
 from sop.db import retry_write_conflicts
-from sop.forecasts.figures import missing_months
-from sop.forecasts.valuation import (
-    VALUED_LINE_COLLECTIONS,
-    plan_totals,
-    raw_lines,
-    totals_by,
-    valued_plan_lines,
-)
 from sop.form_submission import FieldError
-from sop.listing import cached_choices, cached_until_written
+from sop.listing import cached_until_written
 from sop.mail import send_email
 from sop.models import (
-    BudgetEntry,
     Customer,
     Cycle,
-    ForecastLine,
     Product,
     Submission,
     SubmissionEvent,
     User,
 )
 from sop.models.submission import EDITABLE_STATUSES, SUBMISSION_METHODS
-from sop.months import month_label, months_apart
+from sop.months import month_label
+from sop.plans import (
+    missing_months,
+    plan_totals,
+    raw_lines,
+)
 from sop.user_input import clean_text
 
-BOARD_MONTHS = 12  # the board compares M1-M12 with budget and the previous cycle
 MISSING_LINES_SHOWN = 60  # lines listed by name when a plan is incomplete; the rest counted
 MISSING_CUSTOMERS_SHOWN = 40
 REVIEWER_ROLES = frozenset({"admin", "manager"})
@@ -145,6 +135,7 @@ def missing_report(cycle: Cycle, rep: User, line_cap: int = MISSING_LINES_SHOWN,
     if not gaps:
         return report
     report.customer_count = len(gaps)
+    # scoped by caller: the customers of the rep's own lines
     customers = {row["_id"]: row for row in Customer._get_collection().find(
         {"_id": {"$in": list(gaps)}}, {"sop_name": 1, "code": 1})}
     ordered = sorted(gaps, key=lambda cid: (customers.get(cid, {}).get("sop_name") or "").lower())
@@ -198,6 +189,7 @@ def plan_is_editable(cycle: Cycle, rep: User, fresh: bool = True) -> bool:
         return False
 
     def read() -> dict[str, Any] | None:
+        # scoped by caller: the plan's rep (the acting rep, or the rep a manager reviews)
         return Submission._get_collection().find_one({"cycle": cycle.pk, "rep": rep.pk},
                                                      {"status": 1})
 
@@ -366,235 +358,3 @@ def review_submission(submission: Submission, actor: User, decision: str,
     if decision == "reject":
         return reject_submission(submission, actor, comment)
     raise SubmissionError(f"Unknown decision {decision!r}.")
-
-
-# --- The board --------------------------------------------------------------------------------
-
-
-@dataclass
-class Figures:
-    cases: float = 0.0
-    dollars: float = 0.0
-
-    def add(self, cases: float, dollars: float) -> None:
-        self.cases += cases
-        self.dollars += dollars
-
-
-@dataclass
-class Versus:
-    """A figure against a base: the difference with its sign and in % of the base."""
-
-    value: float
-    base: float | None
-
-    @property
-    def delta(self) -> float | None:
-        return None if self.base is None else self.value - self.base
-
-    @property
-    def percent(self) -> float | None:
-        if self.base is None or not self.base:
-            return None
-        return (self.value - self.base) / abs(self.base) * 100.0
-
-
-@dataclass
-class BoardRow:
-    cycle: Cycle
-    rep: User
-    submission: Submission | None
-    lines: int = 0
-    plan: Figures = field(default_factory=Figures)
-    budget: Figures | None = None
-    last: Figures | None = None
-
-    @property
-    def status(self) -> str:
-        return self.submission.status if self.submission else "draft"
-
-    @property
-    def status_label(self) -> str:
-        return status_label(self.status)
-
-    def versus(self, base: str, measure: str) -> Versus:
-        other = getattr(self, base)
-        return Versus(getattr(self.plan, measure),
-                      None if other is None else getattr(other, measure))
-
-
-def board_cycle(cycle_id: str | None = None) -> Cycle | None:
-    """The cycle the board shows: the one asked for, else the open one, else the latest one
-    that was ever opened, else the latest."""
-    if cycle_id:
-        if not ObjectId.is_valid(cycle_id):
-            return None
-        return Cycle.objects(id=cycle_id).first()
-    return (Cycle.objects(status="open").first()
-            or Cycle.objects(status__in=("closed", "archived")).order_by("-year", "-month").first()
-            or Cycle.objects.order_by("-year", "-month").first())
-
-
-def _customer_rep_ids() -> set[ObjectId]:
-    return set(Customer._get_collection().distinct("sales_rep", {"active": True,
-                                                                 "sales_rep": {"$ne": None}}))
-
-
-def _line_rep_ids(cycle: Cycle) -> set[ObjectId]:
-    """Reps with lines in the cycle; a minute per process (a scan of the cycle's lines, and a
-    rep starting a plan almost always owns customers, who already put them on the board)."""
-    return cached_choices(("board-line-reps", cycle.pk), lambda: set(
-        ForecastLine._get_collection().distinct("rep", {"cycle": cycle.pk})))
-
-
-def board_rep_ids(cycle: Cycle) -> list[ObjectId]:
-    """Reps on the board: owners of active customers, anyone with lines in the cycle, and
-    anyone with a submission for it."""
-    ids = _customer_rep_ids() | _line_rep_ids(cycle)
-    ids |= set(Submission._get_collection().distinct("rep", {"cycle": cycle.pk}))
-    return [rep_id for rep_id in ids if rep_id is not None]
-
-
-def board_statuses(cycle: Cycle, rep_ids: Iterable[ObjectId] | None = None
-                   ) -> list[tuple[User, Submission | None]]:
-    """Each rep on the board with their submission (None: never started), by name."""
-    ids = board_rep_ids(cycle) if rep_ids is None else list(rep_ids)
-    reps = User.objects(id__in=ids).order_by("full_name_lower")
-    submissions = {s.rep.pk: s for s in Submission.objects(cycle=cycle, rep__in=ids)
-                   .select_related(max_depth=1)} if ids else {}
-    return [(rep, submissions.get(rep.pk)) for rep in reps]
-
-
-def board_rows(cycle: Cycle, rep_ids: list[ObjectId] | None = None) -> list[BoardRow]:
-    """Per rep: status, lines, cases and $ for M1-M12 against budget and the previous cycle
-    over the same calendar months. The whole board (`rep_ids` None) reads the cycle's lines
-    once: the reps with lines come out of that same pass."""
-    if rep_ids is None:  # the whole cycle's lines (seconds at 20,000): kept until written
-        plans = cached_until_written(
-            ("board-plans", cycle.pk, cycle.horizon_months), VALUED_LINE_COLLECTIONS,
-            lambda: totals_by({"cycle": cycle.pk}, cycle.horizon_months, "rep"))
-        ids = _customer_rep_ids() | set(plans)
-        ids |= set(Submission._get_collection().distinct("rep", {"cycle": cycle.pk}))
-    else:
-        plans = totals_by({"cycle": cycle.pk, "rep": {"$in": rep_ids}}, cycle.horizon_months,
-                          "rep")
-        ids = set(rep_ids)
-    statuses = board_statuses(cycle, ids)
-    if not statuses:
-        return []
-    months = min(BOARD_MONTHS, cycle.horizon_months)
-    budgets = budget_by_rep(cycle, [rep.pk for rep, _ in statuses])
-    last = last_cycle_figures(cycle, "rep", rep_ids)
-    rows = []
-    for rep, submission in statuses:
-        row = BoardRow(cycle, rep, submission, budget=budgets.get(rep.pk, Figures()),
-                       last=None if last is None else last.get(rep.pk, Figures()))
-        plan = plans.get(rep.pk)
-        if plan is not None:
-            row.lines = plan.lines
-            row.plan = Figures(plan.cases_through(months), plan.dollars_through(months))
-        rows.append(row)
-    return rows
-
-
-def rows_summary(rows: list[BoardRow]) -> dict[str, int]:
-    """How many reps of the board are in each status."""
-    counts = dict.fromkeys(STATUS_LABELS, 0)
-    for row in rows:
-        counts[row.status] += 1
-    return counts
-
-
-def board_row(cycle: Cycle, rep: User) -> BoardRow:
-    return board_rows(cycle, [rep.pk])[0]
-
-
-def board_calendar(cycle: Cycle) -> list[date]:
-    """The calendar months the board compares: M1..M12."""
-    return cycle.bucket_months[:BOARD_MONTHS]
-
-
-def budget_by_rep(cycle: Cycle, rep_ids: list[ObjectId]) -> dict[ObjectId, Figures]:
-    """Each rep's budget (cases, $) over the cycle's first 12 calendar months."""
-    wanted = [{"year": m.year, "month": m.month} for m in board_calendar(cycle)]
-    pipeline = [{"$match": {"rep": {"$in": rep_ids}, "$or": wanted}},
-                {"$group": {"_id": "$rep", "cases": {"$sum": "$cases"},
-                            "sales": {"$sum": "$sales"}}}]
-    return {row["_id"]: Figures(row["cases"] or 0.0, row["sales"] or 0.0)
-            for row in BudgetEntry._get_collection().aggregate(pipeline)}
-
-
-def last_cycle_figures(cycle: Cycle, key: str, rep_ids: list[ObjectId] | None = None
-                       ) -> dict[Any, Figures] | None:
-    """Cases and $ of the previous cycle over this cycle's M1-M12 calendar months, per `key`
-    ("rep" or "customer") for the given reps (all when None): its frozen snapshot when there
-    is one, else its lines. None when there is no previous cycle. A frozen snapshot never
-    changes, so its figures for the whole board are computed once per process."""
-    previous = previous_cycle(cycle)
-    if previous is None:
-        return None
-    if previous.snapshot_at is not None and rep_ids is None:
-        return frozen_figures((previous.pk, cycle.planning_start, key),
-                              lambda: _previous_figures(cycle, previous, key, None))
-    return _previous_figures(cycle, previous, key, rep_ids)
-
-
-FROZEN_CACHE_SIZE = 16
-frozen_figures = remembering(FIFOCache(maxsize=FROZEN_CACHE_SIZE))
-
-
-def _previous_figures(cycle: Cycle, previous: Cycle, key: str,
-                      rep_ids: list[ObjectId] | None) -> dict[Any, Figures]:
-    buckets = [offset for offset in (months_apart(previous.planning_start, month)
-                                     for month in board_calendar(cycle))
-               if 0 <= offset < previous.horizon_months]
-    query: dict[str, Any] = {} if rep_ids is None else {"rep": {"$in": rep_ids}}
-    result: dict[Any, Figures] = {}
-    for line in valued_plan_lines(previous.pk, query, (key,)):
-        cases = sum((line.qty[b] or 0.0) for b in buckets if b < len(line.qty))
-        dollars = sum(line.revenue[b] for b in buckets if b < len(line.revenue))
-        result.setdefault(line.raw[key], Figures()).add(cases, dollars)
-    return result
-
-
-@dataclass
-class CustomerChange:
-    customer_id: ObjectId
-    name: str
-    code: str
-    plan: Figures
-    last: Figures | None
-
-    def versus(self, measure: str) -> Versus:
-        return Versus(getattr(self.plan, measure),
-                      None if self.last is None else getattr(self.last, measure))
-
-
-def customer_changes(cycle: Cycle, rep: User) -> list[CustomerChange]:
-    """The rep's plan per customer for M1-M12 against the previous cycle, biggest $ change
-    first."""
-    months = min(BOARD_MONTHS, cycle.horizon_months)
-    plans = totals_by({"cycle": cycle.pk, "rep": rep.pk}, cycle.horizon_months, "customer")
-    last = last_cycle_figures(cycle, "customer", [rep.pk])
-    ids = set(plans) | set(last or {})
-    customers = {row["_id"]: row for row in Customer._get_collection().find(
-        {"_id": {"$in": list(ids)}}, {"sop_name": 1, "code": 1})}
-    changes = []
-    for customer_id in ids:
-        plan = plans.get(customer_id)
-        info = customers.get(customer_id, {})
-        changes.append(CustomerChange(
-            customer_id, info.get("sop_name") or "(unknown customer)", info.get("code") or "",
-            Figures(plan.cases_through(months), plan.dollars_through(months)) if plan
-            else Figures(),
-            None if last is None else last.get(customer_id, Figures())))
-    changes.sort(key=lambda c: (-abs(c.versus("dollars").delta or c.plan.dollars), c.name))
-    return changes
-
-
-def board_summary(cycle: Cycle) -> dict[str, int]:
-    """How many reps on the board are in each status (never started counts as draft)."""
-    counts = dict.fromkeys(STATUS_LABELS, 0)
-    for _, submission in board_statuses(cycle):
-        counts[submission.status if submission else "draft"] += 1
-    return counts

@@ -17,38 +17,29 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import chain
 from typing import Any
 
 import bson
 import gridfs
 from bson import ObjectId
-from flask import has_request_context, request
 from mongoengine.connection import get_connection, get_db
 from pymongo import DeleteOne, InsertOne, UpdateOne
 from pymongo.errors import PyMongoError
 
-from sop.audit import record_audit
+from sop.audit import record_audit, record_audits
 from sop.clock import now
-from sop.cycles.services import previous_cycle
 from sop.excel.masterdata import ProblemLog, RowProblem
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
-from sop.forecasts.figures import effective_prices, fallback_price, roll_forward
-from sop.forecasts.valuation import plan_source
 from sop.models import (
-    AuditEntry,
     BudgetEntry,
     Customer,
     Cycle,
     ForecastLine,
-    ForecastSnapshot,
     ImportProblem,
-    PriceEntry,
     Product,
     Submission,
     User,
@@ -56,8 +47,18 @@ from sop.models import (
 )
 from sop.models.submission import EDITABLE_STATUSES
 from sop.models.workbook import SheetMatch, WorkbookUpload
-from sop.months import months_apart
-from sop.security import SEES_ALL_ROLES, scoped
+from sop.plans import (
+    MatrixEntry,
+    Pair,
+    PriceBook,
+    catalog,
+    consolidated_rows,
+    effective_prices,
+    matrix,
+    pad,
+    rolled_forward,
+)
+from sop.security import scoped, visible_reps
 from sop.settings import get_setting
 from sop.submissions.services import plan_is_editable, submission_for
 from sop.uploads import UploadRefused, queue_import_job, stored_whole
@@ -162,91 +163,26 @@ def _group_text(product: dict[str, Any]) -> str:
                       if p)
 
 
-def _pad(values: Iterable[Any] | None, horizon: int) -> list[Any]:
-    return (list(values or []) + [None] * horizon)[:horizon]
-
-
-# The embedded database answers `$in` over long lists slowly (seconds for a thousand ids),
-# so catalog and matrix look-ups read by a short key (customers) or whole small collections
-# (the item catalog) and select in Python.
-PREFETCH_REPS = 2  # consolidated_rows: reps whose lines are being read ahead
-PRODUCT_FIELDS = {"item_code": 1, "description": 1, "group_description": 1, "category": 1,
-                  "active": 1, "list_price": 1}
-
-
-def _products() -> dict[ObjectId, dict[str, Any]]:
-    """Every item, by id, with the few fields workbooks show (the catalog is small)."""
-    return {p["_id"]: p for p in Product._get_collection().find({}, PRODUCT_FIELDS)}
-
-
-Pair = tuple[ObjectId, ObjectId]
 LINE_FIELDS = {"customer": 1, "product": 1, "rep": 1, "qty": 1, "price": 1, "probability": 1,
                "new_item": 1, "version": 1}
 
 
-def _matrix(customer_ids: Iterable[ObjectId] | None) -> dict[Pair, tuple[bool, float | None]]:
-    """(active, price) of the price-matrix entries of these customers (None: all). A rep's
-    customers are read one indexed query each, whole documents: a `$in` over 30 customers and
-    a projection both cost the embedded server more than that (0.9 s -> 0.3 s for 6,600), and
-    one batch per customer saves the getMore."""
-    collection = PriceEntry._get_collection()
-    if customer_ids is None:
-        found = collection.find({}, {"customer": 1, "product": 1, "price": 1, "active": 1,
-                                     "_id": 0})
-    else:
-        found = chain.from_iterable(collection.find({"customer": customer_id}, batch_size=1000)
-                                    for customer_id in customer_ids)
-    return {(d["customer"], d["product"]): (bool(d.get("active", True)), d.get("price"))
-            for d in found}
+def _rep_lines(cycle: Cycle, rep: User, fields: dict[str, int]) -> list[dict[str, Any]]:
+    """The cycle's lines of the rep (the (cycle, rep) index)."""
+    # scoped by caller: the rep whose workbook the caller may download or import
+    return list(ForecastLine._get_collection().find(
+        {"cycle": cycle.pk, "rep": rep.pk}, fields))
 
 
-def _fallbacks(pairs: Iterable[Pair], matrix: dict[Pair, tuple[bool, float | None]],
-               products: dict[ObjectId, dict[str, Any]]) -> dict[Pair, float | None]:
-    """Per (customer, product): the matrix price if positive, else the list price (the rule
-    of sop.forecasts.valuation.fallback_prices, on what was read already)."""
-    result = {}
-    for pair in set(pairs):
-        result[pair] = fallback_price(matrix.get(pair, (False, None))[1],
-                                      products.get(pair[1], {}).get("list_price"))
-    return result
-
-
-def _rep_lines(cycle: Cycle, rep: User | None, customer_ids: set[ObjectId] | None,
-               fields: dict[str, int]) -> Iterator[dict[str, Any]]:
-    """A cycle's lines (of the rep, of these customers), read by the (cycle, rep) index and
-    selected in Python."""
-    query = {"cycle": cycle.pk} if rep is None else {"cycle": cycle.pk, "rep": rep.pk}
-    for doc in ForecastLine._get_collection().find(query, fields):
-        if customer_ids is None or doc["customer"] in customer_ids:
-            yield doc
-
-
-def _plan_lines(cycle: Cycle, rep: User, customer_ids: list[ObjectId]
-                ) -> tuple[list[dict[str, Any]], Cycle | None]:
-    """This cycle's lines of the rep, or else last cycle's rolled forward (with the cycle
-    they came from)."""
+def _plan_lines(cycle: Cycle, rep: User, customer_ids: list[ObjectId]) -> list[dict[str, Any]]:
+    """This cycle's lines of the rep's customers, or else last cycle's rolled forward
+    (sop.plans.rolled_forward: the grid's "copy last cycle" starts from the same lines)."""
     wanted = set(customer_ids)
-    lines = list(_rep_lines(cycle, rep, wanted, LINE_FIELDS))
+    lines = [doc for doc in _rep_lines(cycle, rep, LINE_FIELDS) if doc["customer"] in wanted]
     if lines:
-        return lines, None
-    last = previous_cycle(cycle)
-    if last is None:
-        return [], None
-    offset = months_apart(last.planning_start, cycle.planning_start)
-    horizon = cycle.horizon_months
-    sources: dict[tuple[ObjectId, ObjectId], dict[str, Any]] = {}
-    for doc in _rep_lines(last, None, wanted, LINE_FIELDS):
-        pair = (doc["customer"], doc["product"])
-        if pair not in sources or doc.get("rep") == rep.pk:  # the rep's own line wins
-            sources[pair] = doc
-    rolled = []
-    for doc in sources.values():
-        qty = roll_forward(doc.get("qty") or [], offset, horizon)
-        price = roll_forward(doc.get("price") or [], offset, horizon)
-        if not any(qty) and not any(price):
-            continue
-        rolled.append({**doc, "qty": qty, "price": price})
-    return rolled, last
+        return lines
+    rolled = rolled_forward(cycle, rep.pk, customer_ids)
+    return [] if rolled is None else list(rolled.lines.values())
 
 
 def workbook_plan(cycle: Cycle, rep: User) -> Any:
@@ -261,16 +197,16 @@ def workbook_plan(cycle: Cycle, rep: User) -> Any:
 
     customers = sheet_customers(rep)
     ids = [c.pk for c in customers]
-    catalog_ids = {product for (_, product), (active, _) in _matrix(ids).items() if active}
-    lines, _ = _plan_lines(cycle, rep, ids)
+    catalog_ids = {product for (_, product), entry in matrix(ids).items() if entry.active}
+    lines = _plan_lines(cycle, rep, ids)
     # an item planned outside the new-item block has a catalog row, so that the file reads
     # back as the same line (the workbook's new-item rows are for new items only)
     catalog_ids |= {line["product"] for line in lines if not line.get("new_item")}
-    products = _products()
-    catalog = [CatalogItem(p["item_code"], p.get("description") or "", _group_text(p))
-               for p in sorted((products[i] for i in catalog_ids if i in products),
-                               key=lambda p: p["item_code"]) if p.get("active", True)]
-    in_catalog = {item.item_code for item in catalog}
+    products = catalog()
+    items = [CatalogItem(p["item_code"], p.get("description") or "", _group_text(p))
+             for p in sorted((products[i] for i in catalog_ids if i in products),
+                             key=lambda p: p["item_code"]) if p.get("active", True)]
+    in_catalog = {item.item_code for item in items}
     horizon = cycle.horizon_months
     by_customer: dict[ObjectId, list[Any]] = {}
     for line in lines:
@@ -279,15 +215,15 @@ def workbook_plan(cycle: Cycle, rep: User) -> Any:
             continue
         by_customer.setdefault(line["customer"], []).append(SheetLine(
             item_code=product["item_code"], description=product.get("description") or "",
-            probability=line.get("probability"), qty=_pad(line.get("qty"), horizon),
-            price=_pad(line.get("price"), horizon),
+            probability=line.get("probability"), qty=pad(line.get("qty"), horizon),
+            price=pad(line.get("price"), horizon),
             new_item=bool(line.get("new_item")) or product["item_code"] not in in_catalog))
     sheets = [CustomerSheet(c.sop_name, sorted(by_customer.get(c.pk, []),
                                                key=lambda s: (s.new_item, s.item_code)))
               for c in customers]
     return WorkbookPlan(rep_name=rep.full_name, cycle_name=cycle.name,
                         months=cycle.bucket_months, mandatory_months=cycle.mandatory_months,
-                        catalog=catalog, customers=sheets,
+                        catalog=items, customers=sheets,
                         budget=_budget_rows(cycle, rep, BudgetRow))
 
 
@@ -295,6 +231,7 @@ def _budget_rows(cycle: Cycle, rep: User, row_type: type) -> list[Any]:
     months = {(m.year, m.month): m for m in cycle.bucket_months}
     names = dict(Customer.objects(sales_rep=rep.pk).scalar("id", "sop_name"))
     rows: dict[str, Any] = {}
+    # scoped by caller: the rep whose workbook the caller may download
     for entry in BudgetEntry._get_collection().find(
             {"rep": rep.pk, "year": {"$in": sorted({y for y, _ in months})}},
             {"sop_name": 1, "customer": 1, "year": 1, "month": 1, "cases": 1, "sales": 1}):
@@ -359,8 +296,8 @@ def parse_sheets(sheets: Iterable[Any], horizon: int) -> list[ParsedSheet]:
                 code = int(code)
             parsed.lines.append(ParsedLine(
                 str(code).strip() if code is not None else "", (line.description or "").strip(),
-                line.probability, [_number(v) for v in _pad(line.qty, horizon)],
-                [_number(v) for v in _pad(line.price, horizon)], bool(line.new_item),
+                line.probability, [_number(v) for v in pad(line.qty, horizon)],
+                [_number(v) for v in pad(line.price, horizon)], bool(line.new_item),
                 line.row))
         result.append(parsed)
     return result
@@ -493,7 +430,7 @@ def _differs(old: dict[str, Any], qty: list, price: list, probability: int | Non
     """The audited changes between a stored line and the file's (empty when equal). Blank and
     0 are the same number, except that a mandatory month going from blank to 0 is a change
     (it becomes filled)."""
-    before_qty, before_price = _pad(old.get("qty"), horizon), _pad(old.get("price"), horizon)
+    before_qty, before_price = pad(old.get("qty"), horizon), pad(old.get("price"), horizon)
     changes: dict[str, Any] = {}
     for i in range(horizon):
         if (before_qty[i] != qty[i]) if i < mandatory else not _same(before_qty[i], qty[i]):
@@ -520,14 +457,14 @@ class PlanState:
 
     customers: list[Customer]
     products: dict[ObjectId, dict[str, Any]]
-    matrix: dict[Pair, tuple[bool, float | None]]
+    matrix: dict[Pair, MatrixEntry]
     lines: list[dict[str, Any]]
 
 
 def load_state(cycle: Cycle, rep: User) -> PlanState:
     customers = list(Customer.objects(sales_rep=rep.pk, active=True).order_by("code"))
-    return PlanState(customers, _products(), _matrix(c.pk for c in customers),
-                     list(_rep_lines(cycle, rep, None, LINE_FIELDS)))
+    return PlanState(customers, catalog(), matrix(c.pk for c in customers),
+                     _rep_lines(cycle, rep, LINE_FIELDS))
 
 
 def _customer_lookup(customers: list[Customer]) -> tuple[
@@ -628,8 +565,7 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
                    else ", or ask an admin to create the customer.")))
 
     # Items.
-    catalog = state.products
-    products = {p["item_code"]: p for p in catalog.values()}
+    products = {p["item_code"]: p for p in state.products.values()}
     for sheet in sheets:
         for line in sheet.lines:
             if not _kept(line) or line.item_code in products:
@@ -653,7 +589,6 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
 
     # Lines of the file, per target customer.
     customer_ids = [t for t in targets.values() if t is not None]
-    matrix = state.matrix
     targeted = set(customer_ids)
     existing = {(d["customer"], d["product"]): d for d in state.lines
                 if d["customer"] in targeted}
@@ -690,7 +625,8 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
             wanted[pair] = (line, qty, price, new_item)
 
     # Valuation before and after, at effective prices (matrix, then list price).
-    fallbacks = _fallbacks(set(existing) | set(wanted), matrix, catalog)
+    book = PriceBook(state.matrix, state.products, (c.pk for c in state.customers))
+    fallbacks = {pair: book.fallback(pair) for pair in set(existing) | set(wanted)}
     by_customer = {c.customer_id: c for c in plan.changes if c.customer_id is not None}
 
     def value(pair: tuple[ObjectId, ObjectId], qty: list, price: list) -> tuple[float, float]:
@@ -701,15 +637,16 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
     customer_codes = {t: labels[name].split(" ")[0] for name, t in targets.items() if t}
     for pair, old in existing.items():
         change = by_customer[pair[0]]
-        cases, dollars = value(pair, _pad(old.get("qty"), horizon),
-                               _pad(old.get("price"), horizon))
+        cases, dollars = value(pair, pad(old.get("qty"), horizon),
+                               pad(old.get("price"), horizon))
         change.cases_before += cases
         change.dollars_before += dollars
         if pair not in wanted:
             change.removed += 1
             plan.line_ops.append({"delete": {"_id": old["_id"], "version": old.get("version")}})
             plan.expected["deleted"] += 1
-            plan.audits.append((old["_id"], f"Item {catalog.get(pair[1], {}).get('item_code')} of "
+            item_code = state.products.get(pair[1], {}).get("item_code")
+            plan.audits.append((old["_id"], f"Item {item_code} of "
                                 f"{customer_codes.get(pair[0], '?')} removed by a workbook "
                                 "import.", {"line": {"before": "present", "after": None}}))
     for pair, (line, qty, price, new_item) in wanted.items():
@@ -808,19 +745,8 @@ def _write_plan(cycle: Cycle, rep: User, plan: ImportPlan) -> None:
 def _audit_lines(actor: User | None, audits: list[tuple[ObjectId, str, dict[str, Any]]]
                  ) -> None:
     """One "forecast_line_updated" entry per changed line (as the grid writes them: entity
-    forecast_line, changes per "M<n> qty|price"), in one bulk insert of plain documents."""
-    if not audits or not get_setting("enable_audit_logging"):
-        return
-    common: dict[str, Any] = {"at": now(), "action": "forecast_line_updated",
-                              "severity": "info", "entity_type": "forecast_line"}
-    if actor is not None:
-        common.update(actor_id=actor.pk, actor_email=actor.email)
-    if has_request_context():
-        common.update(ip=request.remote_addr,
-                      user_agent=(request.user_agent.string or "")[:300])
-    AuditEntry._get_collection().insert_many(
-        [{**common, "entity_id": str(line_id), "changes": changes, "message": message}
-         for line_id, message, changes in audits], ordered=False)
+    forecast_line, changes per "M<n> qty|price"), in one bulk insert."""
+    record_audits("forecast_line_updated", audits, actor=actor, entity_type="forecast_line")
 
 
 def _write_failure(exc: PyMongoError, writes: int) -> str:
@@ -954,7 +880,7 @@ def _stored_plan(upload: WorkbookUpload) -> ImportPlan | None:
     they are computed again)."""
     if upload.plan_id is None or not upload.state_key:
         return None
-    lines = _rep_lines(upload.cycle, upload.rep, None, {"_id": 1, "version": 1, "customer": 1})
+    lines = _rep_lines(upload.cycle, upload.rep, {"_id": 1, "version": 1, "customer": 1})
     customers = list(Customer.objects(sales_rep=upload.rep.pk, active=True).order_by("code"))
     if _state_key(lines, customers, upload.sheets, upload.create_items) != upload.state_key:
         return None
@@ -1227,73 +1153,12 @@ def import_workbook(actor: User | None, cycle: Cycle, rep: User, file_name: str,
 
 # --- the consolidated plan (DOMAIN.md §5.2) ----------------------------------------------------
 
-def consolidated_rows(cycle: Cycle, rep_ids: list[ObjectId] | None,
-                      keep: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[Any]:
-    """Every line of the cycle with any volume, of the reps `rep_ids` (None: every rep) and
-    passing `keep` (given the raw line: a report's customer and item filters), ordered by
-    rep, customer, item, with new items last in each rep's block, at effective prices: as
-    frozen in the snapshot once the cycle is closed, else valued now. Three reps' lines in
-    memory at most. Yields sop.excel.consolidated.ConsolRow."""
-    from sop.excel.consolidated import ConsolRow
-
-    source = plan_source(cycle.pk)
-    frozen = source.name == ForecastSnapshot._get_collection().name
-    # One query per rep by the (cycle, rep) index; "any volume" is checked here, because the
-    # embedded database evaluates array conditions slowly.
-    reps = sorted(User._get_collection().find(
-        {} if rep_ids is None else {"_id": {"$in": list(rep_ids)}}, {"full_name": 1}),
-        key=lambda u: ((u.get("full_name") or "").casefold(), u["_id"]))
-    customers = {c["_id"]: c for c in Customer._get_collection().find(
-        {}, {"sop_name": 1, "sop_name_key": 1, "code": 1})}
-    products = _products()
-    matrix = {} if frozen else {pair: price for pair, (_, price) in _matrix(None).items()}
-
-    def fetch(rep_id: ObjectId) -> list[dict[str, Any]]:
-        # whole documents: a projection costs the embedded server more (1.5 s -> 2.2 s of
-        # its CPU for 20,000 snapshot lines) than the extra bytes cost here
-        return list(source.find({"cycle": cycle.pk, "rep": rep_id}))
-
-    def order(doc: dict[str, Any]) -> tuple:
-        customer = customers.get(doc["customer"], {})
-        return (bool(doc.get("new_item")), customer.get("sop_name_key") or "",
-                customer.get("code") or "",
-                products.get(doc["product"], {}).get("item_code") or "")
-
-    # The next reps' lines are read while this rep's rows are written (the database answers
-    # from its own process meanwhile; two ahead, so a rep without lines leaves no gap): three
-    # reps' lines in memory at most.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = deque(pool.submit(fetch, rep["_id"]) for rep in reps[:PREFETCH_REPS])
-        for index, rep in enumerate(reps):
-            found = pending.popleft().result()
-            if index + PREFETCH_REPS < len(reps):
-                pending.append(pool.submit(fetch, reps[index + PREFETCH_REPS]["_id"]))
-            docs = [d for d in found if any(q and q > 0 for q in d.get("qty") or [])
-                    and (keep is None or keep(d))]
-            del found
-            for doc in sorted(docs, key=order):
-                product = products.get(doc["product"], {})
-                qty = doc.get("qty") or []
-                prices = (doc.get("effective_price") or []) if frozen else effective_prices(
-                    _pad(doc.get("price"), len(qty)), matrix.get(
-                        (doc["customer"], doc["product"])), product.get("list_price"))
-                yield ConsolRow(
-                    rep=rep.get("full_name") or "", customer=customers.get(
-                        doc["customer"], {}).get("sop_name") or "",
-                    item_code=product.get("item_code") or "",
-                    description=product.get("description") or "",
-                    group=product.get("group_description") or "",
-                    new_item=bool(doc.get("new_item")), qty=list(qty), price=prices)
-            del docs
-
-
 def export_consolidated(viewer: User | None, cycle: Cycle) -> bytes:
     """The §5.2 sheet and its pivots for every line `viewer` may see (audited)."""
     from sop.excel.consolidated import write_consolidated
 
-    scope = "every rep" if viewer is None or viewer.role in ("admin", "manager") else \
-        f"the lines of {viewer.full_name}"
-    rep_ids = None if viewer is None or viewer.role in SEES_ALL_ROLES else [viewer.pk]
+    rep_ids = None if viewer is None else visible_reps(viewer)
+    scope = "every rep" if rep_ids is None else f"the lines of {viewer.full_name}"
     data = write_consolidated(consolidated_rows(cycle, rep_ids), cycle.bucket_months, about=[
         f"Consolidated plan of {cycle.name} ({scope}), exported {now():%Y-%m-%d %H:%M} UTC.",
         "One row per line with volume; $ at effective prices: the entered price, else the "

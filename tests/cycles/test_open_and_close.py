@@ -10,7 +10,6 @@ import pytest
 from freezegun import freeze_time
 
 from sop.cycles.services import CycleError, close_cycle, create_cycle, open_cycle
-from sop.forecasts.valuation import valued_plan_lines
 from sop.jobs.cycles import auto_close_cycles
 from sop.models import (
     AuditEntry,
@@ -20,6 +19,7 @@ from sop.models import (
     Submission,
     SubmissionEvent,
 )
+from sop.plans import valued_plan_lines
 from sop.settings import store_value
 
 GRID_LINK = "http://portal.test/forecast?cycle={cycle}"

@@ -1,6 +1,6 @@
 """The arithmetic of a forecast line: what a rep sees as $ and what "rolled forward" means."""
 
-from sop.forecasts.figures import effective_prices, missing_months, revenue, roll_forward, total
+from sop.plans import effective_prices, missing_months, revenue, roll_forward, total
 
 
 def test_effective_price_carries_the_last_entered_price_forward():
@@ -32,7 +32,7 @@ def test_missing_months_treats_zero_as_a_value():
 
 def test_plan_totals_value_blank_prices_at_the_matrix_then_list_price(
         app_context, make_user, make_customer, make_product, make_price, make_cycle, make_line):
-    from sop.forecasts.valuation import plan_totals, totals_by
+    from sop.plans import plan_totals, totals_by
 
     rep = make_user("sales_rep")
     customer = make_customer(rep)
@@ -53,11 +53,12 @@ def test_plan_totals_value_blank_prices_at_the_matrix_then_list_price(
 
 def test_a_long_list_of_customers_reads_the_whole_matrix_with_the_same_prices(
         app_context, make_user, make_customer, make_product, make_price, make_cycle, make_line):
-    from sop.forecasts.valuation import PriceBook, fallback_prices
+    from sop.plans import fallback_prices
+    from sop.plans.prices import SHORT_LIST
 
     rep = make_user("sales_rep")
     product = make_product(list_price=5.0)
-    customers = [make_customer(rep) for _ in range(PriceBook.SHORT_LIST + 2)]
+    customers = [make_customer(rep) for _ in range(SHORT_LIST + 2)]
     for number, customer in enumerate(customers):
         make_price(customer, product, price=float(number) or None)
     pairs = [(c.pk, product.pk) for c in customers]

@@ -7,7 +7,8 @@ from datetime import date, datetime
 import pytest
 
 from sop.models import BudgetEntry, ForecastSnapshot
-from sop.submissions.services import board_rows, customer_changes, submit_plan
+from sop.submissions.board import board_rows, customer_changes
+from sop.submissions.services import submit_plan
 
 
 @pytest.fixture

@@ -113,6 +113,35 @@ def test_last_cycles_lines_are_rolled_forward_while_this_cycle_has_none(company,
     assert sheet(plan, "ACME & SONS").lines == []
 
 
+def test_the_workbook_and_the_grids_copy_roll_last_cycle_forward_alike(company, make_cycle,
+                                                                        make_line):
+    """One rule (sop.plans.rolled_forward): last cycle as planned (its snapshot once frozen,
+    not lines changed since), the rep's own line first, lines of only zeros dropped."""
+    from sop.clock import now
+    from sop.cycles.services import freeze_snapshot
+    from sop.forecasts.services import copy_last_cycle
+
+    ForecastLine.objects(cycle=company.cycle).delete()
+    october = make_cycle("2026-10", status="closed")
+    make_line(october, company.rep, company.bayou, company.garlic, qty=full(1), price=[9.0])
+    make_line(october, company.rep, company.bayou, company.ginger, qty=[0.0] * 16,
+              price=[0.0] * 16)
+    frozen = make_line(october, company.rep, company.acme, company.shallot, qty=full(3))
+    freeze_snapshot(october, now())
+    october.update(set__snapshot_at=now())
+    frozen.update(set__qty=[99.0] * 16)  # after the close: not what was planned
+
+    plan = workbook_plan(company.cycle, company.rep)
+    in_workbook = {(s.name, x.item_code): x.qty for s in plan.customers for x in s.lines}
+    copy_last_cycle(company.rep, company.cycle, [company.bayou, company.acme])
+    codes = {company.bayou.pk: "BAYOU FOODS", company.acme.pk: "ACME & SONS"}
+    copied = {(codes[x.customer.pk], x.product.item_code): x.qty
+              for x in ForecastLine.objects(cycle=company.cycle)}
+    assert copied == in_workbook
+    assert set(copied) == {("BAYOU FOODS", "110001"), ("ACME & SONS", "110003")}
+    assert copied[("ACME & SONS", "110003")] == [*full(3)[1:], None]
+
+
 def test_preview_counts_and_figures_before_and_after(company):
     def edit(plan):
         line(plan, "BAYOU FOODS", "110001").qty[0] = 50.0  # was 10

@@ -1,9 +1,10 @@
-"""The numbers of a forecast line: effective prices, totals, rolling a plan forward.
+"""The numbers of a forecast line: effective prices, totals, moving a plan by months.
 Pure functions over lists of per-bucket values (M1 first); no database."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 
 def fallback_price(matrix_price: float | None, list_price: float | None) -> float | None:
@@ -47,3 +48,15 @@ def roll_forward(values: Sequence[float | None], offset: int, horizon: int) -> l
 def missing_months(qty: Sequence[float | None], mandatory: int) -> list[int]:
     """1-based numbers of the mandatory buckets without a value (0 is a value)."""
     return [i + 1 for i in range(mandatory) if i >= len(qty) or qty[i] is None]
+
+
+def pad(values: Iterable[Any] | None, horizon: int) -> list[Any]:
+    """`values` cut or filled with blanks to exactly `horizon` buckets."""
+    return (list(values or []) + [None] * horizon)[:horizon]
+
+
+def is_empty(raw: Mapping[str, Any]) -> bool:
+    """No quantity and no price (blank or 0): such a line may be removed, a copy from last
+    cycle may overwrite it, and a workbook reads it back as no line at all."""
+    return not any(v for v in (raw.get("qty") or [])) and not any(
+        v for v in (raw.get("price") or []))
