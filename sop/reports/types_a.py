@@ -144,7 +144,7 @@ def build_consolidated(ctx: ReportContext) -> None:
 # --- forecast summary ---------------------------------------------------------------------
 
 @dataclass
-class Figures(PlanTotals):
+class ForecastSummaryRow(PlanTotals):
     """One row of the forecast summary: a cycle's plan, budget and previous cycle."""
 
     budget_cases: float | None = None  # over M1-M12 (None: no budget comparable)
@@ -160,7 +160,7 @@ class Figures(PlanTotals):
     def dollars_12(self) -> float:
         return self.dollars_through(TOTAL_MONTHS)
 
-    def merge(self, other: Figures) -> None:
+    def merge(self, other: ForecastSummaryRow) -> None:
         """Add another row's figures (a totals row, the month view)."""
         self.lines += other.lines
         self.cases = [a + b for a, b in zip(self.cases, other.cases, strict=True)]
@@ -212,9 +212,9 @@ def build_forecast_summary(ctx: ReportContext) -> None:
     same = previous_over_same_months(cycle, len(twelve))
     previous = same.previous if same is not None else None
     budget_comparable = not (ctx.filters.item or ctx.filters.group)
-    views: dict[str, dict[Any, Figures]] = {name: {} for name in (
+    views: dict[str, dict[Any, ForecastSummaryRow]] = {name: {} for name in (
         "rep", "customer", "group", "territory")}
-    by_month = Figures(horizon)  # the month view: plan per bucket
+    by_month = ForecastSummaryRow(horizon)  # the month view: plan per bucket
     month_budget: list[float | None] = [None] * len(twelve)
     month_previous: list[float | None] = [None] * len(twelve)
     month_budget_dollars: list[float | None] = [None] * len(twelve)
@@ -226,12 +226,12 @@ def build_forecast_summary(ctx: ReportContext) -> None:
                 "group": products.get(product, {}).get("group_description") or "",
                 "territory": found.get("territory") or ""}
 
-    def rows_for(view: str, key: Any) -> Figures:
+    def rows_for(view: str, key: Any) -> ForecastSummaryRow:
         row = views[view].get(key)
         if row is None:  # 0 where there is something to compare with, else blank
             budget = 0.0 if budget_comparable and view != "group" else None
             earlier = 0.0 if previous is not None else None
-            row = views[view][key] = Figures(horizon, budget_cases=budget,
+            row = views[view][key] = ForecastSummaryRow(horizon, budget_cases=budget,
                                              budget_dollars=budget, previous_cases=earlier,
                                              previous_dollars=earlier)
         return row
@@ -301,7 +301,7 @@ def build_forecast_summary(ctx: ReportContext) -> None:
                   {key: [key] for key in views["territory"]}, views["territory"])
 
     for row in views["rep"].values():
-        by_month.merge(Figures(horizon, row.lines, row.cases, row.dollars))
+        by_month.merge(ForecastSummaryRow(horizon, row.lines, row.cases, row.dollars))
     sheet = book.sheet("By month", [
         ReportColumn("Bucket", width=8), ReportColumn("Month", "month"),
         ReportColumn("Cases", "cases"), ReportColumn("$", "money", 15),
@@ -364,15 +364,15 @@ def _customer_keys(customers: dict, users: dict, key: Any) -> list[Any]:
 
 def _figure_sheet(book: ReportBook, title: str, key_columns: list[ReportColumn],
                   columns: list[ReportColumn], labels: dict[Any, list[Any]],
-                  rows: dict[Any, Figures]) -> ReportSheet:
+                  rows: dict[Any, ForecastSummaryRow]) -> ReportSheet:
     """One view: a row per key (sorted by its labels), then the total."""
     sheet = book.sheet(title, [*key_columns, *columns])
-    grand: Figures | None = None
+    grand: ForecastSummaryRow | None = None
     for key in sorted(rows, key=lambda k: [str(v or "").casefold() for v in labels[k]]):
         figures = rows[key]
         sheet.row([*labels[key], *figures.values()])
         if grand is None:
-            grand = Figures(figures.horizon)
+            grand = ForecastSummaryRow(figures.horizon)
         grand.merge(figures)
     if grand is not None:
         sheet.total_row("Total", [None] * (len(key_columns) - 1) + grand.values())

@@ -34,7 +34,7 @@ BOARD_MONTHS = 12  # the board compares M1-M12 with budget and the previous cycl
 
 
 @dataclass
-class Figures:
+class CasesAndDollars:
     cases: float = 0.0
     dollars: float = 0.0
 
@@ -67,9 +67,9 @@ class BoardRow:
     rep: User
     submission: Submission | None
     lines: int = 0
-    plan: Figures = field(default_factory=Figures)
-    budget: Figures | None = None
-    last: Figures | None = None
+    plan: CasesAndDollars = field(default_factory=CasesAndDollars)
+    budget: CasesAndDollars | None = None
+    last: CasesAndDollars | None = None
 
     @property
     def status(self) -> str:
@@ -153,12 +153,12 @@ def board_rows(cycle: Cycle, rep_ids: list[ObjectId] | None = None) -> list[Boar
     last = last_cycle_figures(cycle, "rep", rep_ids)
     rows = []
     for rep, submission in statuses:
-        row = BoardRow(cycle, rep, submission, budget=budgets.get(rep.pk, Figures()),
-                       last=None if last is None else last.get(rep.pk, Figures()))
+        row = BoardRow(cycle, rep, submission, budget=budgets.get(rep.pk, CasesAndDollars()),
+                       last=None if last is None else last.get(rep.pk, CasesAndDollars()))
         plan = plans.get(rep.pk)
         if plan is not None:
             row.lines = plan.lines
-            row.plan = Figures(plan.cases_through(months), plan.dollars_through(months))
+            row.plan = CasesAndDollars(plan.cases_through(months), plan.dollars_through(months))
         rows.append(row)
     return rows
 
@@ -180,19 +180,19 @@ def board_calendar(cycle: Cycle) -> list[date]:
     return cycle.bucket_months[:BOARD_MONTHS]
 
 
-def budget_by_rep(cycle: Cycle, rep_ids: list[ObjectId]) -> dict[ObjectId, Figures]:
+def budget_by_rep(cycle: Cycle, rep_ids: list[ObjectId]) -> dict[ObjectId, CasesAndDollars]:
     """Each rep's budget (cases, $) over the cycle's first 12 calendar months."""
     wanted = [{"year": m.year, "month": m.month} for m in board_calendar(cycle)]
     pipeline = [{"$match": {"rep": {"$in": rep_ids}, "$or": wanted}},
                 {"$group": {"_id": "$rep", "cases": {"$sum": "$cases"},
                             "sales": {"$sum": "$sales"}}}]
     # not rep-scoped: the board is for managers and admins
-    return {row["_id"]: Figures(row["cases"] or 0.0, row["sales"] or 0.0)
+    return {row["_id"]: CasesAndDollars(row["cases"] or 0.0, row["sales"] or 0.0)
             for row in BudgetEntry._get_collection().aggregate(pipeline)}
 
 
 def last_cycle_figures(cycle: Cycle, key: str, rep_ids: list[ObjectId] | None = None
-                       ) -> dict[Any, Figures] | None:
+                       ) -> dict[Any, CasesAndDollars] | None:
     """Cases and $ of the previous cycle over this cycle's M1-M12 calendar months, per `key`
     ("rep" or "customer") for the given reps (all when None): its frozen snapshot when there
     is one, else its lines. None when there is no previous cycle. A frozen snapshot never
@@ -211,29 +211,29 @@ frozen_figures = remembering(FIFOCache(maxsize=FROZEN_CACHE_SIZE))
 
 
 def _previous_figures(cycle: Cycle, previous: Cycle, key: str,
-                      rep_ids: list[ObjectId] | None) -> dict[Any, Figures]:
+                      rep_ids: list[ObjectId] | None) -> dict[Any, CasesAndDollars]:
     same = over_same_months(cycle, previous, len(board_calendar(cycle)))
     query: dict[str, Any] = {} if rep_ids is None else {"rep": {"$in": rep_ids}}
-    result: dict[Any, Figures] = {}
+    result: dict[Any, CasesAndDollars] = {}
     for line in same.lines(query, (key,)):
-        result.setdefault(line.raw[key], Figures()).add(sum(line.cases), sum(line.dollars))
+        result.setdefault(line.raw[key], CasesAndDollars()).add(sum(line.cases), sum(line.dollars))
     return result
 
 
 @dataclass
-class CustomerChange:
+class CustomerVersusLastCycle:
     customer_id: ObjectId
     name: str
     code: str
-    plan: Figures
-    last: Figures | None
+    plan: CasesAndDollars
+    last: CasesAndDollars | None
 
     def versus(self, measure: str) -> Versus:
         return Versus(getattr(self.plan, measure),
                       None if self.last is None else getattr(self.last, measure))
 
 
-def customer_changes(cycle: Cycle, rep: User) -> list[CustomerChange]:
+def customer_changes(cycle: Cycle, rep: User) -> list[CustomerVersusLastCycle]:
     """The rep's plan per customer for M1-M12 against the previous cycle, biggest $ change
     first."""
     months = min(BOARD_MONTHS, cycle.horizon_months)
@@ -247,11 +247,11 @@ def customer_changes(cycle: Cycle, rep: User) -> list[CustomerChange]:
     for customer_id in ids:
         plan = plans.get(customer_id)
         info = customers.get(customer_id, {})
-        changes.append(CustomerChange(
+        changes.append(CustomerVersusLastCycle(
             customer_id, info.get("sop_name") or "(unknown customer)", info.get("code") or "",
-            Figures(plan.cases_through(months), plan.dollars_through(months)) if plan
-            else Figures(),
-            None if last is None else last.get(customer_id, Figures())))
+            CasesAndDollars(plan.cases_through(months), plan.dollars_through(months)) if plan
+            else CasesAndDollars(),
+            None if last is None else last.get(customer_id, CasesAndDollars())))
     changes.sort(key=lambda c: (-abs(c.versus("dollars").delta or c.plan.dollars), c.name))
     return changes
 

@@ -345,7 +345,7 @@ def read_upload(data: bytes, cycle: Cycle,
 # --- the change a workbook makes -------------------------------------------------------------
 
 @dataclass
-class CustomerChange:
+class CustomerSheetChange:
     """One customer sheet's effect on the plan."""
 
     sheet: str
@@ -373,7 +373,7 @@ class CustomerChange:
 class ImportPlan:
     """What confirming would do: the writes, the audit entries and the summary."""
 
-    changes: list[CustomerChange] = field(default_factory=list)
+    changes: list[CustomerSheetChange] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     line_ops: list[dict[str, Any]] = field(default_factory=list)  # insert / filter+update / delete
     expected: dict[str, int] = field(default_factory=lambda: {"inserted": 0, "modified": 0,
@@ -596,7 +596,7 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
     rows_seen: dict[tuple[str, str], int | None] = {}
     for sheet in sheets:
         customer_id = targets.get(sheet.name)
-        change = CustomerChange(sheet.name, customer_id, labels.get(sheet.name, "—"),
+        change = CustomerSheetChange(sheet.name, customer_id, labels.get(sheet.name, "—"),
                                 next((m.match for m in matches if m.name == sheet.name),
                                      "unmatched"))
         plan.changes.append(change)
@@ -1094,7 +1094,7 @@ def summary(plan: ImportPlan, cycle: Cycle, rep: User, file_name: str, dry_run: 
             ) -> dict[str, Any]:
     """Per customer sheet and in total: lines kept, new-item lines, cases M1-M12 and M1-M16,
     revenue M1-M12 at the entered and at the effective prices."""
-    def figures(change: CustomerChange) -> dict[str, Any]:
+    def figures(change: CustomerSheetChange) -> dict[str, Any]:
         return {"lines_kept": change.kept, "new_item_lines": change.new_items,
                 "cases_m1_m12": round(change.cases_after, 4),
                 "cases_m1_m16": round(change.cases_all, 4),
@@ -1105,7 +1105,7 @@ def summary(plan: ImportPlan, cycle: Cycle, rep: User, file_name: str, dry_run: 
 
     sheets = [{"sheet": c.sheet, "customer": c.customer_label, "match": c.match, **figures(c)}
               for c in plan.changes]
-    totals = figures(CustomerChange("", None, "", "", **{
+    totals = figures(CustomerSheetChange("", None, "", "", **{
         key: sum(getattr(c, key) for c in plan.changes)
         for key in ("kept", "new_items", "added", "changed", "removed", "unchanged",
                     "cases_after", "cases_all", "revenue_entered", "dollars_after")}))
