@@ -6,7 +6,8 @@ into a `WorkbookPlan` and `CustomerSheet`s back into lines.
 - `layout`: the plan a workbook shows and the columns of its sheets;
 - `writer`: the pre-filled workbook (`write_rep_workbook`);
 - `cells`: an upload's cells as the rep saw them (saved values; where formulas are);
-- `reader`: rows classified, then read (`read_rep_workbook`).
+- `reader`: rows classified, then read (`read_rep_workbook`);
+- `values`: one cell's quantity, price, item code or probability.
 """
 
 from sop.excel.rep_workbook.layout import (
@@ -19,10 +20,8 @@ from sop.excel.rep_workbook.layout import (
     SheetLine,
     WorkbookPlan,
 )
-from sop.excel.rep_workbook.reader import (
-    map_probability,
-    read_rep_workbook,
-)
+from sop.excel.rep_workbook.reader import read_rep_workbook
+from sop.excel.rep_workbook.values import map_probability
 from sop.excel.rep_workbook.writer import write_rep_workbook
 
 __all__ = [
