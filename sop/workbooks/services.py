@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ log = logging.getLogger(__name__)
 
 FILE_BUCKET = "workbook_files"
 STORED_PROBLEMS = 500
+PROGRESS_SECONDS = 0.5  # a preview's progress is written at most this often
 WRITE_CHUNK = 1000  # operations per bulk write inside the transaction
 YEAR_MONTHS = 12  # "cases M1-M12": the figures every summary shows
 ITEM_CODE = re.compile(r"^\d{6}$")
@@ -949,9 +951,13 @@ def read_workbook_upload(upload_id: str) -> WorkbookUpload:
         return upload  # done already: a requeued job changes nothing
     cycle, rep = upload.cycle, upload.rep
 
+    shown = [0.0]  # when progress was last written: at most every PROGRESS_SECONDS
+
     def progress(done: int, total: int) -> None:
-        WorkbookUpload.objects(id=upload.pk).update_one(set__sheets_read=done,
-                                                        set__sheets_total=total)
+        if time.monotonic() - shown[0] >= PROGRESS_SECONDS:
+            shown[0] = time.monotonic()
+            WorkbookUpload.objects(id=upload.pk).update_one(set__sheets_read=done,
+                                                            set__sheets_total=total)
 
     data = _files().get(upload.file_id).read()
     try:

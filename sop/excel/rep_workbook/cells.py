@@ -75,7 +75,6 @@ class SheetCells:
     rows: list[tuple[Value, ...]]
     formulas: dict[tuple[int, int], CellFormula] = field(default_factory=dict)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
-    unsaved_rows: set[int] = field(default_factory=set)  # rows with a formula and no value
 
     def formula(self, row: int, column: int) -> CellFormula | None:
         return self.formulas.get((row, column))
@@ -210,8 +209,6 @@ def _index_formulas(xml: bytes, columns: int, sheet: SheetCells) -> None:
     for row, column, shared_id, reference, saved in followers:
         sheet.formulas[(row, column)] = CellFormula(None, saved, masters.get(shared_id),
                                                     reference)
-    sheet.unsaved_rows = {row for (row, _), formula in sheet.formulas.items()
-                          if not formula.saved}
     for match in ERROR_TYPE.finditer(xml):
         where = _cell_at(xml, match.start())
         value = VALUE.search(xml, match.end(), match.end() + 4 * CELL_REACH)

@@ -163,6 +163,7 @@ class _SheetState:
     foreign_title: str | None = None  # inside a table that is not ours
     header_days: set[float] = field(default_factory=set)  # the header's dates as day numbers
     single_price: int = 0  # variant (a): the column of the one price
+    unsaved_rows: set[int] = field(default_factory=set)  # a number cell's formula has no value
     quantities: int = 0  # non-zero quantities on lines, and of those formulas over other sheets
     over_other_sheets: int = 0
     seen: dict[str, SheetLine] = field(default_factory=dict)
@@ -254,6 +255,7 @@ def _sheet_state(cells: SheetCells, layout: Layout) -> _SheetState | None:
             state.has_prices = kind == "customer" and _has_price_block(cells, number, above,
                                                                        state.layout)
             state.single_price = _single_price_column(values, state.layout)
+            state.unsaved_rows = _unsaved_rows(cells, state)
             sheet.price_source = ("single" if kind == "single" else
                                   "sheet" if state.has_prices else "summary")
             return state
@@ -261,6 +263,16 @@ def _sheet_state(cells: SheetCells, layout: Layout) -> _SheetState | None:
             return None
         above.append(values)
     return None
+
+
+def _unsaved_rows(cells: SheetCells, state: _SheetState) -> set[int]:
+    """Rows with a formula the file has no saved value for in a cell read as a number (item
+    code, quantities, prices; not TOTAL or the sales block, which are never read)."""
+    layout = state.layout
+    read = {3, state.single_price, *range(layout.qty, layout.qty + layout.months),
+            *range(layout.price, layout.price + layout.months)}
+    return {row for (row, column), formula in cells.formulas.items()
+            if not formula.saved and column in read}
 
 
 def _summary_prices(cells: SheetCells, prices: dict[str, float],
@@ -327,7 +339,7 @@ def _read_item_row(state: _SheetState, months: int, number: int, values: tuple[A
                    problems: ProblemLog) -> None:
     layout, cells, name = state.layout, state.cells, state.sheet.name
     present = min(months, layout.months)
-    if not any(values[layout.qty:layout.qty + present]) and number not in cells.unsaved_rows:
+    if not any(values[layout.qty:layout.qty + present]) and number not in state.unsaved_rows:
         _no_volume(state, number, values)  # most catalog rows: blanks and zeros, no line
         return
     found: list[RowProblem] = []  # logged once the row turns out to matter
