@@ -36,7 +36,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 import warnings
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -46,6 +45,7 @@ from typing import Any
 
 from common import ROOT, bench_app, bench_services, print_result, print_table
 
+from sop.dev.loopback import multipart_form
 from sop.dev.stack import SmtpSink, free_port, wait_for_port
 
 PASSWORD = "Soak-test-2026"
@@ -115,14 +115,8 @@ class Person:
                          {"HX-Request": "true", "X-CSRFToken": self.token}, base)
 
     def upload(self, kind: str, path: str, fields: dict[str, str], name: str, data: bytes):
-        boundary = uuid.uuid4().hex
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'
-                 f"{value}\r\n".encode() for key, value in fields.items()]
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                     f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-                     .encode() + data + b"\r\n")
-        return self.send(kind, path, b"".join(parts) + f"--{boundary}--\r\n".encode(),
-                         {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        body, content_type = multipart_form(fields, name, data)
+        return self.send(kind, path, body, {"Content-Type": content_type})
 
     def sign_in(self, email: str) -> None:
         _, page = self.send("sign_in", "/login")

@@ -8,11 +8,11 @@ import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from http.cookiejar import CookieJar
 from pathlib import Path
 
 from sop import PROJECT_ROOT
+from sop.dev.loopback import multipart_form
 from sop.dev.stack import free_port, wait_for_port
 
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -87,15 +87,9 @@ class Browser:
     def upload(self, path: str, fields: dict[str, str], name: str, data: bytes
                ) -> tuple[int, str]:
         """A form with one file, as multipart/form-data."""
-        boundary = uuid.uuid4().hex
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'
-                 f"{value}\r\n".encode() for key, value in fields.items()]
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                     f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-                     .encode() + data + b"\r\n")
+        body, content_type = multipart_form(fields, name, data)
         request = urllib.request.Request(  # noqa: S310 - our own loopback server
-            self.base + path, data=b"".join(parts) + f"--{boundary}--\r\n".encode(),
-            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+            self.base + path, data=body, headers={"Content-Type": content_type})
         try:
             with self.opener.open(request, timeout=60) as response:
                 return response.status, response.read().decode()
