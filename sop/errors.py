@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from pymongo.errors import ConnectionFailure
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -45,10 +45,14 @@ def render_error(status: int, message: str | None = None, standalone: bool = Fal
     text = message or default
     if request.path.startswith("/api/"):
         return {"error": title, "message": text}, status
-    if request.headers.get("HX-Request"):
-        template = "errors/_message.html"
-    else:
-        template = "errors/unavailable.html" if standalone else "errors/page.html"
+    if standalone:
+        # Straight from the Jinja environment: no context processor runs, so nothing (not
+        # even Flask-Login loading the signed-in user) asks the database that is not answering.
+        page = current_app.jinja_env.get_template(
+            "errors/_message.html" if request.headers.get("HX-Request")
+            else "errors/unavailable.html")
+        return page.render(status=status, title=title, message=text), status
+    template = "errors/_message.html" if request.headers.get("HX-Request") else "errors/page.html"
     return render_template(template, status=status, title=title, message=text), status
 
 
