@@ -1,6 +1,7 @@
 """MongoEngine documents, one module per aggregate."""
 
 from sop.models.audit import ArchivedAuditEntry, AuditEntry
+from sop.models.baseline import BASELINE_STATES, BaselineLine
 from sop.models.budget import BudgetEntry
 from sop.models.customer import Customer, name_key
 from sop.models.cycle import CYCLE_STATUSES, Cycle
@@ -19,11 +20,12 @@ from sop.models.workbook import SheetMatch, WorkbookUpload
 ALL_DOCUMENTS = (
     User, PasswordResetToken, Setting, AuditEntry, ArchivedAuditEntry,
     Customer, Product, PriceEntry, SalesHistory, BudgetEntry, ImportLog,
-    Cycle, ForecastLine, ForecastSnapshot, Submission, WorkbookUpload, Report,
+    Cycle, ForecastLine, ForecastSnapshot, Submission, WorkbookUpload, Report, BaselineLine,
 )
 
 __all__ = [
     "ALL_DOCUMENTS",
+    "BASELINE_STATES",
     "CATEGORIES",
     "CYCLE_STATUSES",
     "IMPORT_KINDS",
@@ -33,6 +35,7 @@ __all__ = [
     "SUBMISSION_STATUSES",
     "ArchivedAuditEntry",
     "AuditEntry",
+    "BaselineLine",
     "BudgetEntry",
     "Customer",
     "Cycle",
