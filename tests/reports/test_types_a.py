@@ -27,7 +27,7 @@ import pytest
 from openpyxl import load_workbook
 
 import sop.reports  # noqa: F401  (registers the types)
-from sop.cycles.services import close_cycle
+from sop.cycles.states import close_cycle
 from sop.models import BudgetEntry, PriceEntry, SalesHistory, SalesMonth, name_key
 from sop.reports.registry import REPORT_TYPES, ReportContext, ReportFilters
 from sop.submissions.services import reject_submission, submit_plan

@@ -111,7 +111,7 @@ def test_the_workbook_and_the_grids_copy_roll_last_cycle_forward_alike(company, 
     """One rule (sop.plans.rolled_forward): last cycle as planned (its snapshot once frozen,
     not lines changed since), the rep's own line first, lines of only zeros dropped."""
     from sop.clock import now
-    from sop.cycles.services import freeze_snapshot
+    from sop.cycles.snapshot import freeze_snapshot
     from sop.forecasts.line_actions import copy_last_cycle
 
     ForecastLine.objects(cycle=company.cycle).delete()
