@@ -20,11 +20,12 @@ from sop.plans import (
     MatrixEntry,
     Pair,
     PriceBook,
-    catalog,
-    effective_prices,
-    matrix,
+    cached_catalog,
+    cached_matrix,
     pad,
     raw_lines,
+    total,
+    value_line,
 )
 from sop.workbooks.reading import ParsedLine, ParsedSheet
 
@@ -151,7 +152,7 @@ class PlanState:
 
 def load_state(cycle: Cycle, rep: User) -> PlanState:
     customers = list(Customer.objects(sales_rep=rep.pk, active=True).order_by("code"))
-    return PlanState(customers, catalog(), matrix(c.pk for c in customers),
+    return PlanState(customers, cached_catalog(), cached_matrix(c.pk for c in customers),
                      list(raw_lines({"cycle": cycle.pk, "rep": rep.pk})))
 
 
@@ -318,9 +319,8 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
     by_customer = {c.customer_id: c for c in plan.changes if c.customer_id is not None}
 
     def value(pair: tuple[ObjectId, ObjectId], qty: list, price: list) -> tuple[float, float]:
-        prices = effective_prices(price, fallbacks.get(pair), None)
-        return (sum(q or 0.0 for q in qty[:year]),
-                sum((q or 0.0) * p for q, p in zip(qty[:year], prices[:year], strict=False)))
+        valued = value_line({"qty": qty, "price": price}, fallbacks.get(pair))
+        return total(qty, year), total(valued.revenue, year)
 
     customer_codes = {t: labels[name].split(" ")[0] for name, t in targets.items() if t}
     for pair, old in existing.items():

@@ -12,7 +12,14 @@ from bson import ObjectId
 from sop.audit import record_audit
 from sop.clock import now
 from sop.models import BudgetEntry, Customer, Cycle, User, name_key
-from sop.plans import catalog, consolidated_rows, matrix, pad, raw_lines, rolled_forward
+from sop.plans import (
+    cached_catalog,
+    cached_matrix,
+    consolidated_rows,
+    pad,
+    raw_lines,
+    rolled_forward,
+)
 from sop.security import visible_reps
 from sop.workbooks.access import WorkbookRefused, may_download
 
@@ -60,12 +67,13 @@ def workbook_plan(cycle: Cycle, rep: User) -> Any:
 
     customers = sheet_customers(rep)
     ids = [c.pk for c in customers]
-    catalog_ids = {product for (_, product), entry in matrix(ids).items() if entry.active}
+    catalog_ids = {product for (_, product), entry in cached_matrix(ids).items()
+                   if entry.active}
     lines = _plan_lines(cycle, rep, ids)
     # an item planned outside the new-item block has a catalog row, so that the file reads
     # back as the same line (the workbook's new-item rows are for new items only)
     catalog_ids |= {line["product"] for line in lines if not line.get("new_item")}
-    products = catalog()
+    products = cached_catalog()
     items = [CatalogItem(p["item_code"], p.get("description") or "", _group_text(p))
              for p in sorted((products[i] for i in catalog_ids if i in products),
                              key=lambda p: p["item_code"]) if p.get("active", True)]

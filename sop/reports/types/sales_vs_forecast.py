@@ -10,9 +10,8 @@ from typing import Any
 
 from bson import ObjectId
 
-from sop.models import Cycle, ForecastSnapshot
+from sop.models import Cycle
 from sop.months import parse_year_month
-from sop.plans import frozen_line
 from sop.reports.book import EFFECTIVE_PRICE_NOTE, FORECAST_DOLLARS_NOTE, ReportBook, ReportColumn
 from sop.reports.reading import Scope, sales_buckets
 from sop.reports.registry import ReportContext, ReportFilters, ReportType, register
@@ -175,17 +174,13 @@ def _plan_and_actuals(ctx: ReportContext, cycle: Any, buckets: list[str], months
         return found
 
     scope = Scope(ctx)
-    # scoped by caller: `scope` is the report context's (ReportContext, sop.security)
-    for line in scope.documents(ForecastSnapshot._get_collection(), {"cycle": cycle.pk},
-                                {"customer": 1, "product": 1, "qty": 1, "effective_price": 1},
-                                "Reading the forecast", ("customer", "product", "rep")):
-        qty = line.get("qty") or []
-        dollars = frozen_line(line).revenue
+    for line in scope.plan_lines(cycle.pk, "Reading the forecast"):
+        qty, dollars = line.qty, line.revenue
         figures = None
         for index, bucket in enumerate(bucket_of):
             cases = qty[bucket] if bucket < len(qty) else None
             if cases:
-                figures = figures or figures_of((line["customer"], line["product"]))
+                figures = figures or figures_of((line.raw["customer"], line.raw["product"]))
                 figures[4 * index + 2] += cases
                 figures[4 * index + 3] += dollars[bucket] if bucket < len(dollars) else 0.0
     sold: set[str] = set()
