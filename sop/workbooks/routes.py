@@ -4,22 +4,18 @@ every rep, cycle and upload is loaded through sop.security's scoping."""
 
 from __future__ import annotations
 
-import io
-
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
 
-from sop.downloads import XLSX_MIMETYPE
+from sop.downloads import send_xlsx_file
 from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import Cycle, User, WorkbookUpload
 from sop.security import get_scoped_or_404, role_required
@@ -30,13 +26,6 @@ from sop.workbooks.pages import default_cycle, index_page, may_see_cycle, previe
 from sop.workbooks.uploads import confirm_upload, discard_upload, resolve_sheet, start_upload
 
 bp = Blueprint("workbooks", __name__, url_prefix="/workbooks")
-
-
-def _send(data: bytes, file_name: str) -> Response:
-    response = send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=file_name)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _cycle(cycle_id: str | None) -> Cycle:
@@ -67,7 +56,7 @@ def download():
     except WorkbookRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("workbooks.index"))
-    return _send(data, workbook_file_name(cycle, rep))
+    return send_xlsx_file(data, workbook_file_name(cycle, rep))
 
 
 @bp.post("/upload")

@@ -3,16 +3,15 @@ same months a year before, the top customers and top items."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
 
-from sop.models import SalesHistory
-from sop.models.sales import read_fingerprint, unpack_figures
 from sop.months import add_months, parse_year_month
 from sop.reports.book import ReportBook, ReportColumn
+from sop.reports.reading import Scope, sales_buckets
 from sop.reports.registry import ReportContext, ReportType, register
 from sop.reports.types.common import change, names_by_id, ratio
 
@@ -25,11 +24,11 @@ class Sales:
     dollars: float = 0.0
     gross_profit: float = 0.0
 
-    def add(self, figures: tuple[float | None, ...]) -> None:
-        """One month's (quantity, unit price, sales, COGS, gross profit); blank counts 0."""
-        self.cases += figures[0] or 0.0
-        self.dollars += figures[2] or 0.0
-        self.gross_profit += figures[4] or 0.0
+    def add(self, cases: float, dollars: float, gross_profit: float | None) -> None:
+        """One month's cases, sales $ and gross profit; a blank gross profit counts 0."""
+        self.cases += cases
+        self.dollars += dollars
+        self.gross_profit += gross_profit or 0.0
 
     def values(self) -> list[Any]:
         return [self.cases, self.dollars, self.gross_profit,
@@ -53,20 +52,17 @@ def build_sales_summary(ctx: ReportContext) -> None:
     this, last = Sales(), Sales()
     buyers_before: set[ObjectId] = set()
     items_before: set[ObjectId] = set()
-    for bucket in _sales_buckets(ctx):
-        customer, product = bucket["customer"], bucket["product"]
-        for name, packed in read_fingerprint(bucket.get("fingerprint") or b"").items():
-            if name not in wanted and name not in year_before:
-                continue
-            month = unpack_figures(packed)
+    for bucket in sales_buckets(Scope(ctx), wanted | set(year_before)):
+        customer, product = bucket.customer, bucket.product
+        for name, *month in bucket.months:
             if name in wanted:
-                by_month[name].add(month)
-                this.add(month)
-                by_customer.setdefault(customer, Sales()).add(month)
-                by_item.setdefault(product, Sales()).add(month)
+                by_month[name].add(*month)
+                this.add(*month)
+                by_customer.setdefault(customer, Sales()).add(*month)
+                by_item.setdefault(product, Sales()).add(*month)
             if name in year_before:
-                before[year_before[name]].add(month)
-                last.add(month)
+                before[year_before[name]].add(*month)
+                last.add(*month)
                 buyers_before.add(customer)
                 items_before.add(product)
 
@@ -149,21 +145,6 @@ def _top_sheet(book: ReportBook, title: str, key_columns: list[ReportColumn],
     sheet.total_row(f"All {len(rows)}", [*blanks, *whole.values(),
                                          1.0 if whole.dollars else None, None])
 
-
-def _sales_buckets(ctx: ReportContext) -> Iterable[dict[str, Any]]:
-    """Sales history buckets of the customers and items in scope with every month packed in
-    their fingerprint (sop.models.sales): reading it is several times faster than the
-    embedded month documents; the months are picked in Python (an index cannot help)."""
-    query: dict[str, Any] = {}
-    customers = ctx.customer_ids()
-    products = ctx.product_ids()
-    if customers is not None:
-        query["customer"] = {"$in": customers}
-    if products is not None:
-        query["product"] = {"$in": products}
-    projection = {"customer": 1, "product": 1, "fingerprint": 1, "_id": 0}
-    # scoped by caller: the report context's customers (ReportContext.customer_ids)
-    return SalesHistory._get_collection().find(query, projection)
 
 
 SALES_SUMMARY = register(ReportType(
