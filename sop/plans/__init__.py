@@ -1,12 +1,12 @@
 """THE place that reads and values a plan (DESIGN.md §2): the price book, a cycle's lines as
 planned and valued, plan totals, the previous cycle over the same calendar months, last cycle
-rolled forward, the consolidated rows, the statistical baseline of a cycle's pairs. The grid,
-workbooks, submissions board, cycle page and every report call it.
+rolled forward, the consolidated rows. The grid, workbooks, submissions board, cycle page and
+every report call it.
 
 Modules by concept: `arithmetic` (pure per-bucket figures), `prices` (price book, matrix and
 catalog look-ups), `lines` (reading and valuing lines), `totals`, `previous`, `rollforward`,
-`consolidated`, `baseline`. Every function here takes queries or ids its caller has scoped
-(sop.security)."""
+`consolidated`, `baseline` (the statistical baseline of a cycle's pairs). Every function
+here takes queries or ids its caller has scoped (sop.security)."""
 
 from sop.plans.arithmetic import (
     effective_prices,
@@ -18,7 +18,7 @@ from sop.plans.arithmetic import (
     roll_forward,
     total,
 )
-from sop.plans.baseline import Baseline, baseline_for
+from sop.plans.baseline import Baseline, baseline_for, departure
 from sop.plans.consolidated import consolidated_rows
 from sop.plans.lines import (
     LINE_FIELDS,
@@ -58,9 +58,9 @@ __all__ = [
     "LINE_FIELDS", "VALUED_LINE_COLLECTIONS", "Baseline", "MatrixEntry", "Pair", "PlanTotals",
     "PriceBook", "RolledPlan", "SameMonths", "ShiftedLine", "ValuedLine", "baseline_for",
     "cached_catalog", "cached_matrix", "catalog", "consolidated_rows", "customer_matrix",
-    "customer_price_book", "effective_prices", "fallback_price", "fallback_prices", "frozen_line",
-    "is_empty", "is_frozen", "matrix", "missing_months", "over_same_months", "pad", "plan_source",
-    "plan_totals", "previous_cycle", "previous_over_same_months", "raw_lines", "revenue",
-    "roll_forward", "rolled_forward", "total", "totals_by", "value_line", "value_lines",
-    "valued_plan_lines",
+    "customer_price_book", "departure", "effective_prices",
+    "fallback_price", "fallback_prices", "frozen_line", "is_empty", "is_frozen", "matrix",
+    "missing_months", "over_same_months", "pad", "plan_source", "plan_totals",
+    "previous_cycle", "previous_over_same_months", "raw_lines", "revenue", "roll_forward",
+    "rolled_forward", "total", "totals_by", "value_line", "value_lines", "valued_plan_lines",
 ]

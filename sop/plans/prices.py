@@ -36,16 +36,14 @@ class MatrixEntry(NamedTuple):
 
 
 def read_by_keys(collection: Collection, key: str, keys: Iterable[Any] | None,
-                 fields: Mapping[str, int], query: Mapping[str, Any] | None = None
-                 ) -> Iterator[dict[str, Any]]:
-    """The documents matching `query` whose `key` is one of `keys` (None: every document),
-    by the batching rule above. Callers scope the keys (or read shared reference data)."""
-    base = dict(query or {})
+                 fields: Mapping[str, int]) -> Iterator[dict[str, Any]]:
+    """The documents whose `key` is one of `keys` (None: every document), by the batching
+    rule above. Callers scope the keys (or read shared reference data)."""
     wanted = None if keys is None else list(dict.fromkeys(keys))
     if wanted is not None and len(wanted) <= SHORT_LIST:
-        return chain.from_iterable(collection.find({**base, key: value}, batch_size=1000)
+        return chain.from_iterable(collection.find({key: value}, batch_size=1000)
                                    for value in wanted)
-    found = collection.find(base, dict(fields))  # scoped by caller: the `keys`
+    found = collection.find({}, dict(fields))  # scoped by caller: the `keys`
     if wanted is None:
         return iter(found)
     selected = set(wanted)

@@ -1,6 +1,5 @@
-"""sop.plans.baseline_for: the baseline of the pairs asked for in one cycle, whatever the
-number of customers (a few read one indexed query each, many in one pass); a pair without a
-document has none."""
+"""sop.plans.baseline_for: the baseline of the pairs asked for in one cycle, for one customer
+or many; a pair without a document has none."""
 
 from __future__ import annotations
 
@@ -30,9 +29,9 @@ def test_the_pairs_asked_for_and_only_those(make_cycle, make_customer, make_prod
     found = baseline_for(cycle.pk, [(acme.pk, garlic.pk), (bayou.pk, ginger.pk),
                                     (bayou.pk, garlic.pk)])
 
-    assert found == {(acme.pk, garlic.pk): Baseline([8.0] * 16, "theta", "forecast", 12.5),
-                     (bayou.pk, ginger.pk): Baseline([0.0] * 16, "dead", "dead", None)}
-    assert found[(acme.pk, garlic.pk)].cases(12) == 96
+    assert found == {(acme.pk, garlic.pk): Baseline((8.0,) * 16, "theta", "forecast", 12.5),
+                     (bayou.pk, ginger.pk): Baseline((0.0,) * 16, "dead", "dead", None)}
+    assert found[(acme.pk, garlic.pk)].total == 128
     assert (bayou.pk, garlic.pk) not in found  # no baseline: absent, never 0
     assert baseline_for(cycle.pk, []) == {}
 
@@ -45,9 +44,9 @@ def test_many_customers_read_the_same_as_a_few(make_cycle, make_customer, make_p
         baseline(cycle, customer, item, [float(number)] * 16)
     pairs = [(customer.pk, item.pk) for customer in customers]
 
-    many = baseline_for(cycle.pk, pairs)  # one pass over the cycle's documents
+    many = baseline_for(cycle.pk, pairs)
     few = {}
     for pair in pairs:
-        few.update(baseline_for(cycle.pk, [pair]))  # one indexed query
+        few.update(baseline_for(cycle.pk, [pair]))
     assert many == few and len(many) == len(customers)
-    assert many[pairs[-1]].qty == [float(SHORT_LIST)] * 16
+    assert many[pairs[-1]].qty == (float(SHORT_LIST),) * 16

@@ -300,7 +300,8 @@ def _add_baselines(cycle_id: ObjectId, planned: list[tuple[Pair, dict[str, Any],
             row.baseline_planned += total(qty, TOTAL_MONTHS)
             if (view, key, pair) not in counted:
                 counted.add((view, key, pair))
-                row.baseline_cases = (row.baseline_cases or 0.0) + found.cases(TOTAL_MONTHS)
+                row.baseline_cases = (row.baseline_cases or 0.0) + sum(
+                    found.qty[:TOTAL_MONTHS])
         for i, cases in enumerate(qty[:horizon]):
             month_planned[i] += cases or 0.0
         if ("", None, pair) not in counted:
