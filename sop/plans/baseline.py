@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bson import ObjectId
 
 from sop.models import BaselineLine, Cycle
-from sop.plans.prices import Pair
+from sop.plans.prices import SHORT_LIST, Pair
 
 
 @dataclass(frozen=True)
@@ -34,16 +34,20 @@ class Baseline:
 
 def baseline_for(cycle: Cycle | ObjectId, pairs: Iterable[Pair]) -> dict[Pair, Baseline]:
     """The baseline of each (customer id, product id) pair that has one, in one query over
-    the pairs' customers and items (the caller's pairs are in its scope)."""
+    the pairs' customers and items, or the cycle's documents (the caller's pairs are in its
+    scope)."""
     wanted = set(pairs)
     if not wanted:
         return {}
     customers = sorted({customer for customer, _ in wanted})
     products = sorted({product for _, product in wanted})
-    query = {"cycle": cycle if isinstance(cycle, ObjectId) else cycle.pk,
-             "customer": customers[0] if len(customers) == 1 else {"$in": customers}}
-    if len(customers) == 1:  # one grid: its items; else every line of those customers
-        query["product"] = {"$in": products}
+    query = {"cycle": cycle if isinstance(cycle, ObjectId) else cycle.pk}
+    if len(customers) == 1:  # one grid: its items
+        query.update(customer=customers[0], product={"$in": products})
+    elif len(customers) <= SHORT_LIST:  # else every line of those customers
+        query["customer"] = {"$in": customers}
+    # past SHORT_LIST customers (a report over a whole cycle) the cycle's documents are read
+    # in one pass and selected below: a long `$in` costs the embedded server more than that
     found: dict[Pair, Baseline] = {}
     # scoped by caller: `pairs` are of customers the caller loaded through sop.security
     for doc in BaselineLine._get_collection().find(
