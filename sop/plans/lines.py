@@ -114,3 +114,21 @@ def valued_plan_lines(cycle_id: ObjectId, query: Mapping[str, Any], fields: Iter
                                     "effective_price": 1}):
         yield frozen_line(raw)
 
+
+
+def valued_plan_page(cycle_id: ObjectId, query: Mapping[str, Any], fields: Iterable[str],
+                     after: ObjectId | None, limit: int) -> tuple[list[ValuedLine], bool]:
+    """One page of `valued_plan_lines` in `_id` order after the id `after`: (lines, more?).
+    For the API's cursor pagination of a whole plan."""
+    source = plan_source(cycle_id)
+    wanted: dict[str, Any] = {"cycle": cycle_id, **query}
+    if after is not None:
+        wanted = {"$and": [wanted, {"_id": {"$gt": after}}]}
+    frozen = is_frozen(source)
+    projection = {**{f: 1 for f in fields}, "customer": 1, "product": 1, "qty": 1,
+                  **({"effective_price": 1} if frozen else {"price": 1})}
+    # scoped by caller: `query` names the reps in scope
+    raw = list(source.find(wanted, projection).sort("_id", 1).limit(limit + 1))
+    more = len(raw) > limit
+    raw = raw[:limit]
+    return ([frozen_line(r) for r in raw] if frozen else list(value_lines(raw))), more
