@@ -18,6 +18,7 @@ class ProblemFieldSchema(Schema):
     message = fields.String(required=True)
     row = fields.Integer(metadata={"description": "Row of a bulk request (1 = first)"})
     value = fields.Raw(allow_none=True)
+    severity = fields.String(metadata={"description": "error or warning (bulk rows)"})
 
 
 class ProblemSchema(Schema):
