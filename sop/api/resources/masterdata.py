@@ -12,7 +12,7 @@ from mongoengine.queryset import QuerySet
 from sop.api import schemas as s
 from sop.api import schemas_masterdata as m
 from sop.api.core import access, api_blueprint, current_api_user
-from sop.api.lookups import customer_coded, cursor_id, item_coded, rep_named
+from sop.api.lookups import cursor_id, customer_coded, item_coded, rep_named
 from sop.api.problems import Problem
 from sop.budget.services import BudgetFilters, filtered_budget
 from sop.customers import services as customers
@@ -218,7 +218,7 @@ def list_prices(args: dict[str, Any]):
 @bp.arguments(m.BudgetArgs, location="query")
 @bp.response(200, m.BudgetPageSchema)
 def list_budget(args: dict[str, Any]):
-    """Budget entries (rep × S&OP name × month) the token may see."""
+    """Budget entries (rep, S&OP name, month) the token may see."""
     user = current_api_user()
     rep = str(rep_named(user, args["rep"]).pk) if args["rep"] else ""
     filters = BudgetFilters(rep=rep, customer=args["customer"],
