@@ -36,7 +36,7 @@ class ProblemSchema(Schema):
 
 
 class PageArgs(Schema):
-    cursor = fields.String(load_default=None, validate=validate.Length(max=40),
+    cursor = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{24}$"),
                            metadata={"description": "`next_cursor` of the previous page"})
     limit = fields.Integer(load_default=500, validate=validate.Range(1, MAX_PAGE))
 

@@ -65,3 +65,17 @@ def api_as(make_user: Callable[..., User], token_for: Callable[..., TokenClient]
         return token_for(make_user(role), scopes)
 
     return build
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask):
+    """The app served on a real port by a real server thread (as tests/browser does)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
