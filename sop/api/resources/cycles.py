@@ -16,7 +16,8 @@ from sop.cycles import services as cycles
 from sop.months import parse_year_month
 
 bp = api_blueprint("cycles", "/cycles", "Cycle administration (admins).")
-MONTH = validate.Regexp(r"^\d{4}-\d{2}$", error="Write the month as YYYY-MM.")
+MONTH = validate.Regexp(r"^(20\d\d|2100)-(0[1-9]|1[0-2])$",
+                        error="Write the month as YYYY-MM, from 2000-01 to 2100-12.")
 
 
 class CycleCreateSchema(Schema):
