@@ -95,6 +95,8 @@ class LineArgs(PageArgs):
     group = fields.String(validate=validate.Length(max=20),
                           metadata={"description": "item group code"})
     territory = fields.String(validate=validate.Length(max=80))
+    status = fields.String(validate=validate.OneOf(SUBMISSION_STATUSES), metadata={
+        "description": "only the plans whose submission has this status, e.g. approved"})
 
 
 Buckets = fields.List(fields.Float(allow_none=True), required=True)

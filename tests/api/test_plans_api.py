@@ -112,3 +112,15 @@ def test_an_incomplete_plan_is_refused_naming_the_months(app, make_user, make_cu
     assert refused.status_code == 422
     error = refused.get_json()["errors"][0]
     assert error["field"] == "PATITO-000001/110001" and "Apr 2027" in error["message"]
+
+
+def test_the_approved_plans_only(app, make_user, make_customer, make_product, make_price,
+                                 make_cycle, make_line, token_for):
+    rep, other, cycle = _setup(make_user, make_customer, make_product, make_price, make_cycle,
+                               make_line)
+    Submission(cycle=cycle, rep=other, status="approved").save()
+    api = token_for(make_user("manager"))
+    approved = api.get("/api/v1/cycles/2026-11/lines?status=approved").get_json()
+    assert [line["rep"] for line in approved["lines"]] == [other.email]
+    none = api.get(f"/api/v1/cycles/2026-11/lines?status=approved&rep={rep.email}").get_json()
+    assert none["lines"] == []

@@ -64,7 +64,7 @@ def list_lines(args: dict[str, Any], cycle_ref: str):
     with the effective prices frozen at close."""
     user = current_api_user()
     cycle = cycle_named(user, cycle_ref)
-    query = scoped_query(ForecastLine, user, _line_filters(user, args))
+    query = scoped_query(ForecastLine, user, _line_filters(user, cycle, args))
     page, more = valued_plan_page(cycle.pk, query, ("rep", "probability", "new_item", "version",
                                                     "price"), cursor_id(args["cursor"]),
                                   args["limit"])
@@ -84,10 +84,16 @@ def list_lines(args: dict[str, Any], cycle_ref: str):
     return Response(json.dumps(body), mimetype="application/json")
 
 
-def _line_filters(user: User, args: dict[str, Any]) -> dict[str, Any]:
+def _line_filters(user: User, cycle: Cycle, args: dict[str, Any]) -> dict[str, Any]:
     query: dict[str, Any] = {}
     if args.get("rep"):
         query["rep"] = rep_named(user, args["rep"]).pk
+    if args.get("status"):
+        reps = [r.pk for r in scoped(Submission, user).filter(
+            cycle=cycle, status=args["status"]).scalar("rep")]
+        named = query.get("rep")
+        query["rep"] = {"$in": reps} if named is None else (named if named in reps
+                                                             else {"$in": []})
     if args.get("customer"):
         query["customer"] = customer_coded(user, args["customer"]).pk
     if args.get("item"):
