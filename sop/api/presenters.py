@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sop.models import ApiToken, Cycle, Submission, User
+from sop.models import ApiToken, Customer, Cycle, Product, Submission, User
 from sop.submissions.board import BoardRow
 
 
@@ -15,6 +15,22 @@ def number_text(value: float | None) -> str | None:
         return None
     text = repr(float(value))
     return f"{value:.20f}".rstrip("0").rstrip(".") if "e" in text else text
+
+
+def natural_keys() -> tuple[dict[Any, str], dict[Any, str], dict[Any, str]]:
+    """id → e-mail of users, customer code, item code: what a page of lines names, kept per
+    process until those collections are next written."""
+    from sop.listing import cached_until_written
+
+    def read(document: Any, field: str) -> dict[Any, str]:
+        # not rep-scoped: only the names of ids taken from lines already scoped
+        return {d["_id"]: d.get(field) for d in document._get_collection().find({}, {field: 1})}
+
+    return (cached_until_written(("api-emails",), ("users",), lambda: read(User, "email")),
+            cached_until_written(("api-customer-codes",), ("customers",),
+                                 lambda: read(Customer, "code")),
+            cached_until_written(("api-item-codes",), ("products",),
+                                 lambda: read(Product, "item_code")))
 
 
 def year_months(cycle: Cycle) -> list[str]:

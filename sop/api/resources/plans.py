@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
 from flask import Response, json
 
 from sop.api import schemas as s
@@ -21,15 +22,16 @@ from sop.api.lookups import (
 from sop.api.presenters import (
     board_row,
     cycle_out,
+    natural_keys,
     number_text,
     submission_out,
     year_months,
 )
 from sop.api.problems import Problem
 from sop.forecasts.services import Conflict, GridError, PlanLocked, save_cell
-from sop.models import Customer, Cycle, ForecastLine, Product, Submission, User
+from sop.models import Customer, Cycle, Product, Submission, User
 from sop.plans import valued_plan_page
-from sop.security import scoped, scoped_query
+from sop.security import scoped, visible_reps
 from sop.submissions import services as submissions
 from sop.submissions.board import board_rows
 
@@ -64,19 +66,18 @@ def list_lines(args: dict[str, Any], cycle_ref: str):
     with the effective prices frozen at close."""
     user = current_api_user()
     cycle = cycle_named(user, cycle_ref)
-    query = scoped_query(ForecastLine, user, _line_filters(user, cycle, args))
-    page, more = valued_plan_page(cycle.pk, query, ("rep", "probability", "new_item", "version",
-                                                    "price"), cursor_id(args["cursor"]),
-                                  args["limit"])
+    query = _line_filters(user, cycle, args)
+    reps = _reps_in_scope(user, query.pop("rep", None))
+    page, after = valued_plan_page(cycle.pk, query, ("probability", "new_item", "version",
+                                                     "price", "line_id"),
+                                   reps, _line_cursor(args["cursor"]), args["limit"])
     raws = [line.raw for line in page]
-    reps = _codes(User, "email", {r["rep"] for r in raws})
-    customers = _codes(Customer, "code", {r["customer"] for r in raws})
-    items = _codes(Product, "item_code", {r["product"] for r in raws})
+    emails, codes, items = natural_keys()
     body = {"cycle": str(cycle.pk), "frozen": cycle.snapshot_at is not None,
             "buckets": year_months(cycle),
-            "next_cursor": str(raws[-1]["_id"]) if more else None,
-            "lines": [{"id": str(r.get("line_id") or r["_id"]), "rep": reps.get(r["rep"]),
-                       "customer": customers.get(r["customer"]),
+            "next_cursor": f"{after[0]}.{after[1]}" if after else None,
+            "lines": [{"id": str(r.get("line_id") or r["_id"]), "rep": emails.get(r["rep"]),
+                       "customer": codes.get(r["customer"]),
                        "item": items.get(r["product"]), "probability": r.get("probability"),
                        "new_item": bool(r.get("new_item")), "qty": r.get("qty") or [],
                        "price": r.get("price") or [], "effective_price": line.prices,
@@ -109,12 +110,24 @@ def _line_filters(user: User, cycle: Cycle, args: dict[str, Any]) -> dict[str, A
     return query
 
 
-def _codes(document: Any, field: str, ids: set[Any]) -> dict[Any, str]:
-    """id → natural key of the documents a page names (one query per kind)."""
-    collection = document._get_collection()
-    # not rep-scoped: ids taken from lines already scoped
-    return {d["_id"]: d.get(field) for d in collection.find({"_id": {"$in": list(ids)}},
-                                                            {field: 1})}
+def _reps_in_scope(user: User, named: Any) -> list[ObjectId]:
+    """The reps whose lines the page reads, in id order: the filter's, within the token's
+    scope (a rep: only themself)."""
+    if isinstance(named, ObjectId):
+        candidates = [named]
+    elif isinstance(named, dict):
+        candidates = list(named["$in"])
+    else:  # every account that may own lines (a small collection)
+        candidates = list(scoped(User, user).scalar("id"))
+    own = visible_reps(user)
+    return sorted(c for c in candidates if own is None or c in own)
+
+
+def _line_cursor(cursor: str | None) -> tuple[ObjectId, ObjectId] | None:
+    if cursor is None:
+        return None
+    rep, _, line = cursor.partition(".")
+    return cursor_id(rep), cursor_id(line)
 
 
 @bp.put("/cycles/<cycle_ref>/cells")
