@@ -88,7 +88,7 @@ class CycleSchema(Schema):
 
 class LineArgs(PageArgs):
     cursor = fields.String(load_default=None, validate=validate.Regexp(
-        r"^[0-9a-f]{24}\.[0-9a-f]{24}$"), metadata={"description": "`next_cursor` of the "
+        r"^[0-9a-f]{24}(\.[0-9a-f]{24}){2}$"), metadata={"description": "`next_cursor` of the "
                                                     "previous page"})
     rep = fields.String(validate=validate.Length(max=254),
                         metadata={"description": "rep e-mail or id"})

@@ -116,13 +116,17 @@ def valued_plan_lines(cycle_id: ObjectId, query: Mapping[str, Any], fields: Iter
 
 
 
+LineKey = tuple[ObjectId, ObjectId, ObjectId]  # (rep, customer, product) of a line
+
+
 def valued_plan_page(cycle_id: ObjectId, query: Mapping[str, Any], fields: Iterable[str],
-                     reps: list[ObjectId], after: tuple[ObjectId, ObjectId | None] | None,
-                     limit: int) -> tuple[list[ValuedLine], tuple[ObjectId, ObjectId] | None]:
-    """One page of `valued_plan_lines`, rep by rep (`reps`, in that order: each read by the
-    (cycle, rep, ...) index, which the embedded server answers many times faster than a
-    whole cycle), in `_id` order within a rep, after the line `after` = (rep, line id).
-    Returns the lines and where the next page starts (None: this was the last)."""
+                     reps: list[ObjectId], after: LineKey | None, limit: int,
+                     book: PriceBook | None = None) -> tuple[list[ValuedLine], LineKey | None]:
+    """One page of `valued_plan_lines`, rep by rep (`reps`, in that order), each rep's lines
+    in customer and item order, starting after the line `after`: read by ranges of the
+    (cycle, rep, customer, product) index, which the embedded server answers many times
+    faster than a whole cycle, an `_id` order or a skip. Returns the lines and the key of
+    the last one when there are more (None: this was the last page)."""
     source = plan_source(cycle_id)
     frozen = is_frozen(source)
     projection = {**{f: 1 for f in fields}, "rep": 1, "customer": 1, "product": 1, "qty": 1,
@@ -130,14 +134,23 @@ def valued_plan_page(cycle_id: ObjectId, query: Mapping[str, Any], fields: Itera
     start = reps.index(after[0]) if after is not None and after[0] in reps else 0
     raw: list[dict[str, Any]] = []
     for rep in reps[start:]:
-        wanted: dict[str, Any] = {"cycle": cycle_id, **query, "rep": rep}
-        if after is not None and rep == after[0] and after[1] is not None:
-            wanted["_id"] = {"$gt": after[1]}
+        wanted = {"cycle": cycle_id, **query, "rep": rep}
+        resume = after is not None and rep == after[0]
+        if resume:  # from the last line's customer on; its earlier items are dropped below
+            wanted["$and"] = [{"customer": {"$gte": after[1]}}]
         # scoped by caller: `reps` and `query` are the caller's scoped choice
-        raw += source.find(wanted, projection).sort("_id", 1).limit(limit + 1 - len(raw))
+        found = source.find(wanted, projection, batch_size=limit + 1).sort(
+            [("customer", 1), ("product", 1)])
+        for line in found:
+            if resume and line["customer"] == after[1] and line["product"] <= after[2]:
+                continue
+            raw.append(line)
+            if len(raw) > limit:
+                break
         if len(raw) > limit:
             break
     more = len(raw) > limit
     raw = raw[:limit]
-    lines = [frozen_line(r) for r in raw] if frozen else list(value_lines(raw))
-    return lines, (raw[-1]["rep"], raw[-1]["_id"]) if more and raw else None
+    lines = [frozen_line(r) for r in raw] if frozen else list(value_lines(raw, book=book))
+    last = raw[-1] if more and raw else None
+    return lines, (last["rep"], last["customer"], last["product"]) if last else None

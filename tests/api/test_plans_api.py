@@ -124,3 +124,28 @@ def test_the_approved_plans_only(app, make_user, make_customer, make_product, ma
     assert [line["rep"] for line in approved["lines"]] == [other.email]
     none = api.get(f"/api/v1/cycles/2026-11/lines?status=approved&rep={rep.email}").get_json()
     assert none["lines"] == []
+
+
+def test_pages_walk_every_line_once_in_rep_customer_item_order(
+        app, make_user, make_customer, make_product, make_cycle, make_line, token_for):
+    cycle = make_cycle("2026-11")
+    products = [make_product(item_code=f"11000{n}") for n in range(1, 4)]
+    expected = []
+    for _ in range(2):
+        rep = make_user("sales_rep")
+        for customer in (make_customer(rep), make_customer(rep)):
+            for product in products:
+                make_line(cycle, rep, customer, product, qty=[1])
+                expected.append((rep.email, customer.code, product.item_code))
+    api = token_for(make_user("admin"))
+    seen, cursor = [], None
+    while True:
+        page = api.get("/api/v1/cycles/2026-11/lines?limit=5" + (
+            f"&cursor={cursor}" if cursor else "")).get_json()
+        seen += [(line["rep"], line["customer"], line["item"]) for line in page["lines"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(expected) and len(seen) == 12
+    by_rep = [key for key in seen if key[0] == seen[0][0]]
+    assert by_rep == sorted(by_rep)  # customer, then item, within a rep

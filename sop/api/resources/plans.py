@@ -29,8 +29,9 @@ from sop.api.presenters import (
 )
 from sop.api.problems import Problem
 from sop.forecasts.services import Conflict, GridError, PlanLocked, save_cell
+from sop.listing import cached_until_written
 from sop.models import Customer, Cycle, Product, Submission, User
-from sop.plans import valued_plan_page
+from sop.plans import PriceBook, valued_plan_page
 from sop.security import scoped, visible_reps
 from sop.submissions import services as submissions
 from sop.submissions.board import board_rows
@@ -61,21 +62,24 @@ def get_cycle(cycle_ref: str):
 @bp.response(200, s.LinePageSchema)
 @bp.alt_response(404, schema=s.ProblemSchema, description="No such cycle")
 def list_lines(args: dict[str, Any], cycle_ref: str):
-    """The cycle's forecast lines (a rep's token: the rep's own), in pages: pass
-    `next_cursor` back as `cursor` until it is null. A closed cycle answers its snapshot,
-    with the effective prices frozen at close."""
+    """The cycle's forecast lines (a rep's token: the rep's own), by rep, customer and item,
+    in pages: pass `next_cursor` back as `cursor` until it is null. A closed cycle answers
+    its snapshot, with the effective prices frozen at close."""
     user = current_api_user()
     cycle = cycle_named(user, cycle_ref)
     query = _line_filters(user, cycle, args)
     reps = _reps_in_scope(user, query.pop("rep", None))
     page, after = valued_plan_page(cycle.pk, query, ("probability", "new_item", "version",
                                                      "price", "line_id"),
-                                   reps, _line_cursor(args["cursor"]), args["limit"])
+                                   reps, _line_cursor(args["cursor"]), args["limit"],
+                                   book=cached_until_written(
+                                       ("api-price-book",), ("price_entries", "products"),
+                                       PriceBook.whole))
     raws = [line.raw for line in page]
     emails, codes, items = natural_keys()
     body = {"cycle": str(cycle.pk), "frozen": cycle.snapshot_at is not None,
             "buckets": year_months(cycle),
-            "next_cursor": f"{after[0]}.{after[1]}" if after else None,
+            "next_cursor": ".".join(str(part) for part in after) if after else None,
             "lines": [{"id": str(r.get("line_id") or r["_id"]), "rep": emails.get(r["rep"]),
                        "customer": codes.get(r["customer"]),
                        "item": items.get(r["product"]), "probability": r.get("probability"),
@@ -123,11 +127,13 @@ def _reps_in_scope(user: User, named: Any) -> list[ObjectId]:
     return sorted(c for c in candidates if own is None or c in own)
 
 
-def _line_cursor(cursor: str | None) -> tuple[ObjectId, ObjectId] | None:
+def _line_cursor(cursor: str | None) -> tuple[ObjectId, ObjectId, ObjectId] | None:
+    """`<rep>.<customer>.<item>` ids of the previous page's last line (the schema checked
+    its form)."""
     if cursor is None:
         return None
-    rep, _, line = cursor.partition(".")
-    return cursor_id(rep), cursor_id(line)
+    rep, customer, item = (cursor_id(part) for part in cursor.split("."))
+    return rep, customer, item
 
 
 @bp.put("/cycles/<cycle_ref>/cells")
