@@ -67,18 +67,20 @@ def web_worker_pid(base: str) -> int:
 
 
 def pull_plan(client: Http, page: int) -> dict[str, Any]:
-    started, cursor, lines, requests = time.perf_counter(), None, 0, 0
+    started, cursor, lines, requests, pages = time.perf_counter(), None, 0, 0, []
     while True:
         path = f"/api/v1/cycles/{CYCLE_LABEL}/lines?limit={page}" + (
             f"&cursor={cursor}" if cursor else "")
+        page_started = time.perf_counter()
         status, body = client.call("GET", path)
+        pages.append(round(time.perf_counter() - page_started, 2))
         if status != 200:
             raise SystemExit(f"pull: {status} {body[:300]!r}")
         data = json.loads(body)
         lines, requests = lines + len(data["lines"]), requests + 1
         cursor = data["next_cursor"]
         if cursor is None:
-            return {"lines": lines, "requests": requests,
+            return {"lines": lines, "requests": requests, "page_seconds": pages,
                     "seconds": time.perf_counter() - started}
 
 
@@ -148,7 +150,9 @@ def main() -> None:
             pull_peak = peak_rss_mb(worker)
             bare_p50 = p50_ms(client, "/health", auth=False)
             token_p50 = p50_ms(client, "/api/v1/health", auth=True)
-            print(f"pulled {pull['lines']:,} lines in {pull['seconds']:.2f} s, web peak "
+            again = pull_plan(client, args.page)  # warm: the price book and names are kept
+            print(f"pulled {pull['lines']:,} lines in {pull['seconds']:.2f} s (again: "
+                  f"{again['seconds']:.2f} s), web peak "
                   f"{pull_peak:.0f} MB; /health p50 {bare_p50:.1f} ms, token {token_p50:.1f} ms",
                   flush=True)
             push: dict[str, Any] = {}
@@ -165,6 +169,8 @@ def main() -> None:
     table = [
         ("plan pulled", f"{pull['lines']:,} lines in {pull['requests']} pages of "
          f"{args.page:,}: {pull['seconds']:.2f} s (target ≤ 3 s)"),
+        ("  pulled again", f"{again['seconds']:.2f} s (price book and names kept)"),
+        ("  per page", ", ".join(f"{t:.2f} s" for t in pull["page_seconds"])),
         ("web process peak", f"{pull_peak:.0f} MB after the pull (target ≤ 300 MB)"),
         ("GET /health p50 (bare)", f"{bare_p50:.1f} ms"),
         ("GET /api/v1/health p50 (token)", f"{token_p50:.1f} ms: overhead "
@@ -181,6 +187,7 @@ def main() -> None:
     print_table(table)
     result = {"pull_lines": pull["lines"], "pull_seconds": round(pull["seconds"], 2),
               "pull_pages": pull["requests"], "web_peak_rss_mb": round(pull_peak),
+              "pull_again_seconds": round(again["seconds"], 2),
               "health_p50_ms": round(bare_p50, 2), "token_health_p50_ms": round(token_p50, 2),
               "token_overhead_ms": round(token_p50 - bare_p50, 2)}
     if push:

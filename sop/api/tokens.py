@@ -106,12 +106,26 @@ def tokens_of(viewer: User, owner: User | None = None) -> QuerySet:
     return queryset.order_by("-created_at")
 
 
+def _token_by_hash(digest: str) -> ApiToken | None:
+    """The token with its owner, kept per process until tokens or users are next written (a
+    revocation, a deactivation or a role change is seen by the next request)."""
+    from sop.listing import cached_until_written
+
+    def read() -> ApiToken | None:
+        token = ApiToken.objects(token_hash=digest).first()
+        if token is not None:
+            _ = token.owner.role  # loaded now, kept with the token
+        return token
+
+    return cached_until_written(("api-token", digest), ("api_tokens", "users"), read)
+
+
 def authenticate(secret: str) -> tuple[ApiToken | None, str | None]:
     """(token, None) for a usable token of an active account, else (None, why refused).
     A refused use of a known token is audited on it."""
     if not secret:
         return None, "missing"
-    token = ApiToken.objects(token_hash=secret_hash(secret)).first()
+    token = _token_by_hash(secret_hash(secret))
     if token is None:
         return None, "unknown"
     owner = token.owner
