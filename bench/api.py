@@ -7,7 +7,7 @@ its memory is the web process's):
      (bench/import_sales.py's path: upload, validation job, confirm, apply job);
   3. a token-authenticated request's overhead: p50 of GET /api/v1/health (token) against the
      bare GET /health doing the same checks.
-Usage: python bench/api.py [--batch 5000] [--page 5000] [--skip-push]"""
+Usage: python bench/api.py [--batch 20000] [--page 5000] [--skip-push]"""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def empty_sales_history(services: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--batch", type=int, default=5000, help="rows per bulk request")
+    parser.add_argument("--batch", type=int, default=20_000, help="rows per bulk request")
     parser.add_argument("--page", type=int, default=5000, help="lines per page")
     parser.add_argument("--skip-push", action="store_true")
     args = parser.parse_args()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mongoengine.connection import get_connection
+from pymongo.errors import OperationFailure
 
 from sop.audit import record_audit
 from sop.excel.masterdata import FORMATS, ProblemLog, RowProblem, normalise_header, read_records
@@ -17,8 +18,12 @@ from sop.imports.apply import write_chunk
 from sop.imports.handlers import HANDLERS
 from sop.models import User
 
-BATCH_MAX_ROWS = 5000  # one transaction's worth on every supported server
+BATCH_MAX_ROWS = 20_000  # rows of one request; their writes go in one transaction
 BATCH_KINDS = ("customers", "products", "prices", "sales")
+
+
+class BatchTooLarge(ValueError):
+    """The database refused one transaction this large: nothing was written."""
 
 
 @dataclass
@@ -66,8 +71,15 @@ def upsert_records(actor: User, kind: str, records: list[dict[str, Any]]) -> Bat
     operations = handler.expand([write.as_operation() for write in plan.writes])
     if operations:
         target = handler.target._get_collection()
-        with get_connection().start_session() as session:
-            session.with_transaction(lambda s: write_chunk(target, operations, s))
+        try:
+            with get_connection().start_session() as session:
+                session.with_transaction(lambda s: write_chunk(target, operations, s))
+        except OperationFailure as exc:
+            if (exc.details or {}).get("codeName") != "TransactionTooLargeForCache":
+                raise
+            raise BatchTooLarge(f"The database cannot write {len(operations):,} documents in "
+                                "one go; nothing was written. Send fewer rows per request."
+                                ) from None
         record_audit("import_completed", f"{kind.title()} sent through the API: "
                      f"{plan.added} added, {plan.changed} changed, {plan.unchanged} "
                      "unchanged.", actor=actor, entity_type="import", entity_id=None,

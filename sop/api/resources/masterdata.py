@@ -17,7 +17,7 @@ from sop.api.problems import Problem
 from sop.budget.services import BudgetFilters, filtered_budget
 from sop.customers import services as customers
 from sop.form_submission import FieldError
-from sop.imports.batch import upsert_records
+from sop.imports.batch import BatchTooLarge, upsert_records
 from sop.models import Customer, PriceEntry, Product, User
 from sop.products import services as products
 from sop.security import scoped
@@ -234,7 +234,10 @@ def list_budget(args: dict[str, Any]):
 # --- bulk upserts ----------------------------------------------------------------------------
 
 def _bulk(kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    result = upsert_records(current_api_user(), kind, rows)
+    try:
+        result = upsert_records(current_api_user(), kind, rows)
+    except BatchTooLarge as exc:
+        raise Problem(413, str(exc)) from None
     problems = [asdict(p) for p in result.problems]
     if not result.applied:
         raise Problem(422, "Nothing was written: fix the rows named in errors and send the "
