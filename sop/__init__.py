@@ -113,8 +113,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from sop.admin.routes import bp as admin_bp
-    from sop.api.routes import bp as api_bp
-    from sop.api.routes import health_bp
+    from sop.api.core import register_api
+    from sop.api.routes import docs_bp, health_bp
     from sop.auth.routes import bp as auth_bp
     from sop.budget.routes import bp as budget_bp
     from sop.customers.routes import bp as customers_bp
@@ -130,10 +130,11 @@ def register_blueprints(app: Flask) -> None:
     from sop.users.routes import bp as users_bp
     from sop.workbooks.routes import bp as workbooks_bp
 
-    for blueprint in (auth_bp, dashboard_bp, users_bp, admin_bp, api_bp, health_bp,
+    for blueprint in (auth_bp, dashboard_bp, users_bp, admin_bp, docs_bp, health_bp,
                       customers_bp, products_bp, prices_bp, sales_bp, imports_bp, budget_bp,
                       cycles_bp, forecasts_bp, submissions_bp, workbooks_bp, reports_bp):
         app.register_blueprint(blueprint)
+    register_api(app)
 
 
 def register_errors(app: Flask) -> None:
@@ -155,7 +156,8 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def enforce_session_timeout() -> Response | None:
         """Sliding inactivity timeout from the `session_timeout_minutes` setting."""
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        if request.endpoint == "static" or request.path.startswith("/api/v1/") or \
+                not current_user.is_authenticated:  # the API reads no session cookie
             return None
         timeout_seconds = int(get_setting("session_timeout_minutes")) * 60
         last_seen = session.get("last_seen")

@@ -86,6 +86,29 @@ def register_commands(app: Flask) -> None:
         except CycleError as exc:
             raise click.ClickException(str(exc)) from None
 
+    @app.cli.command("create-token")
+    @click.option("--email", required=True, help="The account the token acts as.")
+    @click.option("--name", required=True, help="What the token is for, e.g. ERP nightly push.")
+    @click.option("--scopes", required=True, metavar="read,write[,admin]")
+    @click.option("--days", type=int, default=None, help="Expiry in days (default: none).")
+    def create_token_command(email: str, name: str, scopes: str, days: int | None) -> None:
+        """Create an API token; its secret is printed alone on the last line, this once."""
+        from sop.api.tokens import TokenError, create_token
+        from sop.models import User
+
+        owner = User.objects(email=email.strip().lower()).first()
+        if owner is None:
+            raise click.ClickException(f"No account has the e-mail {email}.")
+        try:
+            created = create_token(None, owner, name, scopes.split(","), days)
+        except TokenError as exc:
+            raise click.ClickException(str(exc)) from None
+        expiry = f"expires {created.token.expires_at:%Y-%m-%d}" if days else "no expiry"
+        click.echo(f"Token '{created.token.name}' for {owner.email} "
+                   f"({', '.join(created.token.scopes)}; {expiry}). Keep the secret: it is "
+                   "shown this once.")
+        click.echo(created.secret)
+
     @app.cli.command("backup")
     @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
     def backup_command(out: Path) -> None:

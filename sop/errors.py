@@ -34,17 +34,25 @@ DATABASE_DOWN = ("The database does not answer right now. Try again in a minute;
                  "saving something, reload the page first to see whether it was kept.")
 
 
+def default_message(status: int) -> str:
+    """What an error page says when the code that raised it did not say more."""
+    default = MESSAGES.get(status, MESSAGES[500])[1]
+    if "{limit}" in default:
+        from sop.settings import get_setting
+
+        key = "api_max_request_mb" if request.path.startswith("/api/") else "max_upload_mb"
+        return default.format(limit=get_setting(key))
+    return default
+
+
 def render_error(status: int, message: str | None = None, standalone: bool = False):
     """The error page (its message alone for htmx, JSON for the API). `standalone`: without
     the layout, which reads settings and the signed-in user from the database."""
-    title, default = MESSAGES.get(status, MESSAGES[500])
-    if message is None and "{limit}" in default:
-        from sop.settings import get_setting
-
-        message = default.format(limit=get_setting("max_upload_mb"))
-    text = message or default
+    title, text = MESSAGES.get(status, MESSAGES[500])[0], message or default_message(status)
     if request.path.startswith("/api/"):
-        return {"error": title, "message": text}, status
+        from sop.api.problems import problem_response
+
+        return problem_response(status, text)
     if standalone:
         # Straight from the Jinja environment: no context processor runs, so nothing (not
         # even Flask-Login loading the signed-in user) asks the database that is not answering.
@@ -65,6 +73,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
+        if request.path.startswith("/api/") and status in MESSAGES:
+            from sop.api.problems import http_problem
+
+            return http_problem(error, default_message(status))
         if status == 429:
             return render_error(429)
         return render_error(status if status in MESSAGES else 500)

@@ -520,3 +520,31 @@ def annotated_copy(data: bytes, fmt: ImportFormat, problems: ProblemLog) -> byte
     workbook.save(buffer)
     return buffer.getvalue()
 
+
+
+def read_records(records: list[dict[str, Any]], fmt: ImportFormat, problems: ProblemLog,
+                 sheet: str = "request") -> Iterator[ParsedRow]:
+    """`read_rows` for rows that arrive as records keyed by field name (the JSON API's bulk
+    upserts): the same conversions, checks and duplicate-key rule; row 1 is the first."""
+    plan = SheetPlan(sheet, list(enumerate(fmt.fields)))
+    finish = ROW_FINISHERS.get(fmt.kind)
+    seen_keys: dict[tuple[Any, ...], int] = {}
+    for row_number, record in enumerate(records, start=1):
+        values, ok = _convert(tuple(record.get(f.name) for f in fmt.fields), plan, row_number,
+                              problems)
+        if values is None:
+            problems.append(RowProblem(sheet, row_number, fmt.fields[0].header, None,
+                                       "The row is empty."))
+            continue
+        if ok and finish is not None:
+            ok = finish(values, sheet, row_number, problems)
+        if not ok:
+            continue
+        key = tuple(values.get(name) for name in fmt.key)
+        first = seen_keys.setdefault(key, row_number)
+        if first != row_number:
+            problems.append(RowProblem(sheet, row_number, fmt.key[0], " / ".join(
+                str(k) for k in key), f"Same {' + '.join(fmt.key)} as row {first}: keep one "
+                "of the two rows."))
+            continue
+        yield ParsedRow(row_number, values)

@@ -79,12 +79,14 @@ def undo_import(database: Any, import_id: ObjectId) -> int:
     return undone
 
 
-def write_chunk(target: Collection, operations: list[dict[str, Any]]) -> None:
-    """The inserts and upserts of one chunk (its undo record is already stored)."""
+def write_chunk(target: Collection, operations: list[dict[str, Any]],
+                session: Any = None) -> None:
+    """The inserts and upserts of one chunk (its undo record is already stored, or it is
+    written inside the transaction `session`)."""
     inserts = [op["insert"] for op in operations if "insert" in op]
     updates = [UpdateOne(op["filter"], op["update"], upsert=True)
                for op in operations if "insert" not in op]
     if inserts:
-        target.insert_many(inserts, ordered=True)
+        target.insert_many(inserts, ordered=True, session=session)
     if updates:
-        target.bulk_write(updates, ordered=True)
+        target.bulk_write(updates, ordered=True, session=session)

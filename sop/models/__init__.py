@@ -1,5 +1,6 @@
 """MongoEngine documents, one module per aggregate."""
 
+from sop.models.api_token import API_SCOPES, ApiToken
 from sop.models.audit import ArchivedAuditEntry, AuditEntry
 from sop.models.baseline import BASELINE_STATES, BaselineLine
 from sop.models.budget import BudgetEntry
@@ -21,10 +22,12 @@ ALL_DOCUMENTS = (
     User, PasswordResetToken, Setting, AuditEntry, ArchivedAuditEntry,
     Customer, Product, PriceEntry, SalesHistory, BudgetEntry, ImportLog,
     Cycle, ForecastLine, ForecastSnapshot, Submission, WorkbookUpload, Report, BaselineLine,
+    ApiToken,
 )
 
 __all__ = [
     "ALL_DOCUMENTS",
+    "API_SCOPES",
     "BASELINE_STATES",
     "CATEGORIES",
     "CYCLE_STATUSES",
@@ -33,6 +36,7 @@ __all__ = [
     "REPORT_STATUSES",
     "ROLES",
     "SUBMISSION_STATUSES",
+    "ApiToken",
     "ArchivedAuditEntry",
     "AuditEntry",
     "BaselineLine",

@@ -17,7 +17,7 @@ from sop.models.user import User
 
 SUBMISSION_STATUSES = ("draft", "submitted", "approved", "rejected", "missed")
 EDITABLE_STATUSES = frozenset({"draft", "rejected"})
-SUBMISSION_METHODS = ("portal", "excel")
+SUBMISSION_METHODS = ("portal", "excel", "api")
 
 
 class SubmissionEvent(EmbeddedDocument):

@@ -31,6 +31,7 @@ from sop.plans.lines import (
     value_line,
     value_lines,
     valued_plan_lines,
+    valued_plan_page,
 )
 from sop.plans.previous import (
     SameMonths,
@@ -63,4 +64,5 @@ __all__ = [
     "missing_months", "over_same_months", "pad", "plan_source", "plan_totals",
     "previous_cycle", "previous_over_same_months", "raw_lines", "revenue", "roll_forward",
     "rolled_forward", "total", "totals_by", "value_line", "value_lines", "valued_plan_lines",
+    "valued_plan_page",
 ]

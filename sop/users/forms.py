@@ -1,14 +1,18 @@
 from wtforms import (
     EmailField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from sop.models import API_SCOPES
 from sop.models.user import ROLE_LABELS
 from sop.user_input import PortalForm
 
@@ -37,3 +41,17 @@ class SetPasswordForm(PortalForm):
     password = PasswordField("Typed password", validators=[Optional(), Length(max=200)],
                              render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Set password")
+
+
+class ApiTokenForm(PortalForm):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
+                       render_kw={"placeholder": "e.g. ERP nightly push"})
+    scopes = SelectMultipleField("Scopes", choices=[SelectChoice(scope, scope)
+                                                   for scope in API_SCOPES], default=["read"],
+                                 widget=ListWidget(prefix_label=False),
+                                 option_widget=CheckboxInput())
+    days = IntegerField("Expires after (days)", default=90,
+                        validators=[Optional(), NumberRange(1, 3650)])
+    owner_email = EmailField("For the account (admins; blank: yours)",
+                             validators=[Optional(), Length(max=254)])
+    submit = SubmitField("Create token")

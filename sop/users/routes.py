@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
+from sop.api.tokens import TokenError, create_token, revoke_token, tokens_of
 from sop.auth import services as auth_services
 from sop.auth.forms import ChangePasswordForm
 from sop.downloads import send_xlsx
@@ -13,7 +16,7 @@ from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import User
 from sop.security import get_scoped_or_404, role_required
 from sop.users import services
-from sop.users.forms import EditUserForm, NewUserForm, SetPasswordForm
+from sop.users.forms import ApiTokenForm, EditUserForm, NewUserForm, SetPasswordForm
 
 bp = Blueprint("users", __name__)
 
@@ -138,6 +141,42 @@ def profile():
             login_user(User.objects.get(id=current_user.pk))
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("users.profile"))
-    return render_template("users/profile.html", form=form,
+    return render_template("users/profile.html", form=form, token_form=ApiTokenForm(),
+                           tokens=tokens_of(current_user), created=None,
                            activity=services.recent_activity(current_user)), (
         422 if form.errors else 200)
+
+
+def _tokens_fragment(form: ApiTokenForm, created: Any = None, status: int = 200):
+    return render_template("users/_tokens.html", token_form=form, created=created,
+                           tokens=tokens_of(current_user)), status
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_api_token():
+    """A new API token; its secret is in this response only (never stored, never flashed)."""
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _tokens_fragment(form, status=422)
+    owner = current_user._get_current_object()
+    if form.owner_email.data:
+        owner = User.objects(email=form.owner_email.data.strip().lower()).first()
+        if owner is None:
+            form.owner_email.errors.append("No account has this e-mail.")
+            return _tokens_fragment(form, status=422)
+    try:
+        created = create_token(current_user._get_current_object(), owner, form.name.data,
+                               form.scopes.data or [], form.days.data)
+    except TokenError as exc:
+        getattr(form, exc.field or "name", form.name).errors.append(str(exc))
+        return _tokens_fragment(form, status=422)
+    return _tokens_fragment(ApiTokenForm(formdata=None), created)
+
+
+@bp.post("/profile/tokens/<token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: str):
+    token = get_scoped_or_404(tokens_of(current_user), current_user, id=token_id)
+    revoke_token(current_user._get_current_object(), token)
+    return _tokens_fragment(ApiTokenForm(formdata=None))

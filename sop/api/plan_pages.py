@@ -1,0 +1,87 @@
+"""A page of a cycle's forecast lines for the API: the filters as a scoped query, the reps
+in scope, the cursor, and the lines as the API shows them (natural keys, effective prices)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from sop.api.lookups import cursor_id, customer_coded, item_coded, rep_named
+from sop.api.presenters import natural_keys, year_months
+from sop.listing import cached_until_written
+from sop.models import Customer, Cycle, Product, Submission, User
+from sop.plans import PriceBook, valued_plan_page
+from sop.security import scoped, visible_reps
+
+LINE_FIELDS = ("probability", "new_item", "version", "price", "line_id")
+
+
+def plan_page(user: User, cycle: Cycle, args: dict[str, Any]) -> dict[str, Any]:
+    """The page `args` ask for (filters, cursor, limit) of what `user` may see."""
+    query = _line_filters(user, cycle, args)
+    reps = _reps_in_scope(user, query.pop("rep", None))
+    book = cached_until_written(("api-price-book",), ("price_entries", "products"),
+                                PriceBook.whole)  # the whole matrix: a plan names most of it
+    page, after = valued_plan_page(cycle.pk, query, LINE_FIELDS, reps,
+                                   _line_cursor(args["cursor"]), args["limit"], book=book)
+    raws = [line.raw for line in page]
+    emails, codes, items = natural_keys()
+    return {"cycle": str(cycle.pk), "frozen": cycle.snapshot_at is not None,
+            "buckets": year_months(cycle),
+            "next_cursor": ".".join(str(part) for part in after) if after else None,
+            "lines": [{"id": str(r.get("line_id") or r["_id"]), "rep": emails.get(r["rep"]),
+                       "customer": codes.get(r["customer"]),
+                       "item": items.get(r["product"]), "probability": r.get("probability"),
+                       "new_item": bool(r.get("new_item")), "qty": r.get("qty") or [],
+                       "price": r.get("price") or [], "effective_price": line.prices,
+                       "version": r.get("version")} for line, r in zip(page, raws, strict=True)]}
+
+
+def _line_filters(user: User, cycle: Cycle, args: dict[str, Any]) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if args.get("rep"):
+        query["rep"] = rep_named(user, args["rep"]).pk
+    if args.get("status"):
+        reps = [r.pk for r in scoped(Submission, user).filter(
+            cycle=cycle, status=args["status"]).scalar("rep")]
+        named = query.get("rep")
+        query["rep"] = {"$in": reps} if named is None else (named if named in reps
+                                                             else {"$in": []})
+    if args.get("customer"):
+        query["customer"] = customer_coded(user, args["customer"]).pk
+    if args.get("item"):
+        query["product"] = item_coded(user, args["item"]).pk
+    if args.get("group"):
+        query.setdefault("product", {"$in": list(
+            Product.objects(group_code=args["group"]).scalar("id"))})
+    if args.get("territory"):
+        ids = list(scoped(Customer, user).filter(territory=args["territory"]).scalar("id"))
+        named = query.get("customer")
+        query["customer"] = {"$in": ids} if named is None else (
+            named if named in ids else {"$in": []})
+    return query
+
+
+def _reps_in_scope(user: User, named: Any) -> list[ObjectId]:
+    """The reps whose lines the page reads, in id order: the filter's, within the token's
+    scope (a rep: only themself)."""
+    if isinstance(named, ObjectId):
+        candidates = [named]
+    elif isinstance(named, dict):
+        candidates = list(named["$in"])
+    else:  # every account that may own lines (a small collection)
+        candidates = list(scoped(User, user).scalar("id"))
+    own = visible_reps(user)
+    return sorted(c for c in candidates if own is None or c in own)
+
+
+def _line_cursor(cursor: str | None) -> tuple[ObjectId, ObjectId, ObjectId] | None:
+    """`<rep>.<customer>.<item>` ids of the previous page's last line (the schema checked
+    its form)."""
+    if cursor is None:
+        return None
+    rep, customer, item = (cursor_id(part) for part in cursor.split("."))
+    return rep, customer, item
+
+
