@@ -20,17 +20,8 @@ from typing import Any, BinaryIO
 
 from openpyxl import load_workbook
 
-from sop.excel.masterdata import (
-    BUDGET,
-    CellError,
-    HeaderError,
-    ParsedRow,
-    ProblemLog,
-    RowProblem,
-    normalise_header,
-    read_rows,
-    to_amount,
-)
+from sop.excel.import_formats import BUDGET, CellError, normalise_header, to_amount
+from sop.excel.masterdata import HeaderError, ParsedRow, ProblemLog, RowProblem, read_rows
 
 MONTH_HEADER = re.compile(r"^sum of (q|sales)\s*-\s*(\d{1,2})$", re.ASCII)
 HEADER_SEARCH_ROWS = 10

@@ -27,14 +27,8 @@ from sop.audit import record_audit
 from sop.clock import now
 from sop.errors import QUEUE_DOWN
 from sop.excel.budget import read_budget
-from sop.excel.masterdata import (
-    FORMATS,
-    HeaderError,
-    ProblemLog,
-    annotated_copy,
-    problems_workbook,
-    read_rows,
-)
+from sop.excel.import_files import annotated_copy, problems_workbook
+from sop.excel.masterdata import FORMATS, HeaderError, ProblemLog, read_rows
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
 from sop.extensions import redis_queues
 from sop.imports.apply import UndoLog, undo_import, write_chunk

@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from sop.excel.masterdata import FORMATS, HeaderError, ProblemLog, read_rows, template_workbook
+from sop.excel.import_files import template_workbook
+from sop.excel.masterdata import FORMATS, HeaderError, ProblemLog, read_rows
 from tests.excel.builders import workbook_bytes
 
 SALES_HEADER = ["Customer Code*", "Item Code*", "Year*", "Month*", "Quantity*", "Unit Price",

@@ -13,13 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from sop.excel.consolidated import ConsolRow, ConsolTotals, add_consolidated, write_consolidated
-from sop.excel.masterdata import (
-    FORMATS,
-    ProblemLog,
-    RowProblem,
-    problems_workbook,
-    template_workbook,
-)
+from sop.excel.import_files import problems_workbook, template_workbook
+from sop.excel.masterdata import FORMATS, ProblemLog, RowProblem
 from sop.excel.rep_workbook import (
     BudgetRow,
     CatalogItem,

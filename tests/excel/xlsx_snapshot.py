@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.utils import get_column_letter
 
 
@@ -60,6 +61,8 @@ def sheet_snapshot(sheet: Any) -> dict[str, Any]:
     cells: dict[str, Any] = {}
     for row in sheet.iter_rows():
         for cell in row:
+            if isinstance(cell, MergedCell):
+                continue  # Excel shows a merged range as its first cell
             style = _style(cell)
             if cell.value is None and style == PLAIN:
                 continue

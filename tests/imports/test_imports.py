@@ -368,7 +368,8 @@ def test_import_jobs_leave_the_cycle_collector_on_even_when_they_fail(
 def test_the_problems_file_hands_uploaded_formulas_back_as_text(client, admin, run_jobs):
     """Issue 13, finding 5: a formula in the upload comes back in problems.xlsx as the text it
     was written as, in the annotated copy and in the list of problems."""
-    from sop.excel.masterdata import RowProblem, problems_workbook
+    from sop.excel.import_files import problems_workbook
+    from sop.excel.masterdata import RowProblem
 
     link = '=HYPERLINK("http://x","y")'
     upload(client, "customers", workbook_bytes(("Customers", [
