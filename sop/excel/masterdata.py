@@ -4,13 +4,13 @@ sop.excel.import_files).
 
 The reader reads the first sheet whose row 1 holds the kind's required headers (matched
 case-insensitively, ignoring `*` and spaces); other sheets — such as the template's "Example"
-sheet — are never read. Values are checked and converted cell by cell; every problem names the
-sheet, row, column and value and says what to do. Pure functions: no Flask, no database.
+sheet — are never read. Values are the ones Excel showed (a formula's saved value, real dates:
+sop.excel.rows), checked and converted cell by cell; every problem names the sheet, row, column
+and value and says what to do. Pure functions: no Flask, no database.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -24,7 +24,7 @@ from sop.excel.import_formats import (
     to_month,
     to_whole,
 )
-from sop.excel.streaming import open_streaming
+from sop.excel.rows import SheetRows, UploadedBook, blank
 
 __all__ = ["FORMATS", "CellError", "HeaderError", "ImportFormat", "ParsedRow", "ProblemLog",
            "RowProblem", "read_rows"]
@@ -89,20 +89,20 @@ class SheetPlan:
     columns: list[tuple[int, Field]]
 
 
-def _choose_sheet(workbook: Any, fmt: ImportFormat) -> tuple[Any, SheetPlan]:
+def _choose_sheet(workbook: UploadedBook, fmt: ImportFormat) -> tuple[SheetRows, SheetPlan]:
     by_header = fmt.field_by_header()
     seen: list[str] = []
-    for sheet in workbook.worksheets:
-        first = next(sheet.iter_rows(min_row=1, max_row=1, max_col=HEADER_COLUMNS,
-                                     values_only=True), ())
+    for name in workbook.worksheets:
+        sheet = workbook.sheet(name)
+        first = sheet.first_row()[:HEADER_COLUMNS]
         headers = [normalise_header(h) for h in first]
         columns = [(i, by_header[h]) for i, h in enumerate(headers) if h in by_header]
         found = {f.name for _, f in columns}
         missing = [f for f in fmt.fields if f.required and f.name not in found
                    and not any(alt in found for alt in fmt.alternatives.get(f.name, ()))]
         if columns and not missing:
-            return sheet, SheetPlan(sheet.title, columns)
-        seen.append(f"'{sheet.title}': " + (", ".join(str(h) for h in first if h) or "empty"))
+            return sheet, SheetPlan(name, columns)
+        seen.append(f"'{name}': " + (", ".join(str(h) for h in first if h) or "empty"))
     required = ", ".join(f.header for f in fmt.fields if f.required)
     raise HeaderError(f"No sheet has the {fmt.title.lower()} columns in row 1. Required: "
                       f"{required}. Found — {'; '.join(seen)}. Download the template to see "
@@ -112,26 +112,24 @@ def _choose_sheet(workbook: Any, fmt: ImportFormat) -> tuple[Any, SheetPlan]:
 def read_rows(data: bytes | BinaryIO, fmt: ImportFormat, problems: ProblemLog,
               progress: Callable[[int], None] | None = None,
               max_rows: int = 1_000_000) -> Iterator[ParsedRow]:
-    """Stream the rows of `data` that have no error; problems go to `problems`.
-    Duplicate natural keys are reported on the later row, naming the first one."""
-    source = io.BytesIO(data) if isinstance(data, bytes) else data  # a seekable file is fine
-    workbook = open_streaming(source)
-    try:
+    """Stream the rows of `data` (any workbook sop.excel.rows reads) that have no error;
+    problems go to `problems`. Duplicate natural keys are reported on the later row, naming
+    the first one. UnsafeWorkbook when the file cannot be read."""
+    with UploadedBook(data) as workbook:
         sheet, plan = _choose_sheet(workbook, fmt)
+        if sheet.height > max_rows + 1:
+            raise HeaderError(f"The sheet '{plan.sheet}' has more than {max_rows:,} rows; "
+                              "split the file and import the parts one after the other.")
         # Keys are remembered by their 64-bit hash: a 480,000-row file then costs ~40 MB
         # here instead of ~150 MB (a false duplicate needs a hash collision: ~1e-8).
         seen_keys: dict[int, int] = {}
         finish = ROW_FINISHERS.get(fmt.kind)
         row_number = 1
-        # Bounds given, so a sheet's declared size (wrong in some files) never cuts rows off.
-        width = max(index for index, _ in plan.columns) + 1
-        for row_number, cells in enumerate(sheet.iter_rows(
-                min_row=2, max_row=max_rows + 2, max_col=width, values_only=True), start=2):
+        rows = sheet.rows()
+        next(rows, None)  # the header
+        for row_number, cells in enumerate(rows, start=2):
             if progress is not None and row_number % 5000 == 0:
                 progress(row_number - 1)
-            if row_number > max_rows + 1:
-                raise HeaderError(f"The sheet '{plan.sheet}' has more than {max_rows:,} rows; "
-                                  "split the file and import the parts one after the other.")
             values, ok = _convert(cells, plan, row_number, problems)
             if values is None:
                 continue  # blank row
@@ -149,11 +147,9 @@ def read_rows(data: bytes | BinaryIO, fmt: ImportFormat, problems: ProblemLog,
             yield ParsedRow(row_number, values)
         if progress is not None:
             progress(max(0, row_number - 1))
-    finally:
-        workbook.close()
 
 
-def _convert(cells: tuple[Any, ...], plan: SheetPlan, row_number: int,
+def _convert(cells: list[Any], plan: SheetPlan, row_number: int,
              problems: ProblemLog) -> tuple[dict[str, Any] | None, bool]:
     """(values, ok) for one row; (None, True) for a blank row."""
     values: dict[str, Any] = {}
@@ -162,14 +158,15 @@ def _convert(cells: tuple[Any, ...], plan: SheetPlan, row_number: int,
     width = len(cells)
     for index, spec in plan.columns:
         value = cells[index] if index < width else None
-        if value is None or (type(value) is str and not value.strip()):
+        if blank(value):
             if spec.required:
                 missing.append(spec)
             continue
         filled = True
-        if type(value) is str and value.startswith("="):
+        if type(value) is str and value.startswith("="):  # text: a formula shows its value
             problems.append(RowProblem(plan.sheet, row_number, spec.header, value,
-                                       "This cell holds a formula: type the value instead."))
+                                       "This cell holds a formula as text: type the value "
+                                       "instead."))
             ok = False
             continue
         try:

@@ -239,8 +239,10 @@ def test_a_sheet_declaring_a_wrong_size_is_read_whole():
 
 
 def test_a_file_that_is_not_a_workbook_is_refused_clearly():
-    with pytest.raises(UnsafeWorkbook, match="not a readable Excel workbook"):
+    with pytest.raises(UnsafeWorkbook, match="damaged"):
         read_rep_workbook(b"PK\x03\x04 broken", ProblemLog())
+    with pytest.raises(UnsafeWorkbook, match="damaged"):
+        read_rep_workbook(b"Customer,Name\nC1,Foods\n", ProblemLog())
 
 
 def test_months_come_from_the_files_own_columns_whatever_the_horizon():
