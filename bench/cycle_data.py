@@ -29,7 +29,7 @@ def load_company_with_cycle(services: dict[str, Any], previous: bool = False
     then the 10 reps) as (email, role, password). With `previous`, the cycle before gets its own
     generated plan too and is closed through the service (its snapshot frozen, as in
     production), so "last cycle" columns have numbers."""
-    from sop.cycles.services import close_cycle
+    from sop.cycles.states import close_cycle
     from sop.dev.demo_seed import create_accounts, insert_cycle_lines, load_master_data
     from sop.models import Cycle
     from sop.months import month_label, parse_year_month

@@ -46,7 +46,7 @@ def load_company_with_closed_cycle(services: dict[str, Any]) -> dict[str, Any]:
     from cycle_data import BIG_CUSTOMER, BIG_ITEMS, insert_extra_lines, widen_customer
     from gen_data import company
 
-    from sop.cycles.services import close_cycle
+    from sop.cycles.states import close_cycle
     from sop.dev.demo_seed import create_accounts, insert_cycle_lines, load_master_data
     from sop.models import Cycle, ForecastSnapshot, User
     from sop.months import month_label, parse_year_month

@@ -4,7 +4,7 @@ web and the command line use.
 
 A benchmark rep is added for the workbook figures, shaped as the issue asks: 30 customers
 (30 sheets), a catalog of 220 items (220 rows per sheet), a plan of about 2,200 lines. Measured:
-- generate: plan from the database + the xlsx (sop.workbooks.services.generate_rep_workbook);
+- generate: plan from the database + the xlsx (sop.workbooks.download.generate_rep_workbook);
 - import: safety checks, reading, storing and the preview (start_upload), then the confirm
   (confirm_upload: the change computed again and written in one transaction), for a workbook
   the rep edited (10% of the lines changed, some removed, new-item rows added), and for the
@@ -83,7 +83,7 @@ def edit_like_a_rep(data: bytes) -> bytes:
     """The generated workbook as a rep sends it back: 10% of the lines changed, 2 removed per
     sheet, 2 new-item rows per sheet (items outside the catalog)."""
     from sop.excel.rep_workbook import SheetLine, write_rep_workbook
-    from sop.workbooks.services import workbook_plan
+    from sop.workbooks.download import workbook_plan
 
     del data  # the edit is made on the same plan the file was written from
     rng = random.Random(7)
@@ -123,7 +123,7 @@ def timed(step):
 
 
 def import_file(cycle, rep, data: bytes) -> dict:
-    from sop.workbooks.services import confirm_upload, start_upload
+    from sop.workbooks.uploads import confirm_upload, start_upload
 
     upload, preview_s = timed(lambda: start_upload(None, cycle, rep, "Consolidated Master File "
                                                    "SOP_Nov26 - WB.xlsx", data, in_worker=False))
@@ -137,7 +137,7 @@ def import_file(cycle, rep, data: bytes) -> dict:
 def workbook_child(mongo: str, redis: str) -> dict:
     from sop.models import ForecastLine, User
     from sop.plans import raw_lines
-    from sop.workbooks.services import generate_rep_workbook, workbook_plan
+    from sop.workbooks.download import generate_rep_workbook, workbook_plan
 
     app = bench_app({"mongo_uri": mongo, "redis_url": redis})
     with app.app_context():
@@ -190,7 +190,7 @@ def real_files(cycle) -> dict:
     """Each real workbook previewed into an empty plan of a rep whose customers it names."""
     from sop.models import ForecastLine, WorkbookUpload
     from sop.users.services import create_user
-    from sop.workbooks.services import import_workbook, start_upload
+    from sop.workbooks.uploads import import_workbook, start_upload
 
     results = {}
     for code, name in REAL_FILES.items():
@@ -221,7 +221,7 @@ def consolidated_child(mongo: str, redis: str, out: str) -> dict:
 
     from sop.cycles.services import cycle_by_label
     from sop.models import ForecastLine
-    from sop.workbooks.services import export_consolidated
+    from sop.workbooks.download import export_consolidated
 
     app = bench_app({"mongo_uri": mongo, "redis_url": redis})
     with app.app_context():

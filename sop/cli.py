@@ -65,7 +65,8 @@ def register_commands(app: Flask) -> None:
                   help="Open it right away (reps with customers are e-mailed).")
     def create_cycle_command(month: str, planning_start: str | None, open_it: bool) -> None:
         """Create a draft cycle for YYYY-MM, and optionally open it."""
-        from sop.cycles.services import CycleError, create_cycle, open_cycle
+        from sop.cycles.services import CycleError, create_cycle
+        from sop.cycles.states import open_cycle
         from sop.months import parse_year_month
 
         try:

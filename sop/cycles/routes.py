@@ -6,8 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from sop.cycles import services
 from sop.cycles.forms import CycleForm, EditCycleForm
+from sop.cycles.page import cycle_page, cycle_progress, cycles_newest_first
+from sop.cycles.services import CycleError, create_cycle, update_cycle
+from sop.cycles.states import DONE, TRANSITIONS, available_actions, transition
 from sop.form_submission import saved
 from sop.htmx import wants_fragment
 from sop.models import Cycle
@@ -18,20 +20,20 @@ bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
 @bp.context_processor
 def cycle_helpers() -> dict:
-    return {"cycle_actions": services.available_actions, "transitions": services.TRANSITIONS}
+    return {"cycle_actions": available_actions, "transitions": TRANSITIONS}
 
 
 @bp.get("")
 @role_required("admin", "manager")
 def list_cycles():
-    return render_template("cycles/list.html", cycles=services.list_cycles())
+    return render_template("cycles/list.html", cycles=cycles_newest_first())
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required("admin")
 def new_cycle():
     form = CycleForm()
-    cycle = saved(form, lambda: services.create_cycle(
+    cycle = saved(form, lambda: create_cycle(
         current_user, form.month.month(), form.name.data, form.planning_start.month(),
         form.open_date.data, form.close_date.data), "month")
     if cycle:
@@ -44,7 +46,7 @@ def new_cycle():
 @role_required("admin", "manager")
 def detail(cycle_id: str):
     cycle = get_scoped_or_404(Cycle, current_user, id=cycle_id)
-    return render_template("cycles/detail.html", cycle=cycle, **services.cycle_page(cycle))
+    return render_template("cycles/detail.html", cycle=cycle, **cycle_page(cycle))
 
 
 @bp.route("/<cycle_id>/edit", methods=["GET", "POST"])
@@ -54,7 +56,7 @@ def edit_cycle(cycle_id: str):
     form = EditCycleForm(obj=cycle, data={"planning_start": cycle.planning_start.strftime("%Y-%m")})
     if cycle.is_open:  # only the close date may move: the rest is shown, not posted
         form.keep_all_but_close_date(cycle)
-    if saved(form, lambda: services.update_cycle(
+    if saved(form, lambda: update_cycle(
             current_user, cycle, form.name.data, form.planning_start.month(),
             form.open_date.data, form.close_date.data), "close_date"):
         flash(f"Cycle {cycle.name} saved.", "success")
@@ -70,12 +72,12 @@ def change_status(cycle_id: str, action: str):
     cycle = get_scoped_or_404(Cycle, current_user, id=cycle_id)
     error = None
     try:
-        services.transition(current_user, cycle, action)
-    except services.CycleError as exc:
+        transition(current_user, cycle, action)
+    except CycleError as exc:
         error = str(exc)
     view = request.args.get("view", "panel")
     if not wants_fragment():
-        flash(error or f"Cycle {cycle.name}: {services.DONE[action]}.",
+        flash(error or f"Cycle {cycle.name}: {DONE[action]}.",
               "error" if error else "success")
         deleted = action == "delete" and not error
         return redirect(url_for("cycles.list_cycles") if deleted or view == "row"
@@ -89,4 +91,4 @@ def change_status(cycle_id: str, action: str):
         return render_template(template, cycle=cycle, error=error), 422 if error else 200
     # The status panel, and the progress panel out of band (closing marks plans missed).
     return render_template("cycles/_status.html", cycle=cycle) + render_template(
-        "cycles/_progress.html", progress=services.cycle_progress(cycle), oob=True)
+        "cycles/_progress.html", progress=cycle_progress(cycle), oob=True)

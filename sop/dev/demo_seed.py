@@ -127,7 +127,8 @@ def load_demo_cycles(company: CompanyGenerator, today: date) -> dict[str, int]:
     """Last month's cycle, approved and closed (its snapshot feeds "last cycle" columns), and
     this month's cycle open: the first rep has submitted, the second is half-way (lines, a few
     months still blank), the others have not started (they can copy last cycle's numbers)."""
-    from sop.cycles.services import close_cycle, create_cycle, open_cycle
+    from sop.cycles.services import create_cycle
+    from sop.cycles.states import close_cycle, open_cycle
     from sop.submissions.services import approve_submission, submit_plan
 
     admin = User.objects(role="admin").first()

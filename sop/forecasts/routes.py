@@ -11,7 +11,9 @@ from flask_login import current_user, login_required
 from sop.cycles.services import current_open_cycle
 from sop.errors import render_error
 from sop.extensions import limiter
-from sop.forecasts import services
+from sop.forecasts import cells, line_actions, values
+from sop.forecasts import grid as read_model
+from sop.forecasts.values import Conflict, GridError, PlanLocked
 from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import Customer, Cycle, Product, User
 from sop.models.forecast import PROBABILITIES, PROBABILITY_RISKS
@@ -53,7 +55,7 @@ def _rep(rep_id: str | None, customer: Customer | None = None) -> User | None:
         return get_scoped_or_404(User, current_user, id=rep_id, role="sales_rep")
     if customer is not None and customer.sales_rep is not None:
         return customer.sales_rep
-    return next(iter(services.sales_reps()), None)
+    return next(iter(read_model.sales_reps()), None)
 
 
 def _selection(args: Mapping[str, str]) -> tuple[Cycle | None, Customer | None, User | None]:
@@ -69,14 +71,14 @@ def _selection(args: Mapping[str, str]) -> tuple[Cycle | None, Customer | None, 
 def grid():
     args = request.args
     cycle, customer, rep = _selection(args)
-    customers = services.rep_customers(rep) if rep else []
+    customers = read_model.rep_customers(rep) if rep else []
     if customer is None and customers:
         customer = customers[0]
-    data = (services.load_grid(cycle, rep, customer, current_user)
+    data = (read_model.load_grid(cycle, rep, customer, current_user)
             if cycle and rep and customer else None)
     return page_or_fragment("forecasts/grid.html", "grid_area", grid=data, cycle=cycle,
                             rep=rep, customer=customer, customers=customers,
-                            reps=services.sales_reps() if current_user.role != "sales_rep"
+                            reps=read_model.sales_reps() if current_user.role != "sales_rep"
                             else [])
 
 
@@ -85,7 +87,7 @@ def grid():
 def customer_search():
     cycle = _cycle(request.args.get("cycle"))
     rep = _rep(request.args.get("rep"))
-    found = services.rep_customers(rep, request.args.get("q", "")[:60], limit=20) if rep else []
+    found = read_model.rep_customers(rep, request.args.get("q", "")[:60], limit=20) if rep else []
     return render_template("forecasts/_customer_results.html", found=found, cycle=cycle,
                            rep=rep)
 
@@ -96,7 +98,7 @@ def next_missing():
     cycle = _cycle(request.args.get("cycle"))
     rep = _rep(request.args.get("rep"))
     after = request.args.get("after")
-    found = (services.next_customer_missing(cycle, rep, _object_id(after))
+    found = (read_model.next_customer_missing(cycle, rep, _object_id(after))
              if cycle and rep else None)
     if found is None:
         flash("No customer has missing months.", "success")
@@ -152,16 +154,16 @@ def save_cell():
     context: dict[str, Any] = {"cycle": target[0], "customer": target[1],
                                "product": target[2], "what": what, "bucket": bucket}
     try:
-        saved = services.save_cell(current_user, *target, what, bucket,
-                                   form.get("value"), form.get("was"), form.get("line"))
-    except services.PlanLocked as exc:
+        saved = cells.save_cell(current_user, *target, what, bucket,
+                                form.get("value"), form.get("was"), form.get("line"))
+    except PlanLocked as exc:
         _refuse_locked(exc)
-    except services.GridError as exc:
+    except GridError as exc:
         return render_template("forecasts/_cell_saved.html", error=str(exc),
                                typed=form.get("value", ""), value=None, was=form.get("was"),
                                totals=None, **context), 422
-    except services.Conflict as conflict:
-        totals = services.customer_totals(target[0], current_user, target[1])
+    except Conflict as conflict:
+        totals = read_model.customer_totals(target[0], current_user, target[1])
         return render_template("forecasts/_cell_saved.html", conflict=conflict,
                                typed=form.get("value", ""), value=conflict.value,
                                totals=totals, **context), 409
@@ -184,15 +186,15 @@ def save_probability():
     context = {"cycle": target[0], "customer": target[1], "product": target[2]}
     form = request.form
     try:
-        value = services.save_probability(current_user, *target, form.get("probability"),
-                                          form.get("was"))
-    except services.PlanLocked as exc:
+        value = cells.save_probability(current_user, *target, form.get("probability"),
+                                       form.get("was"))
+    except PlanLocked as exc:
         _refuse_locked(exc)
-    except services.GridError as exc:
+    except GridError as exc:
         was = form.get("was", "")
         return render_template("forecasts/_probability.html", error=str(exc),
                                value=parse_whole(was), **context), 422
-    except services.Conflict as conflict:
+    except Conflict as conflict:
         return render_template("forecasts/_probability.html", conflict=conflict,
                                value=conflict.value, **context), 409
     if not wants_fragment():
@@ -208,9 +210,9 @@ def suggest_items():
     if cycle is None or not customer_id:
         return render_template("forecasts/_item_suggestions.html", products=[])
     customer = get_scoped_or_404(Customer, current_user, id=customer_id)
-    return render_template("forecasts/_item_suggestions.html", products=services.
-                           catalog_suggestions(cycle, current_user, customer,
-                                               request.args.get("item_code", "")[:60]))
+    products = line_actions.catalog_suggestions(cycle, current_user, customer,
+                                                request.args.get("item_code", "")[:60])
+    return render_template("forecasts/_item_suggestions.html", products=products)
 
 
 def _grid_action(action, success):
@@ -220,9 +222,9 @@ def _grid_action(action, success):
         return _back()
     try:
         outcome = action(*target)
-    except services.PlanLocked as exc:
+    except PlanLocked as exc:
         _refuse_locked(exc)
-    except services.GridError as exc:
+    except GridError as exc:
         flash(str(exc), "error")
     else:
         flash(success(outcome), "success")
@@ -233,8 +235,8 @@ def _grid_action(action, success):
 @role_required("sales_rep")
 def add_item():
     return _grid_action(
-        lambda cycle, customer, _: services.add_item(current_user, cycle, customer,
-                                                     request.form.get("item_code", "")),
+        lambda cycle, customer, _: line_actions.add_item(current_user, cycle, customer,
+                                                         request.form.get("item_code", "")),
         lambda doc: "Item added" + (" (new item: not in the price matrix)."
                                     if doc["new_item"] else "."))
 
@@ -244,8 +246,8 @@ def add_item():
 def remove_line():
     def remove(cycle, customer, product):
         if product is None:
-            raise services.GridError("Choose the line to remove.")
-        services.remove_line(current_user, cycle, customer, product)
+            raise GridError("Choose the line to remove.")
+        line_actions.remove_line(current_user, cycle, customer, product)
         return product
 
     return _grid_action(remove, lambda product: f"Empty line {product.item_code} removed.")
@@ -256,8 +258,8 @@ def remove_line():
 def copy_last_cycle():
     def copy(cycle, customer, _):
         every = request.form.get("scope") == "all"
-        customers = services.rep_customers(current_user) if every else [customer]
-        return services.copy_last_cycle(current_user, cycle, customers)
+        customers = read_model.rep_customers(current_user) if every else [customer]
+        return line_actions.copy_last_cycle(current_user, cycle, customers)
 
     return _grid_action(copy, lambda result: (
         f"{result.copied} line(s) copied from {result.last_cycle.name}, rolled forward; "
@@ -269,9 +271,9 @@ def copy_last_cycle():
 def fill_row():
     def fill(cycle, customer, product):
         if product is None:
-            raise services.GridError("Choose the item to fill.")
-        return services.fill_row(current_user, cycle, customer, product,
-                                 request.form.get("value"), request.form.get("scope", "all"))
+            raise GridError("Choose the item to fill.")
+        return line_actions.fill_row(current_user, cycle, customer, product,
+                                     request.form.get("value"), request.form.get("scope", "all"))
 
     return _grid_action(fill, lambda changed: f"{changed} month(s) filled.")
 
@@ -287,7 +289,7 @@ def price_rows():
                if args.get("product") else None)
     if cycle is None or rep is None:
         abort(404)
-    rows, editable = services.load_price_rows(cycle, rep, customer, current_user,
+    rows, editable = read_model.load_price_rows(cycle, rep, customer, current_user,
                                               product.pk if product else None)
     return render_template("forecasts/_price_rows.html", rows=rows, editable=editable,
                            horizon=cycle.horizon_months, oob=product is None)
@@ -300,7 +302,7 @@ def line_history():
     cycle, customer, rep = _selection(args)
     product = (get_scoped_or_404(Product, current_user, id=args["product"])
                if args.get("product") else None)
-    line, entries = (services.line_history(cycle, rep, customer, product)
+    line, entries = (line_actions.line_history(cycle, rep, customer, product)
                      if cycle and customer and product and rep else (None, []))
     return page_or_fragment("forecasts/history.html", "history", line=line, entries=entries,
                             cycle=cycle, customer=customer, product=product, rep=rep)
@@ -308,12 +310,12 @@ def line_history():
 
 @bp.app_template_filter("grid_value")
 def grid_value(value: float | None) -> str:
-    return services.show(value)
+    return values.show(value)
 
 
 @bp.app_template_filter("grid_cases")
 def grid_cases(value: float | None) -> str:
-    return services.short(value)
+    return values.short(value)
 
 
 @bp.app_template_filter("grid_money")

@@ -7,7 +7,7 @@ def auto_close_cycles() -> str:
     """Hourly: close the open cycle once its close date is over, when `auto_close_cycles`
     is on (snapshot frozen, plans not submitted marked missed); and, whatever the setting,
     finish any close that was cut short."""
-    from sop.cycles.services import close_overdue_cycles, finish_interrupted_closes
+    from sop.cycles.states import close_overdue_cycles, finish_interrupted_closes
 
     closed = close_overdue_cycles()
     finished = finish_interrupted_closes()

@@ -15,7 +15,7 @@ def cleanup() -> str:
     from sop.imports.services import recover_interrupted_imports, remove_stale_uploads
     from sop.reports.services import remove_expired_reports
     from sop.settings import get_setting
-    from sop.workbooks.services import discard_stale_previews
+    from sop.workbooks.uploads import discard_stale_previews
 
     days = int(get_setting("cleanup_temp_files_days"))
     recovered = recover_interrupted_imports()

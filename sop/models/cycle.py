@@ -42,7 +42,7 @@ class Cycle(Document):
             {"fields": ["year", "month"], "unique": True},
             ("status", "-year", "-month"),
             # At most one open cycle, enforced by the database: two concurrent opens cannot
-            # both win (sop.cycles.services.open_cycle).
+            # both win (sop.cycles.states.open_cycle).
             {"fields": ["status"], "unique": True, "name": "one_open_cycle",
              "partialFilterExpression": {"status": "open"}},
         ],

@@ -43,6 +43,7 @@ from sop.plans.prices import (
     Pair,
     PriceBook,
     cached_catalog,
+    cached_matrix,
     catalog,
     customer_matrix,
     customer_price_book,
@@ -54,8 +55,8 @@ from sop.plans.totals import PlanTotals, plan_totals, totals_by
 
 __all__ = [
     "LINE_FIELDS", "VALUED_LINE_COLLECTIONS", "MatrixEntry", "Pair", "PlanTotals", "PriceBook",
-    "RolledPlan", "SameMonths", "ShiftedLine", "ValuedLine", "cached_catalog", "catalog",
-    "consolidated_rows", "customer_matrix", "customer_price_book", "effective_prices",
+    "RolledPlan", "SameMonths", "ShiftedLine", "ValuedLine", "cached_catalog", "cached_matrix",
+    "catalog", "consolidated_rows", "customer_matrix", "customer_price_book", "effective_prices",
     "fallback_price", "fallback_prices", "frozen_line", "is_empty", "is_frozen", "matrix",
     "missing_months", "over_same_months", "pad", "plan_source", "plan_totals",
     "previous_cycle", "previous_over_same_months", "raw_lines", "revenue", "roll_forward",

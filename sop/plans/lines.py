@@ -84,7 +84,7 @@ def raw_lines(query: Mapping[str, Any], fields: Iterable[str] = LINE_FIELDS
 def plan_source(cycle_id: ObjectId) -> Collection:
     """Where a cycle's plan is read: its frozen snapshot once closing has frozen every line
     (the cycle's `snapshot_at`), else its live lines (complete, valued now: also for a close
-    cut short, until sop.cycles.services.finish_interrupted_closes finishes it). Both hold
+    cut short, until sop.cycles.states.finish_interrupted_closes finishes it). Both hold
     rep, customer, product, probability, new_item, qty, price. The cycle is asked, not the
     snapshot: any query matching a whole cycle's snapshot costs the embedded server about
     0.6 s at 20,000 lines, even for one document."""

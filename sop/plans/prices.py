@@ -66,12 +66,15 @@ def catalog(product_ids: Iterable[ObjectId] | None = None) -> dict[ObjectId, dic
                                               CATALOG_FIELDS)}
 
 
-def cached_catalog(product_ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
-    """`catalog(product_ids)` for the grid's hot path: the catalog is read whole once per
-    process until items are next written (reading 200 items by id costs as much as reading
-    all of them on the embedded server, and a re-read every minute held up every save
-    meanwhile); items added since are read on their own."""
+def cached_catalog(product_ids: Iterable[ObjectId] | None = None
+                   ) -> dict[ObjectId, dict[str, Any]]:
+    """`catalog(product_ids)` for the hot paths (the grid, a rep's workbook and its preview):
+    the catalog is read whole once per process until items are next written (reading 200
+    items by id costs as much as reading all of them on the embedded server, and a re-read
+    every minute held up every save meanwhile); items added since are read on their own."""
     known = cached_until_written(("plans-catalog",), ("products",), catalog)
+    if product_ids is None:
+        return dict(known)
     wanted = set(product_ids)
     missing = {pid for pid in wanted if pid not in known}  # a set minus .keys() hashes all
     found = {pid: known[pid] for pid in wanted - missing}
@@ -85,6 +88,17 @@ def customer_matrix(customer_id: ObjectId) -> dict[Pair, MatrixEntry]:
     needs it for the totals every time."""
     return cached_until_written(("plans-customer-matrix", customer_id), ("price_entries",),
                                 lambda: matrix([customer_id]))
+
+
+def cached_matrix(customer_ids: Iterable[ObjectId]) -> dict[Pair, MatrixEntry]:
+    """`matrix(customer_ids)` from the per-process copies of each customer's matrix
+    (`customer_matrix`, one indexed query per customer when not kept): a rep's workbook and
+    its upload's preview read what the grid keeps, and read nothing again while no price is
+    written."""
+    entries: dict[Pair, MatrixEntry] = {}
+    for customer_id in dict.fromkeys(customer_ids):
+        entries.update(customer_matrix(customer_id))
+    return entries
 
 
 class PriceBook:

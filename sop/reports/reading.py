@@ -18,6 +18,7 @@ from pymongo.collection import Collection
 
 from sop.models import SalesHistory
 from sop.models.sales import fingerprint_months
+from sop.plans import ValuedLine, valued_plan_lines
 from sop.reports.registry import ReportContext
 
 NARROW = 50
@@ -33,11 +34,11 @@ class Scope:
         self.ids = {"customer": _as_set(ctx.customer_ids()), "product": _as_set(ctx.product_ids()),
                     "rep": _as_set(ctx.rep_ids())}
 
-    def documents(self, collection: Collection, query: Mapping[str, Any],
-                  projection: Mapping[str, Any], stage: str, scoped_by: Iterable[str]
-                  ) -> Iterator[dict[str, Any]]:
-        """The documents of `collection` matching `query` and the scope on the `scoped_by`
-        fields ("customer", "product", "rep"), reporting progress as `stage`."""
+    def narrowed(self, query: Mapping[str, Any], scoped_by: Iterable[str]
+                 ) -> tuple[dict[str, Any], list[tuple[str, set[ObjectId]]]] | None:
+        """`query` with the scope's short id lists on the `scoped_by` fields ("customer",
+        "product", "rep") in it, and the long ones to check on each row; None when the scope
+        is empty."""
         wanted = dict(query)
         checks = []
         for name in scoped_by:
@@ -45,11 +46,22 @@ class Scope:
             if ids is None:
                 continue
             if not ids:
-                return
+                return None
             if len(ids) <= NARROW:
                 wanted[name] = {"$in": sorted(ids)}
             else:
                 checks.append((name, ids))
+        return wanted, checks
+
+    def documents(self, collection: Collection, query: Mapping[str, Any],
+                  projection: Mapping[str, Any], stage: str, scoped_by: Iterable[str]
+                  ) -> Iterator[dict[str, Any]]:
+        """The documents of `collection` matching `query` and the scope on the `scoped_by`
+        fields, reporting progress as `stage`."""
+        narrowed = self.narrowed(query, scoped_by)
+        if narrowed is None:
+            return
+        wanted, checks = narrowed
         total = collection.estimated_document_count() if not wanted else None
         for number, doc in enumerate(collection.find(wanted, {**projection, **{
                 name: 1 for name, _ in checks}}), start=1):
@@ -57,6 +69,20 @@ class Scope:
                 self.ctx.progress(stage, number, total)
             if all(doc.get(name) in ids for name, ids in checks):
                 yield doc
+
+    def plan_lines(self, cycle_id: ObjectId, stage: str) -> Iterator[ValuedLine]:
+        """The cycle's lines in scope (customer, item and rep) as planned: sop.plans reads
+        its snapshot once frozen, else its live lines valued now."""
+        narrowed = self.narrowed({}, ("customer", "product", "rep"))
+        if narrowed is None:
+            return
+        wanted, checks = narrowed
+        for number, line in enumerate(valued_plan_lines(cycle_id, wanted, (
+                "customer", "product", "rep")), start=1):
+            if number % PROGRESS_EVERY == 0:
+                self.ctx.progress(stage, number, None)
+            if all(line.raw.get(name) in ids for name, ids in checks):
+                yield line
 
 
 def _as_set(ids: list[ObjectId] | None) -> set[ObjectId] | None:

@@ -1,7 +1,8 @@
 """Report types: what a report is called, which filters it takes, which collections it reads and
-the function that builds it. Builders register themselves (sop/reports/types_a.py, types_b.py);
-`ReportContext` is what a builder gets, and its `customer_ids` / `rep_ids` are THE scoping of
-report rows, built on `sop.security.scoped`: a rep only ever gets their own data."""
+the function that builds it. Builders register themselves (one module per type in
+sop/reports/types/); `ReportContext` is what a builder gets, and its `customer_ids` /
+`rep_ids` are THE scoping of report rows, built on `sop.security.scoped`: a rep only ever
+gets their own data."""
 
 from __future__ import annotations
 

@@ -3,11 +3,11 @@ e-mail. Every report is loaded through sop.security's scoping: a rep only sees t
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
-from sop.downloads import XLSX_MIMETYPE
+from sop.downloads import send_xlsx_file
 from sop.extensions import limiter
 from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import Report
@@ -89,10 +89,7 @@ def download(report_id: str):
     except services.ReportRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("reports.detail", report_id=report.pk))
-    response = send_file(stored, mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=report.file_name)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return send_xlsx_file(stored, report.file_name)
 
 
 @bp.post("/<report_id>/email")

@@ -68,7 +68,8 @@ def register_workbook_commands(app: Flask) -> None:
     def import_workbook_command(path: Path, email: str, label: str, create_missing: bool,
                                 dry_run: bool, as_json: bool) -> None:
         """Import one rep workbook (.xlsx or .xlsb) into the rep's plan for a cycle."""
-        from sop.workbooks.services import WorkbookRefused, import_workbook
+        from sop.workbooks.access import WorkbookRefused
+        from sop.workbooks.uploads import import_workbook
 
         cycle, rep = _cycle(label), _rep(email)
         try:
@@ -92,7 +93,8 @@ def register_workbook_commands(app: Flask) -> None:
     @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
     def export_workbook_command(email: str, label: str, out: Path) -> None:
         """Write the rep's pre-filled workbook for a cycle to OUT.xlsx."""
-        from sop.workbooks.services import generate_rep_workbook, workbook_file_name
+        from sop.workbooks.download import generate_rep_workbook
+        from sop.workbooks.naming import workbook_file_name
 
         cycle, rep = _cycle(label), _rep(email)
         out.write_bytes(generate_rep_workbook(None, cycle, rep))
@@ -103,7 +105,7 @@ def register_workbook_commands(app: Flask) -> None:
     @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
     def export_consolidated_command(label: str, out: Path) -> None:
         """Write the consolidated plan of a cycle (every rep, with pivots) to OUT.xlsx."""
-        from sop.workbooks.services import export_consolidated
+        from sop.workbooks.download import export_consolidated
 
         cycle = _cycle(label)
         out.write_bytes(export_consolidated(None, cycle))

@@ -4,41 +4,34 @@ every rep, cycle and upload is loaded through sop.security's scoping."""
 
 from __future__ import annotations
 
-import io
-
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
 
-from sop.downloads import XLSX_MIMETYPE
+from sop.downloads import send_xlsx_file
 from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import Cycle, User, WorkbookUpload
 from sop.security import get_scoped_or_404, role_required
-from sop.workbooks import services
+from sop.workbooks.access import WorkbookRefused
+from sop.workbooks.download import generate_rep_workbook
+from sop.workbooks.naming import rep_id_from_file_name, workbook_file_name
+from sop.workbooks.pages import default_cycle, index_page, may_see_cycle, preview_page
+from sop.workbooks.uploads import confirm_upload, discard_upload, resolve_sheet, start_upload
 
 bp = Blueprint("workbooks", __name__, url_prefix="/workbooks")
 
 
-def _send(data: bytes, file_name: str) -> Response:
-    response = send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=file_name)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _cycle(cycle_id: str | None) -> Cycle:
     cycle = get_scoped_or_404(Cycle, current_user, id=cycle_id) if cycle_id else \
-        services.default_cycle()
-    if cycle is None or not services.may_see_cycle(current_user, cycle):
+        default_cycle()
+    if cycle is None or not may_see_cycle(current_user, cycle):
         abort(404)
     return cycle
 
@@ -50,8 +43,7 @@ def _rep(rep_id: str | None) -> User:
 @bp.get("")
 @login_required
 def index():
-    context = services.index_page(current_user, request.args.get("cycle"),
-                                  request.args.get("rep"))
+    context = index_page(current_user, request.args.get("cycle"), request.args.get("rep"))
     return render_template("workbooks/index.html", **context)
 
 
@@ -60,11 +52,11 @@ def index():
 def download():
     cycle, rep = _cycle(request.args.get("cycle")), _rep(request.args.get("rep"))
     try:
-        data = services.generate_rep_workbook(current_user, cycle, rep)
-    except services.WorkbookRefused as exc:
+        data = generate_rep_workbook(current_user, cycle, rep)
+    except WorkbookRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("workbooks.index"))
-    return _send(data, services.workbook_file_name(cycle, rep))
+    return send_xlsx_file(data, workbook_file_name(cycle, rep))
 
 
 @bp.post("/upload")
@@ -72,7 +64,7 @@ def download():
 def upload():
     file = request.files.get("file")
     cycle = _cycle(request.form.get("cycle"))
-    rep_id = request.form.get("rep") or services.rep_id_from_file_name(
+    rep_id = request.form.get("rep") or rep_id_from_file_name(
         file.filename if file else "")
     if not rep_id:
         flash("Choose the rep whose plan the workbook is for (the file name does not end in "
@@ -80,9 +72,9 @@ def upload():
         return redirect(url_for("workbooks.index", cycle=cycle.pk))
     rep = _rep(rep_id)
     try:
-        record = services.start_upload(current_user, cycle, rep, file.filename if file else "",
-                                       file.read() if file else b"")
-    except services.WorkbookRefused as exc:
+        record = start_upload(current_user, cycle, rep, file.filename if file else "",
+                              file.read() if file else b"")
+    except WorkbookRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("workbooks.index", cycle=cycle.pk, rep=rep.pk))
     return redirect(url_for("workbooks.preview", upload_id=record.pk))
@@ -93,7 +85,7 @@ def upload():
 def preview(upload_id: str):
     record = get_scoped_or_404(WorkbookUpload, current_user, id=upload_id)
     return page_or_fragment("workbooks/preview.html", "preview",
-                            **services.preview_page(current_user, record))
+                            **preview_page(current_user, record))
 
 
 @bp.post("/uploads/<upload_id>/sheets")
@@ -102,16 +94,16 @@ def resolve(upload_id: str):
     record = get_scoped_or_404(WorkbookUpload, current_user, id=upload_id)
     message = None
     try:
-        record = services.resolve_sheet(current_user, record, request.form.get("sheet", ""),
-                                        request.form.get("target", ""))
-    except services.WorkbookRefused as exc:
+        record = resolve_sheet(current_user, record, request.form.get("sheet", ""),
+                               request.form.get("target", ""))
+    except WorkbookRefused as exc:
         message = str(exc)
     if not wants_fragment():
         if message:
             flash(message, "error")
         return redirect(url_for("workbooks.preview", upload_id=record.pk))
     return page_or_fragment("workbooks/preview.html", "preview", message=message,
-                            **services.preview_page(current_user, record)), 422 if message else 200
+                            **preview_page(current_user, record)), 422 if message else 200
 
 
 @bp.post("/uploads/<upload_id>/confirm")
@@ -119,9 +111,9 @@ def resolve(upload_id: str):
 def confirm(upload_id: str):
     record = get_scoped_or_404(WorkbookUpload, current_user, id=upload_id)
     try:
-        record = services.confirm_upload(current_user, record)
+        record = confirm_upload(current_user, record)
         flash(f"{record.file_name} imported into {record.rep.full_name}'s plan.", "success")
-    except services.WorkbookRefused as exc:
+    except WorkbookRefused as exc:
         flash(str(exc), "error")
     return redirect(url_for("workbooks.preview", upload_id=record.pk))
 
@@ -131,8 +123,8 @@ def confirm(upload_id: str):
 def discard(upload_id: str):
     record = get_scoped_or_404(WorkbookUpload, current_user, id=upload_id)
     try:
-        services.discard_upload(current_user, record)
+        discard_upload(current_user, record)
         flash(f"{record.file_name} discarded; nothing was changed.", "success")
-    except services.WorkbookRefused as exc:
+    except WorkbookRefused as exc:
         flash(str(exc), "error")
     return redirect(url_for("workbooks.index", cycle=record.cycle.pk, rep=record.rep.pk))

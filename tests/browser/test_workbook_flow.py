@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sop.excel.rep_workbook import write_rep_workbook
-from sop.workbooks.services import workbook_plan
+from sop.workbooks.download import workbook_plan
 from tests.browser.test_accounts_flow import sign_in
 from tests.conftest import DEFAULT_PASSWORD
 from tests.workbooks.conftest import company  # noqa: F401 - the fixture
@@ -62,7 +62,7 @@ def test_an_admin_uploads_a_real_workbook_reads_the_notes_and_confirms(app, new_
     items exist: read by the worker while the page waits, previewed with its notes,
     confirmed, 79 lines."""
     from sop.models import ForecastLine
-    from sop.workbooks.services import import_workbook
+    from sop.workbooks.uploads import import_workbook
     from tests.workbooks.test_real_workbooks import DB, real
 
     rep = make_user("sales_rep", email="db@example.com", full_name="Dana Brooks")

@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
-from sop.cycles.services import CycleError, close_cycle, create_cycle, open_cycle
+from sop.cycles.services import CycleError, create_cycle
+from sop.cycles.states import close_cycle, open_cycle
 from sop.jobs.cycles import auto_close_cycles
 from sop.models import (
     AuditEntry,

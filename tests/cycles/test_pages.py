@@ -86,7 +86,7 @@ def test_detail_shows_buckets_progress_and_totals(app, client, login_as, make_us
     make_line(cycle, reps[0], customers[0], product, qty=[100, 50], price=[2.0])
     make_line(previous, reps[0], customers[0], product, qty=[1, 40, 60])  # Oct, Nov, Dec
     with app.app_context():
-        from sop.cycles.services import freeze_snapshot
+        from sop.cycles.snapshot import freeze_snapshot
 
         freeze_snapshot(previous, previous.created_at)  # as its close did
         previous.update(set__snapshot_at=previous.created_at)

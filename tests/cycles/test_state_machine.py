@@ -8,15 +8,8 @@ from datetime import date
 
 import pytest
 
-from sop.cycles.services import (
-    CycleError,
-    back_to_draft,
-    close_cycle,
-    create_cycle,
-    delete_cycle,
-    open_cycle,
-    update_cycle,
-)
+from sop.cycles.services import CycleError, create_cycle, delete_cycle, update_cycle
+from sop.cycles.states import back_to_draft, close_cycle, open_cycle
 from sop.models import AuditEntry, Cycle, ForecastLine, Submission
 from sop.settings import store_value
 

@@ -9,7 +9,9 @@ from datetime import date
 
 import pytest
 
-from sop.forecasts import cells, services
+from sop.forecasts import cells
+from sop.forecasts.grid import customers_missing_months, load_grid
+from sop.forecasts.values import PlanLocked
 from sop.models import (
     AuditEntry,
     BudgetEntry,
@@ -300,7 +302,7 @@ def test_a_save_that_lands_after_a_submit_is_taken_back(app_context, plan):
     line_id = plan["line"].pk
     ForecastLine.objects(id=line_id).update_one(set__qty__0=11)  # the late write landed
     Submission(cycle=plan["cycle"], rep=plan["rep"], status="submitted").save()
-    with pytest.raises(services.PlanLocked, match="submitted while this was being saved"):
+    with pytest.raises(PlanLocked, match="submitted while this was being saved"):
         cells.take_back_if_locked_meanwhile(plan["rep"], plan["cycle"], line_id, "qty.0",
                                                 11.0, 10.0)
     assert ForecastLine.objects.get(id=line_id).qty[0] == 10
@@ -401,7 +403,7 @@ def test_next_customer_with_missing_months(client, plan, make_customer, make_lin
     response = client.get(f"/forecast/next-missing?cycle={plan['cycle'].pk}&after={complete.pk}")
     assert response.status_code == 302
     assert str(plan["customer"].pk) in response.location
-    assert services.customers_missing_months(plan["cycle"], rep) == {plan["customer"].pk}
+    assert customers_missing_months(plan["cycle"], rep) == {plan["customer"].pk}
 
 
 def test_customer_search_lists_only_own_customers(client, plan, make_user, make_customer):
@@ -415,7 +417,7 @@ def test_last_cycle_values_are_aligned_by_calendar_month(app, plan, make_cycle, 
     last = make_cycle("2026-09", status="closed")
     make_line(last, plan["rep"], plan["customer"], plan["garlic"], qty=[1, 2, 3, 4])
     with app.app_context():
-        grid = services.load_grid(plan["cycle"], plan["rep"], plan["customer"], plan["rep"])
+        grid = load_grid(plan["cycle"], plan["rep"], plan["customer"], plan["rep"])
     garlic = next(r for r in grid.rows if r.item_code == "110001")
     assert grid.last_cycle.pk == last.pk
     assert garlic.last_cycle[:3] == [3, 4, None]  # Sep M3 = Nov 2026 = this cycle's M1

@@ -9,7 +9,8 @@ import gridfs
 from mongoengine.connection import get_db
 
 from sop.auth.services import request_password_reset
-from sop.cycles.services import back_to_draft, create_cycle, notify_cycle_opened, open_cycle
+from sop.cycles.services import create_cycle
+from sop.cycles.states import back_to_draft, notify_cycle_opened, open_cycle
 from sop.mail import AttachmentRef, absolute_url, send_email
 from sop.models import Cycle
 from sop.submissions.services import reject_submission, submit_plan

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from sop.clock import now
 from sop.extensions import redis_queues
-from sop.forecasts.services import save_cell
+from sop.forecasts.cells import save_cell
 from sop.imports import services as imports
 from sop.models import AuditEntry, Report
 from sop.reports.registry import ReportFilters

@@ -27,7 +27,7 @@ import pytest
 from openpyxl import load_workbook
 
 import sop.reports  # noqa: F401  (registers the types)
-from sop.cycles.services import close_cycle
+from sop.cycles.states import close_cycle
 from sop.models import BudgetEntry, PriceEntry, SalesHistory, SalesMonth, name_key
 from sop.reports.registry import REPORT_TYPES, ReportContext, ReportFilters
 from sop.submissions.services import reject_submission, submit_plan
@@ -353,6 +353,21 @@ def test_sales_summary_for_a_rep(sales, tmp_path):
     nothing = build("sales_summary", sales["ann"], tmp_path, month_from="2025-11",
                     month_to="2026-02", rep=str(sales["bo"].pk))
     assert values(table(nothing["Summary"])["Nov 2025 to Feb 2026"], 1, 2) == [0, 0]
+
+
+def test_sales_summary_counts_history_stored_before_fingerprints(sales, tmp_path):
+    SalesHistory._get_collection().insert_one({  # no fingerprint: written before they existed
+        "customer": sales["acme"].pk, "product": sales["shallots"].pk, "months": [
+            {"month": "2025-12", "quantity": 4.0, "sales": 40.0, "gross_profit": 8.0},
+            {"month": "2024-12", "quantity": 2.0, "sales": 10.0}]})
+    book = build("sales_summary", sales["admin"], tmp_path, month_from="2025-11",
+                 month_to="2026-02")
+    summary = table(book["Summary"])
+    # 180 cases, $840, GP $75 as above, plus ACME x Shallots Dec 25: 4 cases, $40, GP $8
+    assert values(summary["Nov 2025 to Feb 2026"], 1, 3) == [184, 880, 83]
+    # the year before: 45 cases, $215, GP $25, plus Dec 24: 2 cases, $10, no GP
+    assert values(summary["Year before: Nov 2024 to Feb 2025"], 1, 3) == [47, 225, 25]
+    assert values(table(book["Monthly trend"])[datetime(2025, 12, 1)], 1, 2) == [104, 540]
 
 
 def test_month_headers_are_real_dates(company, tmp_path):

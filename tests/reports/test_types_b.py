@@ -42,7 +42,7 @@ CASES, MONEY, PERCENT, MONTH = "#,##0", '"$"#,##0.00', "0.0%", "mmm-yy"
 @pytest.fixture
 def company(app_context, make_user, make_customer, make_product, make_price, make_cycle,
             make_line) -> dict[str, Any]:
-    from sop.cycles.services import freeze_snapshot
+    from sop.cycles.snapshot import freeze_snapshot
 
     rep_a = make_user("sales_rep", full_name="Rep A")
     rep_b = make_user("sales_rep", full_name="Rep B")

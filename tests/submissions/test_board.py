@@ -124,7 +124,7 @@ def test_without_an_open_cycle_the_board_shows_the_latest_one(app, client, login
 
 def test_the_board_follows_a_cell_save_and_a_price_change(app, company):
     """The whole board's plan figures are kept between views until lines or prices change."""
-    from sop.forecasts.services import save_cell
+    from sop.forecasts.cells import save_cell
     from sop.models import PriceEntry
 
     with app.app_context():

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from sop.models import Customer, ForecastLine, Product, WorkbookUpload
-from sop.workbooks.services import generate_rep_workbook, import_workbook
+from sop.workbooks.download import generate_rep_workbook
+from sop.workbooks.uploads import import_workbook
 from tests.conftest import DEFAULT_PASSWORD, work_queues
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "workbooks"

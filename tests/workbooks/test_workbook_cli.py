@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from sop.excel.rep_workbook import SheetLine, write_rep_workbook
 from sop.models import AuditEntry, Customer, ForecastLine, Product, WorkbookUpload
-from sop.workbooks.services import workbook_plan
+from sop.workbooks.download import workbook_plan
 
 
 @pytest.fixture

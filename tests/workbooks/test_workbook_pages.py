@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from sop.excel.rep_workbook import write_rep_workbook
 from sop.models import AuditEntry, ForecastLine, Report, WorkbookUpload
-from sop.workbooks.services import workbook_plan
+from sop.workbooks.download import workbook_plan
 from tests.conftest import DEFAULT_PASSWORD, work_queues
 
 FILE_NAME = "Consolidated Master File SOP_Nov26 - JR.xlsx"

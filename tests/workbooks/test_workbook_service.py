@@ -13,18 +13,11 @@ from pymongo.errors import PyMongoError
 
 from sop.excel.rep_workbook import SheetLine, write_rep_workbook
 from sop.models import AuditEntry, Customer, ForecastLine, Product, Submission, WorkbookUpload
-from sop.workbooks import services
-from sop.workbooks.services import (
-    WorkbookRefused,
-    confirm_upload,
-    generate_rep_workbook,
-    rep_code,
-    rep_from_file_name,
-    resolve_sheet,
-    start_upload,
-    workbook_file_name,
-    workbook_plan,
-)
+from sop.workbooks import apply, uploads
+from sop.workbooks.access import WorkbookRefused
+from sop.workbooks.download import generate_rep_workbook, workbook_plan
+from sop.workbooks.naming import rep_code, rep_from_file_name, workbook_file_name
+from sop.workbooks.uploads import confirm_upload, resolve_sheet, start_upload
 from tests.workbooks.conftest import full
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -118,8 +111,8 @@ def test_the_workbook_and_the_grids_copy_roll_last_cycle_forward_alike(company, 
     """One rule (sop.plans.rolled_forward): last cycle as planned (its snapshot once frozen,
     not lines changed since), the rep's own line first, lines of only zeros dropped."""
     from sop.clock import now
-    from sop.cycles.services import freeze_snapshot
-    from sop.forecasts.services import copy_last_cycle
+    from sop.cycles.snapshot import freeze_snapshot
+    from sop.forecasts.line_actions import copy_last_cycle
 
     ForecastLine.objects(cycle=company.cycle).delete()
     october = make_cycle("2026-10", status="closed")
@@ -275,7 +268,7 @@ def test_a_failure_on_the_last_write_leaves_nothing_changed(company, make_user, 
     record = resolve_sheet(admin, record, "Bayou Foods Co", str(company.bayou.pk))
     before = company.lines()
     calls = []
-    real = services.execute_write
+    real = apply.execute_write
 
     def fail_last(collection, operations, session):
         calls.append(len(operations))
@@ -283,8 +276,8 @@ def test_a_failure_on_the_last_write_leaves_nothing_changed(company, make_user, 
             raise PyMongoError("disk full (injected)")
         return real(collection, operations, session)
 
-    monkeypatch.setattr(services, "WRITE_CHUNK", 1)
-    monkeypatch.setattr(services, "execute_write", fail_last)
+    monkeypatch.setattr(apply, "WRITE_CHUNK", 1)
+    monkeypatch.setattr(apply, "execute_write", fail_last)
     with pytest.raises(WorkbookRefused, match="nothing was changed"):
         confirm_upload(admin, record)
     assert len(calls) == 5
@@ -293,7 +286,7 @@ def test_a_failure_on_the_last_write_leaves_nothing_changed(company, make_user, 
     assert record.reload().status == "previewed"
     assert not AuditEntry.objects(action__in=("workbook_imported", "forecast_line_updated"))
 
-    monkeypatch.setattr(services, "execute_write", real)  # the database is back
+    monkeypatch.setattr(apply, "execute_write", real)  # the database is back
     confirm_upload(admin, record)
     assert Customer.objects(sop_name="NEW PLACE").count() == 1
     assert company.lines()[("BAYOU FOODS", "110001")]["qty"][0] == 20
@@ -318,14 +311,14 @@ def test_a_plan_submitted_just_before_the_write_refuses_the_import(company, monk
 
     record = upload(company, workbook(company, edit))
     before = company.lines()
-    real = services.submission_for
+    real = apply.submission_for
 
     def submitted_meanwhile(cycle, rep):
         submission = real(cycle, rep)
         Submission.objects(id=submission.pk).update_one(set__status="submitted")
         return submission
 
-    monkeypatch.setattr(services, "submission_for", submitted_meanwhile)
+    monkeypatch.setattr(apply, "submission_for", submitted_meanwhile)
     with pytest.raises(WorkbookRefused, match="submitted while the workbook was being imported"):
         confirm_upload(company.rep, record)
     assert company.lines() == before
@@ -377,7 +370,7 @@ def test_unknown_items_are_created_only_when_asked(company):
         sheet(plan, "BAYOU FOODS").lines.append(
             SheetLine("160001", "Black Garlic ", 1, [3.0] * 16, [12.0] * 16, new_item=True))
 
-    result = services.import_workbook(None, company.cycle, company.rep, "x.xlsx",
+    result = uploads.import_workbook(None, company.cycle, company.rep, "x.xlsx",
                                       workbook(company, edit), create_missing=True)
     assert result["applied"] and result["created_items"] == ["160001"]
     assert Product.objects.get(item_code="160001").description == "Black Garlic"
@@ -394,7 +387,7 @@ def test_a_transaction_too_large_for_the_database_says_to_split_the_file(company
 
     record = upload(company, workbook(company, lambda plan: [
         setattr(x, "qty", [q + 1 for q in x.qty]) for s in plan.customers for x in s.lines]))
-    monkeypatch.setattr(services, "execute_write", refuse)
+    monkeypatch.setattr(apply, "execute_write", refuse)
     with pytest.raises(WorkbookRefused, match=r"cannot change 4 lines in one go.*Split"):
         confirm_upload(company.rep, record)
     assert all(line["version"] == 1 for line in company.lines().values())
@@ -421,7 +414,7 @@ def test_an_unchanged_database_confirms_the_previewed_writes(company, monkeypatc
     def no_second_look(*args, **kwargs):
         raise AssertionError("the preview's writes should have been used")
 
-    monkeypatch.setattr(services, "plan_import", no_second_look)
+    monkeypatch.setattr(uploads, "plan_import", no_second_look)
     confirm_upload(company.rep, record)
     assert company.lines()[("BAYOU FOODS", "110002")]["qty"][3] == 0.5
     assert AuditEntry.objects(action="forecast_line_updated").count() == 1
@@ -439,8 +432,8 @@ def test_the_nightly_cleanup_discards_previews_nobody_confirmed(company):
     assert "discarded 1 workbook previews" in cleanup()
     stale.reload()
     assert stale.status == "discarded" and stale.file_id is None
-    assert not any(services._files().exists(file_id) for file_id in files)
+    assert not any(uploads._files().exists(file_id) for file_id in files)
 
     fresh = upload(company, workbook(company))
     assert "discarded 0 workbook previews" in cleanup()
-    assert fresh.reload().status == "previewed" and services._files().exists(fresh.file_id)
+    assert fresh.reload().status == "previewed" and uploads._files().exists(fresh.file_id)
