@@ -18,7 +18,7 @@ BASELINE_STATES = ("forecast", "dead")  # "dead": no sales for 12 months, foreca
 
 
 class BaselineLine(Document):
-    """The statistical baseline of one customer × item for one cycle: cases per bucket (M1
+    """The statistical baseline of one customer x item for one cycle: cases per bucket (M1
     first, never negative), computed from the monthly sales history by the method that won
     the rolling-origin comparison for this series.
 

@@ -228,11 +228,11 @@ def test_a_sheet_declaring_a_wrong_size_is_read_whole():
         for item in source.infolist():
             content = source.read(item.filename)
             if item.filename.startswith("xl/worksheets/"):
-                content, count = re.subn(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>',
-                                         content)
+                # openpyxl's write-only mode declares no size: a wrong one after <sheetPr>
+                content, count = re.subn(rb"(</sheetPr>)", rb'\1<dimension ref="A1"/>', content)
                 changed += count
             target.writestr(item, content)
-    assert changed == 4  # every sheet declares its size: Summary, the customer, List, Budget
+    assert changed == 4  # Summary, the customer, List, Budget
     assert comparable(read(buffer.getvalue())["BAYOU FOODS"]) == \
         comparable(read(data)["BAYOU FOODS"])
     assert [ln.item_code for ln in read(data)["BAYOU FOODS"].lines] == ["220001", "990001"]

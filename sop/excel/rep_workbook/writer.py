@@ -1,14 +1,15 @@
-"""Writing the pre-filled rep workbook (DOMAIN.md §5.1) through sop.excel.sheets (XlsxWriter;
-one rep's book, so its cells are kept until it is closed: its block titles are merged over two
-rows): only titles, headers and item codes carry a cell format; the data cells get their look
-(yellow = type here, grey = formula) and money formats from conditional formats over their
-ranges. Formulas are written without a saved value; Excel computes them on opening."""
+"""Writing the pre-filled rep workbook (DOMAIN.md §5.1) through sop.excel.formula_sheets
+(openpyxl write-only: a book of formulas; why not XlsxWriter is said there): only titles,
+headers and item codes carry a cell style; the data cells get their look (yellow = type here,
+grey = formula) and money formats from conditional formats over their ranges. Formulas are
+written without a saved value; Excel computes them on opening."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from sop.excel.formula_sheets import Book, Columns, Sheet, Styles
 from sop.excel.rep_workbook.layout import (
     CODE_FORMAT,
     FIRST_ROW,
@@ -32,7 +33,7 @@ from sop.excel.rep_workbook.layout import (
     quoted,
     sheet_title,
 )
-from sop.excel.sheets import Book, Columns, Formula, Sheet, Styles
+from sop.excel.sheets import Formula
 
 HEAD_BLUE = "1D4E89"
 MANDATORY_RED = "C0504D"
@@ -88,7 +89,7 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
     the catalog or it is flagged new_item: then it goes to the "add new Item Codes" block, so
     reading the file back gives the same lines with the same flags."""
     layout = Layout(len(plan.months))
-    book = Book(streaming=False)
+    book = Book()
     styles = _styles(book)
     looks = _Looks.of(styles)
     taken: set[str] = {"summary", LIST_SHEET.lower(), "budget"}
@@ -105,7 +106,7 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
         _write_customer(book, styles, looks, plan, layout, customer, title, catalog_codes)
     _write_list(book, styles)
     _write_budget(book, styles, plan)
-    return book.close()  # XlsxWriter has Excel compute every formula on opening
+    return book.close()
 
 
 def _widths(layout: Layout) -> dict[int, float]:
