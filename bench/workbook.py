@@ -4,7 +4,8 @@ web and the command line use.
 
 A benchmark rep is added for the workbook figures, shaped as the issue asks: 30 customers
 (30 sheets), a catalog of 220 items (220 rows per sheet), a plan of about 2,200 lines. Measured:
-- generate: plan from the database + the xlsx (sop.workbooks.download.generate_rep_workbook);
+- generate: plan from the database + the xlsx (sop.workbooks.download.generate_rep_workbook),
+  without the per-process matrix and catalog copies, then again with them;
 - import: safety checks, reading, storing and the preview (start_upload), then the confirm
   (confirm_upload: the change computed again and written in one transaction), for a workbook
   the rep edited (10% of the lines changed, some removed, new-item rows added), and for the
@@ -135,6 +136,7 @@ def import_file(cycle, rep, data: bytes) -> dict:
 
 
 def workbook_child(mongo: str, redis: str) -> dict:
+    from sop.listing import computed_until_versions_move
     from sop.models import ForecastLine, User
     from sop.plans import raw_lines
     from sop.workbooks.download import generate_rep_workbook, workbook_plan
@@ -143,6 +145,7 @@ def workbook_child(mongo: str, redis: str) -> dict:
     with app.app_context():
         cycle, rep = _cycle_and_rep()
         plan = workbook_plan(cycle, rep)
+        computed_until_versions_move.cache_clear()  # no per-process matrix or catalog copy
         data, generate_s = timed(lambda: generate_rep_workbook(None, cycle, rep))
         again, regenerate_s = timed(lambda: generate_rep_workbook(None, cycle, rep))
         unchanged = import_file(cycle, rep, data)
@@ -164,7 +167,7 @@ def workbook_child(mongo: str, redis: str) -> dict:
             "real": real,
             "sheets": len(plan.customers), "rows_per_sheet": rows,
             "lines": sum(len(s.lines) for s in plan.customers), "file_kb": len(data) // 1024,
-            "generate_s": min(generate_s, regenerate_s),
+            "generate_s": generate_s, "regenerate_s": regenerate_s,
             "import_unchanged": unchanged, "import_edited": changed,
             "import_into_empty": into_empty,
             "big_rep": {"sheets": len(big_plan.customers), "rows_per_sheet": len(
@@ -275,7 +278,8 @@ def main() -> None:
     print_table([
         ("benchmark rep", f"{workbook['sheets']} sheets x {workbook['rows_per_sheet']} rows, "
          f"{workbook['lines']:,} lines ({added['lines']:,} loaded), {workbook['file_kb']:,} KB"),
-        ("generate", f"{workbook['generate_s']:.2f} s  (target ≤ {TARGETS['generate']:g} s)"),
+        ("generate", f"{workbook['generate_s']:.2f} s; again, no price or item written since: "
+         f"{workbook['regenerate_s']:.2f} s  (target ≤ {TARGETS['generate']:g} s)"),
         ("import, edited", f"{edited['seconds']:.2f} s = preview {edited['preview_s']:.2f} s "
          f"(target ≤ {TARGETS['preview']:g} s) + confirm {edited['confirm_s']:.2f} s; "
          f"{counts(edited)}  (target ≤ {TARGETS['import']:g} s)"),
@@ -300,6 +304,7 @@ def main() -> None:
     print_result({
         "sheets": workbook["sheets"], "rows_per_sheet": workbook["rows_per_sheet"],
         "lines": workbook["lines"], "generate_s": round(workbook["generate_s"], 2),
+        "regenerate_s": round(workbook["regenerate_s"], 2),
         "import_s": round(edited["seconds"], 2),
         "import_preview_s": round(edited["preview_s"], 2),
         "import_confirm_s": round(edited["confirm_s"], 2),

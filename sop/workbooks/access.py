@@ -22,6 +22,7 @@ def may_import(actor: User | None, rep: User) -> bool:
 
 
 def check_import(actor: User | None, cycle: Cycle, rep: User) -> None:
+    """WorkbookRefused unless `actor` may import into `rep`'s plan of `cycle` now."""
     if rep.role != "sales_rep":
         raise WorkbookRefused(f"{rep.full_name} is not a sales rep.")
     if not may_import(actor, rep):

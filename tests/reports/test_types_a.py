@@ -28,7 +28,14 @@ from openpyxl import load_workbook
 
 import sop.reports  # noqa: F401  (registers the types)
 from sop.cycles.states import close_cycle
-from sop.models import BudgetEntry, PriceEntry, SalesHistory, SalesMonth, name_key
+from sop.models import (
+    BaselineLine,
+    BudgetEntry,
+    PriceEntry,
+    SalesHistory,
+    SalesMonth,
+    name_key,
+)
 from sop.reports.registry import REPORT_TYPES, ReportContext, ReportFilters
 from sop.submissions.services import reject_submission, submit_plan
 
@@ -157,13 +164,15 @@ def test_consolidated_is_scoped_to_the_rep(company, tmp_path):
 
 def figure(row, key_columns: int, name: str) -> Any:
     """A named figure of a summary row (16 months): Lines, cases M1..M16, cases M1-M12, $ M1..M16,
-    $ M1-M12, budget cases, vs, %, budget $, vs, %, previous cases, vs, %, previous $, vs, %."""
+    $ M1-M12, budget cases, vs, %, budget $, vs, %, previous cases, vs, %, previous $, vs, %,
+    baseline cases, vs, %, lines with a baseline."""
     names = ["lines", *[f"c{i}" for i in range(1, 17)], "cases", *[f"d{i}" for i in
                                                                    range(1, 17)],
              "dollars", "budget_cases", "cases_vs_budget", "cases_vs_budget_pct",
              "budget_dollars", "dollars_vs_budget", "dollars_vs_budget_pct", "prev_cases",
              "cases_vs_prev", "cases_vs_prev_pct", "prev_dollars", "dollars_vs_prev",
-             "dollars_vs_prev_pct"]
+             "dollars_vs_prev_pct", "baseline_cases", "cases_vs_baseline",
+             "cases_vs_baseline_pct", "baseline_lines"]
     return row[key_columns + names.index(name)].value
 
 
@@ -253,6 +262,70 @@ def test_forecast_summary_with_an_item_filter_leaves_budget_blank(company, tmp_p
     assert set(reps) == {"Ann Lee", "Total"}  # Bo plans no garlic
     assert figure(reps["Ann Lee"], 1, "cases") == 120
     assert figure(reps["Ann Lee"], 1, "budget_cases") is None
+
+
+def add_baselines(company) -> None:
+    """ACME x Garlic 8 cases a month, CEDAR x Shallots 90 a month; =BAYOU x Shallots has none.
+    CEDAR x Garlic (planned by nobody) and the previous cycle's ACME x Garlic are not read."""
+    cycle = company["cycle"]
+    for customer, product, qty in ((company["acme"], company["garlic"], [8.0] * 16),
+                                   (company["cedar"], company["shallots"], [90.0] * 16),
+                                   (company["cedar"], company["garlic"], [999.0] * 16)):
+        BaselineLine(cycle=cycle, customer=customer, product=product, qty=qty,
+                     method="theta").save()
+    BaselineLine(cycle=company["previous"], customer=company["acme"],
+                 product=company["garlic"], qty=[777.0] * 16, method="naive").save()
+
+
+def test_forecast_summary_baseline_columns(company, tmp_path):
+    add_baselines(company)
+    book = build("forecast_summary", company["admin"], tmp_path,
+                 cycle=str(company["cycle"].pk))
+    reps = table(book["By rep"])
+    ann, bo, total = reps["Ann Lee"], reps["Bo Diaz"], reps["Total"]
+    # Ann: ACME x Garlic has a baseline (8 x 12 = 96 against her 120), =BAYOU none
+    assert [figure(ann, 1, name) for name in ("baseline_cases", "cases_vs_baseline",
+                                              "baseline_lines")] == [96, 24, 1]
+    assert figure(ann, 1, "cases_vs_baseline_pct") == pytest.approx(0.25)
+    assert figure(bo, 1, "baseline_cases") == 1080 and figure(bo, 1, "cases_vs_baseline") == 120
+    assert figure(total, 1, "baseline_cases") == 1176 and figure(total, 1, "baseline_lines") == 2
+    assert ann[1 + 47].number_format == CASES  # baseline cases
+
+    customers = {row[1].value: row for row in book["By customer"].iter_rows(min_row=7)
+                 if row[1].value}
+    bayou = customers["=BAYOU"]
+    assert figure(bayou, 4, "baseline_cases") is None  # no baseline: blank, not 0
+    assert figure(bayou, 4, "cases_vs_baseline") is None
+    assert figure(bayou, 4, "baseline_lines") == 0
+    assert figure(customers["ACME"], 4, "baseline_cases") == 96
+    groups = table(book["By group"])
+    # G2: CEDAR's 1,200 cases against 1,080; =BAYOU's 10 cases have no baseline to compare
+    assert figure(groups["G2"], 1, "baseline_cases") == 1080
+    assert figure(groups["G2"], 1, "cases_vs_baseline") == 120
+
+    months = table(book["By month"])
+    # baseline 8 + 90; the plan of those two lines 10 + 100
+    assert values(months["M1"], 16, 3) == [98, 12, pytest.approx(12 / 98)]
+    assert values(months["M13"], 16, 2) == [98, 5 + 100 - 98]  # the baseline covers M13-M16
+    assert values(months["M1-M12"], 16, 2) == [1176, 144]
+    about = " ".join(str(row[0].value) for row in book["About"].iter_rows())
+    assert "Baseline: the statistical baseline" in about
+
+
+def test_forecast_summary_baseline_for_a_rep_and_without_any(company, tmp_path):
+    add_baselines(company)
+    own = build("forecast_summary", company["ann"], tmp_path, cycle=str(company["cycle"].pk))
+    total = table(own["By rep"])["Total"]
+    assert figure(total, 1, "baseline_cases") == 96  # CEDAR's baseline is not Ann's
+    assert values(table(own["By month"])["M1"], 16, 2) == [8, 2]
+
+    BaselineLine.objects.delete()
+    none = build("forecast_summary", company["admin"], tmp_path,
+                 cycle=str(company["cycle"].pk))
+    reps = table(none["By rep"])
+    assert figure(reps["Ann Lee"], 1, "baseline_cases") is None
+    assert figure(reps["Total"], 1, "baseline_cases") is None
+    assert values(table(none["By month"])["M1"], 16, 3) == [None, None, None]
 
 
 # --- submission status ----------------------------------------------------------------------

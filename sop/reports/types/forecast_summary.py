@@ -13,7 +13,14 @@ from typing import Any
 from bson import ObjectId
 
 from sop.models import BudgetEntry
-from sop.plans import PlanTotals, previous_over_same_months, valued_plan_lines
+from sop.plans import (
+    Pair,
+    PlanTotals,
+    baseline_for,
+    previous_over_same_months,
+    total,
+    valued_plan_lines,
+)
 from sop.reports.book import (
     EFFECTIVE_PRICE_NOTE,
     FORECAST_DOLLARS_NOTE,
@@ -55,6 +62,9 @@ class ForecastSummaryRow(PlanTotals):
     budget_dollars: float | None = None
     previous_cases: float | None = None  # the previous cycle over the same calendar months
     previous_dollars: float | None = None
+    baseline_cases: float | None = None  # over M1-M12 of the row's pairs with a baseline
+    baseline_planned: float = 0.0  # the plan of the row's lines with a baseline, M1-M12
+    baseline_lines: int = 0  # the row's lines with a baseline
 
     @property
     def cases_12(self) -> float:
@@ -69,10 +79,13 @@ class ForecastSummaryRow(PlanTotals):
         self.lines += other.lines
         self.cases = [a + b for a, b in zip(self.cases, other.cases, strict=True)]
         self.dollars = [a + b for a, b in zip(self.dollars, other.dollars, strict=True)]
-        for name in ("budget_cases", "budget_dollars", "previous_cases", "previous_dollars"):
+        for name in ("budget_cases", "budget_dollars", "previous_cases", "previous_dollars",
+                     "baseline_cases"):
             mine, theirs = getattr(self, name), getattr(other, name)
             if theirs is not None:
                 setattr(self, name, (mine or 0.0) + theirs)
+        self.baseline_planned += other.baseline_planned
+        self.baseline_lines += other.baseline_lines
 
     def values(self) -> list[Any]:
         cases_vs_budget, cases_vs_budget_pct = change(self.cases_12, self.budget_cases)
@@ -83,7 +96,9 @@ class ForecastSummaryRow(PlanTotals):
                 self.budget_cases, cases_vs_budget, cases_vs_budget_pct,
                 self.budget_dollars, dollars_vs_budget, dollars_vs_budget_pct,
                 self.previous_cases, cases_vs_prev, cases_vs_prev_pct,
-                self.previous_dollars, dollars_vs_prev, dollars_vs_prev_pct]
+                self.previous_dollars, dollars_vs_prev, dollars_vs_prev_pct,
+                self.baseline_cases, *change(self.baseline_planned, self.baseline_cases),
+                self.baseline_lines]
 
 
 def figure_columns(months: list[date]) -> list[ReportColumn]:
@@ -104,7 +119,11 @@ def figure_columns(months: list[date]) -> list[ReportColumn]:
             ReportColumn("Cases vs previous %", "percent", 10),
             ReportColumn("Previous cycle $", "money", 15),
             ReportColumn("$ vs previous", "money", 14),
-            ReportColumn("$ vs previous %", "percent", 10)]
+            ReportColumn("$ vs previous %", "percent", 10),
+            ReportColumn(f"Baseline cases {twelve}", "cases", 13),
+            ReportColumn("Cases vs baseline", "cases", 12),
+            ReportColumn("Cases vs baseline %", "percent", 10),
+            ReportColumn("Lines with a baseline", "int", 10)]
 
 
 def build_forecast_summary(ctx: ReportContext) -> None:
@@ -140,10 +159,13 @@ def build_forecast_summary(ctx: ReportContext) -> None:
                                              previous_dollars=earlier)
         return row
 
+    planned: list[tuple[Pair, dict[str, Any], list[float | None]]] = []
     for done, line in enumerate(_plan_lines(ctx, cycle.pk, ()), start=1):
         raw = line.raw
         qty = line.qty
-        for view, key in keys(raw["rep"], raw["customer"], raw["product"]).items():
+        line_keys = keys(raw["rep"], raw["customer"], raw["product"])
+        planned.append(((raw["customer"], raw["product"]), line_keys, qty))
+        for view, key in line_keys.items():
             row = rows_for(view, key)
             row.lines += 1
             for i in range(min(horizon, len(qty))):
@@ -151,6 +173,10 @@ def build_forecast_summary(ctx: ReportContext) -> None:
                 row.dollars[i] += line.revenue[i]
         if done % PROGRESS_EVERY == 0:
             ctx.progress("Reading the plan", done, None)
+
+    ctx.progress("Reading the baseline", 0, None)
+    month_baseline = _add_baselines(cycle.pk, planned, views, horizon)
+    del planned
 
     if same is not None:
         ctx.progress("Reading the previous cycle", 0, None)
@@ -216,14 +242,18 @@ def build_forecast_summary(ctx: ReportContext) -> None:
         ReportColumn("Cases vs previous", "cases"),
         ReportColumn("Cases vs previous %", "percent"),
         ReportColumn("Previous cycle $", "money", 15), ReportColumn("$ vs previous", "money"),
-        ReportColumn("$ vs previous %", "percent")])
+        ReportColumn("$ vs previous %", "percent"), ReportColumn("Baseline cases", "cases"),
+        ReportColumn("Cases vs baseline", "cases"),
+        ReportColumn("Cases vs baseline %", "percent")])
 
     def month_values(cases: float, dollars: float, budget: float | None,
                      budget_dollars: float | None, prev: float | None,
-                     prev_dollars: float | None) -> list[Any]:
+                     prev_dollars: float | None, baseline: tuple[float, float] | None
+                     ) -> list[Any]:
+        base, planned = baseline if baseline is not None else (None, 0.0)
         return [cases, dollars, budget, *change(cases, budget), budget_dollars,
                 *change(dollars, budget_dollars), prev, *change(cases, prev), prev_dollars,
-                *change(dollars, prev_dollars)]
+                *change(dollars, prev_dollars), base, *change(planned, base)]
 
     for i, month in enumerate(months):
         inside = i < len(twelve)
@@ -231,17 +261,54 @@ def build_forecast_summary(ctx: ReportContext) -> None:
             by_month.cases[i], by_month.dollars[i],
             month_budget[i] if inside else None, month_budget_dollars[i] if inside else None,
             month_previous[i] if inside else None,
-            month_previous_dollars[i] if inside else None)])
+            month_previous_dollars[i] if inside else None,
+            month_baseline[i] if month_baseline else None)])
 
-    def total(values: list[float | None]) -> float | None:
+    def total_or_none(values: list[float | None]) -> float | None:
         return None if values[0] is None else sum(v or 0.0 for v in values)
 
+    baseline_12 = None if month_baseline is None else (
+        sum(base for base, _ in month_baseline[:len(twelve)]),
+        sum(planned for _, planned in month_baseline[:len(twelve)]))
     sheet.total_row(f"M1-M{len(twelve)}", [None, *month_values(
-        by_month.cases_12, by_month.dollars_12, total(month_budget),
-        total(month_budget_dollars), total(month_previous), total(month_previous_dollars))])
+        by_month.cases_12, by_month.dollars_12, total_or_none(month_budget),
+        total_or_none(month_budget_dollars), total_or_none(month_previous),
+        total_or_none(month_previous_dollars), baseline_12)])
     if horizon > len(twelve):
         sheet.total_row(f"M1-M{horizon}", [None, sum(by_month.cases), sum(by_month.dollars)])
     book.save()
+
+
+def _add_baselines(cycle_id: ObjectId, planned: list[tuple[Pair, dict[str, Any], list]],
+                   views: dict[str, dict[Any, ForecastSummaryRow]], horizon: int
+                   ) -> list[tuple[float, float]] | None:
+    """The statistical baseline (sop.plans.baseline_for) of the plan's lines into the rows of
+    every view, each customer x item once per row; per bucket, the baseline of those pairs and
+    the plan of their lines (the month view). None when no line has a baseline."""
+    baselines = baseline_for(cycle_id, (pair for pair, _, _ in planned))
+    if not baselines:
+        return None
+    month_baseline, month_planned = [0.0] * horizon, [0.0] * horizon
+    counted: set[tuple[str, Any, Pair]] = set()
+    for pair, line_keys, qty in planned:
+        found = baselines.get(pair)
+        if found is None:
+            continue
+        for view, key in line_keys.items():
+            row = views[view][key]
+            row.baseline_lines += 1
+            row.baseline_planned += total(qty, TOTAL_MONTHS)
+            if (view, key, pair) not in counted:
+                counted.add((view, key, pair))
+                row.baseline_cases = (row.baseline_cases or 0.0) + sum(
+                    found.qty[:TOTAL_MONTHS])
+        for i, cases in enumerate(qty[:horizon]):
+            month_planned[i] += cases or 0.0
+        if ("", None, pair) not in counted:
+            counted.add(("", None, pair))
+            for i, cases in enumerate(found.qty[:horizon]):
+                month_baseline[i] += cases
+    return list(zip(month_baseline, month_planned, strict=True))
 
 
 def _budget_entries(ctx: ReportContext, months: list[date]) -> Iterable[dict[str, Any]]:
@@ -294,6 +361,12 @@ def _summary_about(cycle: Any, previous: Any, budget_comparable: bool) -> list[s
         "Budget: the budget of the same calendar months as M1-M12 (by the budget's rep and "
         f"customer; budget rows whose customer name matched no customer appear as "
         f"\"{UNMATCHED}\")."]
+    lines.append(
+        "Baseline: the statistical baseline of the row's lines (computed from the sales "
+        "history), cases over M1-M12, each customer x item once; blank where none of the "
+        "row's lines has one (a pair without history has no baseline, not 0). Cases vs "
+        "baseline = the plan of the lines with a baseline - their baseline; % = that / "
+        "baseline. Lines with a baseline: how many of the row's lines have one.")
     if previous is not None:
         lines.append(
             f"Previous cycle: {previous.name}, as planned (its snapshot once closed), over the "
@@ -315,4 +388,5 @@ FORECAST_SUMMARY = register(ReportType(
     description="A cycle's plan by rep, customer, group, territory and month, against budget "
                 "and the previous cycle.",
     filters=("cycle", "rep", "territory", "customer", "item", "group"), required=("cycle",),
-    collections=(*PLAN_COLLECTIONS, "budget_entries"), build=build_forecast_summary))
+    collections=(*PLAN_COLLECTIONS, "budget_entries", "baseline_lines"),
+    build=build_forecast_summary))

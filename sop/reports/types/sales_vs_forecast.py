@@ -18,6 +18,7 @@ from sop.reports.registry import ReportContext, ReportFilters, ReportType, regis
 from sop.reports.types.common import (
     ALL_FILTERS,
     NO_REP,
+    PLAN_COLLECTIONS,
     customer_labels,
     customers_by_id,
     month_span,
@@ -232,6 +233,4 @@ register(ClosedCycleReportType(
     description="Actual sales against a closed cycle's frozen forecast per month, customer, "
                 "item and rep: variance, variance %, absolute error (WMAPE) and bias.",
     filters=("cycle", *ALL_FILTERS), required=("cycle",),
-    collections=("sales_history", "forecast_snapshots", "cycles", "customers", "products",
-                 "users"),
-    build=build_sales_vs_forecast))
+    collections=("sales_history", *PLAN_COLLECTIONS), build=build_sales_vs_forecast))
