@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from sop.excel.masterdata import CellError, to_email
+from sop.excel.import_formats import CellError, to_email
 from sop.reports.services import ReportRefused, parse_addresses
 from sop.users.services import UserError, create_user
 from tests.conftest import DEFAULT_PASSWORD

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from sop.excel.masterdata import to_text
+from sop.excel.import_formats import to_text
 from sop.models import Customer, ForecastLine, ImportLog, PriceEntry, Product
 from sop.settings import get_setting
 from tests.conftest import DEFAULT_PASSWORD

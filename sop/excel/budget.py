@@ -6,31 +6,21 @@
     Grand Total  |               | ...
 
 Two blocks side by side from row 3 (cases, then sales); the rep's name on the first row of
-each group; months as calendar month numbers without a year. A budget file is either this
+each group; months as calendar month numbers without a year. Read through sop.excel.rows (the
+saved values of a pivot's cells). A budget file is either this
 pivot or the flat template; `read_budget` takes both. Pure functions: no database.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any, BinaryIO
 
-from openpyxl import load_workbook
-
-from sop.excel.masterdata import (
-    BUDGET,
-    CellError,
-    HeaderError,
-    ParsedRow,
-    ProblemLog,
-    RowProblem,
-    normalise_header,
-    read_rows,
-    to_amount,
-)
+from sop.excel.import_formats import BUDGET, CellError, normalise_header, to_amount
+from sop.excel.masterdata import HeaderError, ParsedRow, ProblemLog, RowProblem, read_rows
+from sop.excel.rows import UploadedBook
 
 MONTH_HEADER = re.compile(r"^sum of (q|sales)\s*-\s*(\d{1,2})$", re.ASCII)
 HEADER_SEARCH_ROWS = 10
@@ -51,18 +41,13 @@ def read_budget(data: bytes | BinaryIO, problems: ProblemLog,
     except HeaderError as flat_error:
         if not isinstance(data, bytes):
             data.seek(0)
-        workbook = load_workbook(io.BytesIO(data) if isinstance(data, bytes) else data,
-                                 read_only=True, data_only=True)
-        try:
-            for sheet in workbook.worksheets:
-                rows = list(sheet.iter_rows(values_only=True))
+        with UploadedBook(data) as workbook:
+            for name in workbook.worksheets:
+                rows = [tuple(row) for row in workbook.sheet(name).rows()]
                 layout = _pivot_layout(rows)
                 if layout is not None:
-                    yield from _pivot_rows(sheet.title, rows, layout, problems,
-                                           today or date.today())
+                    yield from _pivot_rows(name, rows, layout, problems, today or date.today())
                     return
-        finally:
-            workbook.close()
         raise HeaderError(f"{flat_error} A budget pivot (Row Labels, Customer S&OP, "
                           "Sum of Q-11 ...) was not found either.") from None
 

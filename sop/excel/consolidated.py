@@ -13,11 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from openpyxl import Workbook
-
-from sop.excel.sheets import Formula, Sheet, Styles
-from sop.excel.streaming import StreamingWorkbook
-from sop.excel.writer import workbook_bytes
+from sop.excel.sheets import Book, Formula, Sheet, Styles
 
 MONTHS = 12
 PROGRESS_EVERY = 2000
@@ -58,7 +54,7 @@ class ConsolTotals:
     by_item: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
 
 
-def _styles(book: Workbook) -> Styles:
+def _styles(book: Book) -> Styles:
     styles = Styles(book)
     head = {"bold": True, "color": "FFFFFF", "fill": HEAD_BLUE, "wrap": True, "center": True}
     styles.style("head", **head)
@@ -73,7 +69,6 @@ def _styles(book: Workbook) -> Styles:
     styles.style("total_text", bold=True, fill=TOTAL_GREY)
     styles.style("title", bold=True, size=13)
     styles.style("info", color="595959")
-    styles.done()
     return styles
 
 
@@ -82,16 +77,16 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
                        totals: ConsolTotals | None = None) -> bytes:
     """The workbook: Consol, By rep, By group, then About when `about` is given. `months` are
     the first days of M1..M12 (more are ignored). `totals`, when given, is filled in."""
-    book = StreamingWorkbook()
+    book = Book()
     styles = add_consolidated(book, rows, months, totals)
     if about:
         info = Sheet(book, styles, "About", {1: 100})
         for index, text in enumerate(about):
             info.append([text], ["title" if index == 0 else None])
-    return workbook_bytes(book)
+    return book.close()
 
 
-def add_consolidated(book: Workbook, rows: Iterable[ConsolRow], months: Sequence[date],
+def add_consolidated(book: Book, rows: Iterable[ConsolRow], months: Sequence[date],
                      totals: ConsolTotals | None = None,
                      top: Sequence[str] = (), progress: Callable[[int], None] | None = None
                      ) -> Styles:
@@ -160,7 +155,7 @@ def add_consolidated(book: Workbook, rows: Iterable[ConsolRow], months: Sequence
         totals.lines += 1
         if progress is not None and totals.lines % PROGRESS_EVERY == 0:
             progress(totals.lines)
-    sheet.ws.auto_filter.ref = f"A1:AP{number}"
+    sheet.autofilter(f"A1:AP{number}")
     if number > 1:
         sheet.paint(f"R2:R{number}", styles.look(fill=TOTAL_GREY, bold=True,
                                                  number_format=CASES_FORMAT))
@@ -174,7 +169,7 @@ def add_consolidated(book: Workbook, rows: Iterable[ConsolRow], months: Sequence
     return styles
 
 
-def _pivot(book: Workbook, styles: Styles, title: str, keys: list[str],
+def _pivot(book: Book, styles: Styles, title: str, keys: list[str],
            months: list[date], rows: list[tuple[list[object], list[float]]],
            subtotal_by: int | None, top: Sequence[str] = ()) -> None:
     """Rows of keys with cases per month + total, then $ per month + total; a subtotal row
@@ -190,13 +185,13 @@ def _pivot(book: Workbook, styles: Styles, title: str, keys: list[str],
         sheet.append([text], ["title" if index == 0 else "info"])
     if top:
         sheet.skip()
-    band: list[object] = [None] * width + ["Cases"] + [None] * count + ["Sales $ (effective "
-                                                                          "prices)"]
-    sheet.append(band, [None] * width + ["head"] + [None] * count + ["head"])
     band_row = above + 1
-    sheet.merge(f"{LETTERS[width]}{band_row}:{LETTERS[width + count]}{band_row}")
+    sheet.merge(f"{LETTERS[width]}{band_row}:{LETTERS[width + count]}{band_row}", "Cases",
+                "head")
     sheet.merge(f"{LETTERS[width + count + 1]}{band_row}:"
-                f"{LETTERS[width + 2 * count + 1]}{band_row}")
+                f"{LETTERS[width + 2 * count + 1]}{band_row}", "Sales $ (effective prices)",
+                "head")
+    sheet.skip()
     header: list[object] = [*keys, *months, "Total cases", *months, "Total $"]
     sheet.append(header, ["head"] * width + ["head_month"] * count + ["head"]
                  + ["head_month"] * count + ["head"])

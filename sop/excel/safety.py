@@ -1,9 +1,14 @@
 """Refuse hostile or broken spreadsheets before any parser touches them.
 
-Checks only the container (magic bytes, the zip directory, each sheet's declared dimension),
-never extracting to disk and never inflating more than a sheet's first few kilobytes. The sizes
-of the zip directory can be trusted as bounds: Python's zipfile (openpyxl reads through it)
-never inflates a member past its declared size.
+Checks only the container (magic bytes, the zip directory, each sheet's declared dimension,
+the head of each XML part), never extracting to disk and never inflating more than a part's
+first kilobytes. The sizes of the zip directory are bounds: a part is refused when it claims too
+much, or claims much more than it packs. XML parts may not declare a DTD (entities, the billion
+laughs, external files need one; Excel never writes one): a DTD must come before the root
+element, so reading up to it is enough.
+
+Accepted: .xlsx, .xlsb and .ods (zip), and legacy .xls (an OLE container, as an encrypted
+.xlsx is too: that one is refused as password-protected). All are read by sop.excel.rows.
 """
 
 from __future__ import annotations
@@ -15,26 +20,36 @@ from dataclasses import dataclass
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls
+ENCRYPTED_PARTS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # 1 GiB inflated in total
 MAX_MEMBER_BYTES = 512 * 1024 * 1024  # one part (a sheet) inflated: 480,000 sales rows ~ 200 MB
 MAX_COMPRESSION_RATIO = 200  # of the whole file and of each part bigger than RATIO_CHECKED_FROM
 RATIO_CHECKED_FROM = 1024 * 1024  # small parts (styles, a short sheet) may pack very well
 MAX_ROWS = 1_000_000
+PROLOG_BYTES = 64 * 1024  # the XML declaration, comments and a DTD come before the root
 DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}\d+(?::[A-Z]{1,3}(\d+))?"')
+ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
+FORMATS_ACCEPTED = "an .xlsx, .xlsb, .xls or .ods file"
 
 
 class UnsafeWorkbook(ValueError):
     """The file cannot be read safely; the message tells the user what to do."""
 
 
+DAMAGED = UnsafeWorkbook("The file is damaged (not a readable workbook). Open it in Excel, "
+                         "save it again and upload the new copy.")
+NO_DTD = UnsafeWorkbook("The workbook holds XML declarations Excel never writes (a DTD): save it "
+                        "again from Excel and upload the new copy.")
+
+
 @dataclass(frozen=True)
 class WorkbookFacts:
-    kind: str  # "xlsx" or "xlsb"
+    kind: str  # "xlsx", "xlsb", "ods" or "xls"
     declared_rows: int  # the largest sheet dimension found (0 when a sheet declares none)
 
 
-def inspect_upload(data: bytes, max_bytes: int, allow_xlsb: bool = False,
-                   max_rows: int = MAX_ROWS,
+def inspect_upload(data: bytes, max_bytes: int, max_rows: int = MAX_ROWS,
                    max_uncompressed: int = MAX_UNCOMPRESSED_BYTES,
                    max_member: int = MAX_MEMBER_BYTES) -> WorkbookFacts:
     """Raise UnsafeWorkbook with a clear sentence, or return what the container says."""
@@ -42,27 +57,18 @@ def inspect_upload(data: bytes, max_bytes: int, allow_xlsb: bool = False,
         raise UnsafeWorkbook(f"The file is {len(data) / 1048576:.1f} MB; the limit is "
                              f"{max_bytes / 1048576:.0f} MB. Split it or remove unused sheets.")
     if data.startswith(OLE_MAGIC):
-        raise UnsafeWorkbook("This file is password-protected or an old .xls workbook: remove "
-                             "the password in Excel (or save as .xlsx) and upload again.")
+        if any(name in data for name in ENCRYPTED_PARTS):
+            raise UnsafeWorkbook("This file is password-protected: remove the password in Excel "
+                                 "(File > Info > Protect Workbook), save it and upload again.")
+        return WorkbookFacts("xls", 0)  # a legacy .xls holds at most 65,536 rows a sheet
     if not data.startswith(XLSX_MAGIC):
-        raise UnsafeWorkbook("This is not an Excel workbook: upload an .xlsx file"
-                             + (" or .xlsb file." if allow_xlsb else "."))
+        raise UnsafeWorkbook(f"This is not an Excel workbook: upload {FORMATS_ACCEPTED}.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise UnsafeWorkbook("The file is damaged (not a readable workbook). Open it in Excel, "
-                             "save it again and upload the new copy.") from None
-    names = {member.filename for member in members}
-    if "xl/workbook.bin" in names:
-        kind = "xlsb"
-        if not allow_xlsb:
-            raise UnsafeWorkbook("This is a binary .xlsb workbook: save it as .xlsx and upload "
-                                 "again.")
-    elif "xl/workbook.xml" in names:
-        kind = "xlsx"
-    else:
-        raise UnsafeWorkbook("This zip file is not an Excel workbook: upload an .xlsx file.")
+        raise DAMAGED from None
+    kind = _zip_kind(archive, {member.filename for member in members})
     total = sum(member.file_size for member in members)
     packed = sum(member.compress_size for member in members) or 1
     if total > max_uncompressed or total / packed > MAX_COMPRESSION_RATIO:
@@ -72,14 +78,30 @@ def inspect_upload(data: bytes, max_bytes: int, allow_xlsb: bool = False,
         _check_member(member, max_member)
     declared = 0
     for member in members:
-        if kind == "xlsx" and member.filename.startswith("xl/worksheets/") and \
-                member.filename.endswith(".xml"):
-            declared = max(declared, _declared_rows(archive, member))
+        if member.filename.endswith((".xml", ".rels")):
+            head = _prolog(archive, member)
+            if kind == "xlsx" and member.filename.startswith("xl/worksheets/"):
+                declared = max(declared, _declared_rows(head))
     if declared > max_rows:
         raise UnsafeWorkbook(f"A sheet claims {declared:,} rows; at most {max_rows:,} can be "
                              "imported at once. Delete the empty rows below your data (select "
                              "them, Delete rows) or split the file.")
     return WorkbookFacts(kind, declared)
+
+
+def _zip_kind(archive: zipfile.ZipFile, names: set[str]) -> str:
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "mimetype" in names and "content.xml" in names:
+        try:
+            mimetype = archive.read("mimetype")[:len(ODS_MIMETYPE) + 16]
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            raise DAMAGED from None
+        if mimetype.strip() == ODS_MIMETYPE:
+            return "ods"
+    raise UnsafeWorkbook(f"This zip file is not an Excel workbook: upload {FORMATS_ACCEPTED}.")
 
 
 def _check_member(member: zipfile.ZipInfo, max_member: int) -> None:
@@ -94,14 +116,30 @@ def _check_member(member: zipfile.ZipInfo, max_member: int) -> None:
             "opened. Save the workbook again in Excel, or split the data into smaller files.")
 
 
-def _declared_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
-    """The last row of the sheet's <dimension>, read from the first 4 KB only."""
+def _prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """The first bytes of an XML part, up to its root element; NO_DTD when they declare one."""
+    head = b""
     try:
         with archive.open(member) as stream:
-            head = stream.read(4096)
+            while len(head) < PROLOG_BYTES:
+                chunk = stream.read(4096)
+                if not chunk:
+                    break
+                head += chunk
+                if ROOT_ELEMENT.search(head):
+                    break
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise UnsafeWorkbook("The file is damaged (a sheet cannot be read). Open it in Excel, "
+        raise UnsafeWorkbook("The file is damaged (a part cannot be read). Open it in Excel, "
                              "save it again and upload the new copy.") from None
+    root = ROOT_ELEMENT.search(head)
+    prolog = head[:root.start()] if root is not None else head
+    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or (root is None and head.strip()):
+        raise NO_DTD
+    return head
+
+
+def _declared_rows(head: bytes) -> int:
+    """The last row of the sheet's <dimension>, from the head of its XML."""
     match = DIMENSION.search(head)
     if match is None:
         return 0

@@ -1,145 +1,156 @@
-"""Big generated workbooks (the rep workbook, the consolidated plan, reports) over openpyxl's
-write-only mode, kept fast: a styled cell costs openpyxl several times a plain value, so only
-the header cells and the cells whose number format matters are styled; data rows reuse one
-styled cell per column (`Columns`, built once per sheet: openpyxl writes an appended row at
-once), other styled cells share a prototype style built once per workbook; whole ranges get
-their look (editable vs computed, money formats) from conditional formats. Text from user data
-never turns into a formula or an error value (`sop.excel.writer.text_cell`).
+"""Every generated workbook (list exports, import templates, problems files, the rep workbook,
+the consolidated plan, reports) is written here, over XlsxWriter.
+
+`Book` is one workbook; `Styles`, its named formats (`style(name, bold=..., fill=...)` once,
+then the name wherever a cell takes it); `Sheet`, one sheet written row after row. A big book
+is written in XlsxWriter's constant-memory mode: each row goes to a temporary file when the
+next one starts, so a 20,000-line report never sits in memory as cells (rows in order, and a
+merged range on one row only); a book whose writer needs merges over several rows (the rep
+workbook) keeps its cells until it is closed.
+
+Text from user data never turns into a formula, a number, a link or an error value: strings
+are always written as strings (XlsxWriter's conversions off), text starting with a formula
+character carries Excel's quote prefix (it stays text when the user edits the cell), and the
+control characters an xlsx cannot hold are left out (stored before they were refused at the
+door, they must not make an export fail; sop.user_input.clean_text). A `Formula` is the only
+way to write one.
 Pure functions: no Flask, no database.
 """
 
 from __future__ import annotations
 
-import copy
+import io
+import math
+import re
 from collections.abc import Sequence
+from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, TIME_TYPES
-from openpyxl.formatting.rule import Rule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.differential import DifferentialStyle
-from openpyxl.styles.numbers import NumberFormat, is_date_format
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+import xlsxwriter
+from xlsxwriter.format import Format
 
-from sop.excel.streaming import FixedStyleCell
-from sop.excel.writer import FORMULA_TRIGGERS, text_cell
+from sop.user_input import clean_text
 
-THIN = Side(style="thin", color="FFB7B7B7")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-FIRST_DXF_FORMAT = 300  # numFmtIds of conditional formats: clear of the cells' own (164..)
-NOT_FINITE = (float("inf"), float("-inf"))
-ERROR_TEXTS = frozenset(ERROR_CODES)  # text openpyxl would write as an error value
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+BORDER_GREY = "#B7B7B7"
+# A date or time in a column without a date format gets the format of its type (the ones
+# openpyxl gave them, which the files had before).
+DATE_FORMATS = {datetime: "yyyy-mm-dd h:mm:ss", date: "yyyy-mm-dd", time: "h:mm:ss"}
+QUOTED_TEXT = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+DATE_CODES = re.compile(r"[dmyhs]", re.IGNORECASE)
+OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 
 
 class Formula(str):
     """A formula to write (starting with '='); a plain str is always written as text."""
 
 
+def is_date_format(number_format: str | None) -> bool:
+    """Whether a number format shows a date or time (its codes outside quoted text)."""
+    return bool(number_format) and bool(DATE_CODES.search(QUOTED_TEXT.sub("", number_format)))
+
+
+class Book:
+    """One workbook being written, to `target` (a path) or to bytes (`close()` returns them).
+    `streaming`: XlsxWriter's constant-memory mode (see the module's docstring)."""
+
+    def __init__(self, target: str | Path | None = None, streaming: bool = True) -> None:
+        self.buffer = io.BytesIO() if target is None else None
+        self.xlsx = xlsxwriter.Workbook(str(target) if target is not None else self.buffer,
+                                        {**OPTIONS, "constant_memory": streaming})
+
+    def sheet(self, styles: Styles, title: str, widths: dict[int, float] | None = None,
+              freeze: str | None = None) -> Sheet:
+        return Sheet(self, styles, title, widths, freeze)
+
+    def close(self) -> bytes:
+        """Write the file; its bytes when it was written to memory (b"" for a path)."""
+        self.xlsx.close()
+        return self.buffer.getvalue() if self.buffer is not None else b""
+
+
 class Styles:
-    """Prototype styles of one workbook, by name: `style(name, bold=..., fill=...)` once,
-    then `cell(sheet, value, name)` for each styled cell, or `template(sheet, name)` for a
-    cell of its own to reuse (see `Columns`)."""
+    """Named cell formats of one book, and the conditional-format looks (`look`)."""
 
-    def __init__(self, book: Workbook) -> None:
-        self.book = book
-        self._sheet = book.create_sheet("_styles")  # a cell needs a sheet to hold a style
-        self.prototypes: dict[str, Any] = {}
-        self._looks: dict[str, dict[str, Any]] = {}
-        self._dxf_formats: dict[str, int] = {}
-
-    def done(self) -> None:
-        self.book.remove(self._sheet)
+    def __init__(self, book: Book, date_formats: dict[type, str] | None = None) -> None:
+        self.xlsx = book.xlsx
+        self.formats: dict[str | None, Format | None] = {None: None}
+        self.properties: dict[str | None, dict[str, Any]] = {None: {}}
+        self.quoted: dict[str | None, Format] = {}
+        self.dates = {kind: self.xlsx.add_format({"num_format": code})
+                      for kind, code in (date_formats or DATE_FORMATS).items()}
 
     def style(self, name: str, *, bold: bool = False, italic: bool = False, size: float = 11,
               color: str | None = None, fill: str | None = None, border: bool = False,
-              number_format: str | None = None, wrap: bool = False, center: bool = False
-              ) -> None:
-        look: dict[str, Any] = {}
-        if bold or italic or size != 11 or color:
-            look["font"] = Font(bold=bold, italic=italic, size=size, color=color)
+              number_format: str | None = None, wrap: bool = False, center: bool = False,
+              middle: bool = False, locked: bool | None = None) -> None:
+        """Register the format `name` (`middle`: vertically centred without `center`)."""
+        properties: dict[str, Any] = {}
+        if bold:
+            properties["bold"] = True
+        if italic:
+            properties["italic"] = True
+        if size != 11:
+            properties["font_size"] = size
+        if color:
+            properties["font_color"] = "#" + color
         if fill:
-            look["fill"] = PatternFill("solid", fgColor=fill)
+            properties.update(pattern=1, bg_color="#" + fill)
         if border:
-            look["border"] = BORDER
+            properties.update(border=1, border_color=BORDER_GREY)
         if number_format:
-            look["number_format"] = number_format
-        if wrap or center:
-            look["alignment"] = Alignment(horizontal="center" if center else None,
-                                          vertical="center" if center else None,
-                                          wrap_text=wrap)
-        self._looks[name] = look
-        self.prototypes[name] = self.template(self._sheet, name)._style
+            properties["num_format"] = number_format
+        if center:
+            properties.update(align="center", valign="vcenter")
+        elif middle:
+            properties["valign"] = "vcenter"
+        if wrap:
+            properties["text_wrap"] = True
+        if locked is not None:
+            properties["locked"] = locked
+        self.properties[name] = properties
+        self.formats[name] = self.xlsx.add_format(properties)
 
-    def template(self, sheet: Any, name: str) -> WriteOnlyCell:
-        """An empty cell of `sheet` styled `name`, with a style of its own."""
-        cell = WriteOnlyCell(sheet)
-        for attribute, value in self._looks[name].items():
-            setattr(cell, attribute, value)
-        return cell
+    def number_format(self, name: str | None) -> str | None:
+        return self.properties[name].get("num_format")
 
-    def cell(self, sheet: Any, value: Any, name: str) -> WriteOnlyCell:
-        if type(value) is str:
-            cell = text_cell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
-        else:
-            cell = WriteOnlyCell(sheet, value)
-        quoted = cell.quotePrefix
-        cell._style = self.prototypes[name]  # shared: a write-only cell is written at once
-        if quoted:
-            cell._style = copy.copy(cell._style)  # changed below
-            cell.quotePrefix = True
-        return cell
+    def quoted_format(self, name: str | None) -> Format:
+        """The format `name` with Excel's quote prefix (text that starts like a formula)."""
+        found = self.quoted.get(name)
+        if found is None:
+            found = self.quoted[name] = self.xlsx.add_format(
+                {**self.properties[name], "quote_prefix": True})
+        return found
 
     def look(self, *, fill: str | None = None, bold: bool = False,
-             number_format: str | None = None, border: bool = False) -> DifferentialStyle:
+             number_format: str | None = None, border: bool = False) -> Format:
         """A conditional format's look (see `Sheet.paint`)."""
-        style = DifferentialStyle()
+        properties: dict[str, Any] = {}
         if fill:
-            style.fill = PatternFill(bgColor=fill, fgColor=fill, fill_type="solid")
+            properties.update(pattern=1, bg_color="#" + fill)
         if bold:
-            style.font = Font(bold=True)
+            properties["bold"] = True
         if border:
-            style.border = BORDER
+            properties.update(border=1, border_color=BORDER_GREY)
         if number_format:
-            number = self._dxf_formats.setdefault(
-                number_format, FIRST_DXF_FORMAT + len(self._dxf_formats))
-            style.numFmt = NumberFormat(numFmtId=number, formatCode=number_format)
-        return style
-
-
-def plain(sheet: Any, value: Any) -> Any:
-    """A value for `append`: text from user data that looks like a formula or an error value
-    stays text (control characters, which Excel refuses, dropped)."""
-    if type(value) is not str:
-        return value
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith(FORMULA_TRIGGERS) or value in ERROR_TEXTS:
-        return text_cell(sheet, value)
-    return value
+            properties["num_format"] = number_format
+        return self.xlsx.add_format(properties)
 
 
 class Columns:
-    """The styled cells of a sheet's data rows: one cell per column (None: plain values),
-    built once and given each row's value in turn (`Sheet.add`). openpyxl writes an appended
-    row at once, so the same cell serves every row and no style is assigned or copied per
-    cell. Each cell gets its own style through openpyxl's public setters (`Styles.template`);
-    a date for a column without a date format is written as a plain date instead (openpyxl
-    would give the column's cell a date format, for the rows after too)."""
+    """The formats of a sheet's data rows, one per column (None: none), looked up once."""
 
-    def __init__(self, sheet: Sheet, names: Sequence[str | None]) -> None:
+    def __init__(self, styles: Styles, names: Sequence[str | None]) -> None:
+        self.styles = styles
         self.names = list(names)
-        self.cells = [FixedStyleCell(sheet.styles.template(sheet.ws, name)) if name else None
-                      for name in self.names]
-        self.dated = [cell is not None and is_date_format(cell.number_format)
-                      for cell in self.cells]
+        self.formats = [styles.formats[name] for name in self.names]
+        self.dated = [is_date_format(styles.number_format(name)) for name in self.names]
 
     def replaced(self, index: int, other: Columns) -> Columns:
         """These columns with column `index` taken from `other` (a row's odd value)."""
-        mixed = copy.copy(self)
-        for field in ("names", "cells", "dated"):
+        mixed = Columns(self.styles, [])
+        for field in ("names", "formats", "dated"):
             values = list(getattr(self, field))
             values[index] = getattr(other, field)[index]
             setattr(mixed, field, values)
@@ -147,106 +158,109 @@ class Columns:
 
 
 class Sheet:
-    """A write-only sheet written row after row, counting its rows."""
+    """A sheet written row after row, counting its rows (`rows`: the last one written)."""
 
-    def __init__(self, book: Workbook, styles: Styles, title: str,
-                 widths: dict[int, float] | None = None, freeze: str | None = None,
-                 dimension: str | None = None) -> None:
-        """`dimension`, the used range when known before writing ("A1:BF250"), is written
-        like Excel does: readers then need not scan the whole sheet to size it."""
-        self.ws = book.create_sheet(title)
-        if dimension:  # openpyxl's worksheet writer asks the sheet for it
-            self.ws.calculate_dimension = lambda: dimension
+    def __init__(self, book: Book, styles: Styles, title: str,
+                 widths: dict[int, float] | None = None, freeze: str | None = None) -> None:
+        self.ws = book.xlsx.add_worksheet(title)
         self.styles = styles
         self.title = title
         self.rows = 0
         for column, width in (widths or {}).items():
-            self.ws.column_dimensions[get_column_letter(column)].width = width
+            self.ws.set_column(column - 1, column - 1, width)
         if freeze:
-            self.ws.freeze_panes = freeze
+            self.ws.freeze_panes(freeze)
 
     def columns(self, names: Sequence[str | None]) -> Columns:
-        """Data-row cells styled `names[i]` (None: plain) for `add`."""
-        return Columns(self, names)
+        """Data-row formats `names[i]` (None: plain) for `add`."""
+        return Columns(self.styles, names)
 
     def add(self, values: Sequence[Any], columns: Columns) -> int:
-        """The next data row: `values[i]` in column i+1 through `columns` (None, NaN and
+        """The next row: `values[i]` in column i+1 with `columns`' format (None, NaN and
         infinities: empty; str always text; Formula a formula; a date or time keeps a date
         format, its time zone dropped: the portal writes UTC). Returns the row number."""
-        ws = self.ws
-        cells, dated = columns.cells, columns.dated
-        width = len(cells)
-        out: list[Any] = []
-        append = out.append
+        ws, styles = self.ws, self.styles
+        row = self.rows
+        formats, dated, names = columns.formats, columns.dated, columns.names
+        width = len(formats)
+        number, string, formula = ws.write_number, ws.write_string, ws.write_formula
         for index, value in enumerate(values):
             if value is None:
-                append(None)
                 continue
             kind = type(value)
-            cell = cells[index] if index < width else None
+            cell_format = formats[index] if index < width else None
             if kind is float:
-                if value != value or value in NOT_FINITE:
-                    value = None
-            elif kind is int or kind is Formula:
-                pass
+                if math.isfinite(value):
+                    number(row, index, value, cell_format)
+            elif kind is int:
+                number(row, index, value, cell_format)
+            elif kind is Formula:
+                formula(row, index, value, cell_format, "")  # no saved value: Excel computes
             elif kind is str:
-                value = plain(ws, value) if cell is None else self.styles.cell(
-                    ws, value, columns.names[index])
-                cell = None
-            elif isinstance(value, TIME_TYPES):
+                value = clean_text(value)
+                if value.startswith(FORMULA_TRIGGERS):
+                    cell_format = styles.quoted_format(names[index] if index < width else None)
+                string(row, index, value, cell_format)
+            elif kind is bool:
+                ws.write_boolean(row, index, value, cell_format)
+            elif isinstance(value, date | time):
                 if getattr(value, "tzinfo", None) is not None:
                     value = value.replace(tzinfo=None)
-                if cell is not None and not dated[index]:
-                    cell = None  # openpyxl's own date format rather than a number's
-            if cell is None or value is None:
-                append(value)
+                if index >= width or not dated[index]:
+                    cell_format = styles.dates[datetime if isinstance(value, datetime) else
+                                               date if isinstance(value, date) else time]
+                ws.write_datetime(row, index, value, cell_format)
+            elif isinstance(value, int | float):  # numpy-free subclasses: IntEnum and the like
+                number(row, index, float(value), cell_format)
             else:
-                cell.value = value
-                append(cell)
-        ws.append(out)
+                raise TypeError(f"Cannot write a {kind.__name__} to a cell.")
         self.rows += 1
         return self.rows
 
     def append(self, values: Sequence[Any], styles: Sequence[str | None] | None = None) -> int:
         """The next row: `values[i]` to column i+1, styled `styles[i]` when given and not None
-        (Formula values are formulas, str values always text). Returns the row number."""
-        sheet = self.ws
-        out: list[Any] = []
-        for index, value in enumerate(values):
-            style = styles[index] if styles is not None and index < len(styles) else None
-            if style is not None:
-                out.append(self.styles.cell(sheet, value, style))
-            elif type(value) is str:
-                out.append(plain(sheet, value))
-            else:
-                out.append(value)
-        sheet.append(out)
-        self.rows += 1
-        return self.rows
-
-    def append_plain(self, values: list[Any]) -> int:
-        """The next row of values already safe to write (numbers, Formula, cells)."""
-        self.ws.append(values)
-        self.rows += 1
-        return self.rows
+        (Formula values are formulas, str values always text; an empty styled cell shows its
+        fill, as a totals row's). Returns the row number."""
+        names = list(styles or ())
+        names += [None] * (len(values) - len(names))
+        row = self.rows
+        for index, (value, name) in enumerate(zip(values, names, strict=False)):
+            if value is None and name is not None:
+                self.ws.write_blank(row, index, None, self.styles.formats[name])
+        return self.add(values, Columns(self.styles, names))
 
     def skip(self, count: int = 1) -> None:
-        for _ in range(count):
-            self.ws.append([])
         self.rows += count
 
-    def merge(self, ref: str) -> None:
-        self.ws.merged_cells.add(ref)
+    def merge(self, ref: str, value: Any, style: str | None = None) -> None:
+        """Merge `ref` showing `value` styled `style`. In a streaming book, on the row being
+        written (or a later one) and within one row."""
+        if isinstance(value, str):
+            value = clean_text(value)
+        first, _, last = ref.partition(":")
+        if last and last != first:
+            self.ws.merge_range(ref, value, self.styles.formats[style])
+        else:  # one cell: nothing to merge
+            self.ws.write(first, value, self.styles.formats[style])
 
-    def validate_list(self, sqref: str, formula: str) -> None:
-        validation = DataValidation(type="list", formula1=formula, allow_blank=True,
-                                    showErrorMessage=True, errorTitle="S&OP",
-                                    error="Choose a value from the list.")
-        validation.sqref = sqref  # type: ignore[assignment]
-        self.ws.data_validations.append(validation)
+    def autofilter(self, ref: str) -> None:
+        self.ws.autofilter(ref)
 
-    def paint(self, sqref: str, look: DifferentialStyle) -> None:
+    def validate_list(self, sqref: str, source: str | Sequence[str], *,
+                      error: str = "Choose a value from the list.", title: str | None = "S&OP",
+                      show_error: bool = True, allow_blank: bool = True) -> None:
+        """A drop-down over `sqref` (space-separated ranges) from a range (a formula such as
+        "List!$B$2:$B$5") or from fixed choices."""
+        options: dict[str, Any] = {
+            "validate": "list", "source": source if isinstance(source, str) else list(source),
+            "ignore_blank": allow_blank, "show_error": show_error, "error_message": error,
+            "multi_range": sqref}
+        if title:
+            options["error_title"] = title
+        self.ws.data_validation(sqref.split()[0], options)
+
+    def paint(self, sqref: str, look: Format) -> None:
         """Give every cell of `sqref` (space-separated ranges) a look, whatever it holds."""
         if sqref.strip():
-            self.ws.conditional_formatting.add(
-                sqref, Rule(type="expression", dxf=look, formula=["TRUE"]))
+            self.ws.conditional_format(sqref.split()[0], {
+                "type": "formula", "criteria": "TRUE", "format": look, "multi_range": sqref})

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from sop.downloads import send_xlsx
-from sop.excel.masterdata import FORMATS, template_workbook
+from sop.excel.import_files import template_workbook
+from sop.excel.import_formats import FORMATS
 from sop.htmx import page_or_fragment
 from sop.imports import services
 from sop.models import ImportLog

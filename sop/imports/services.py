@@ -27,14 +27,8 @@ from sop.audit import record_audit
 from sop.clock import now
 from sop.errors import QUEUE_DOWN
 from sop.excel.budget import read_budget
-from sop.excel.masterdata import (
-    FORMATS,
-    HeaderError,
-    ProblemLog,
-    annotated_copy,
-    problems_workbook,
-    read_rows,
-)
+from sop.excel.import_files import annotated_copy, problems_workbook
+from sop.excel.masterdata import FORMATS, HeaderError, ProblemLog, read_rows
 from sop.excel.safety import UnsafeWorkbook, inspect_upload
 from sop.extensions import redis_queues
 from sop.imports.apply import UndoLog, undo_import, write_chunk
@@ -115,11 +109,11 @@ def validate_import(record_id: str) -> dict[str, Any]:
                 read_rows(data, FORMATS[record.kind], problems, progress=progress,
                           max_rows=int(get_setting("import_max_rows"))))
         plan = handler.prepare(rows, problems)
-    except HeaderError as exc:
+    except (HeaderError, UnsafeWorkbook) as exc:  # no columns; damaged, password-protected
         return _finish_validation(record, Plan(), problems, str(exc))
     except JobTimeoutException:  # RQ's job timeout, set from import_max_seconds
         return _finish_validation(record, Plan(), problems, _out_of_time())
-    except Exception as exc:  # a workbook openpyxl cannot parse
+    except Exception as exc:  # a workbook calamine cannot parse
         log.warning("Import %s could not be read: %s", record.pk, exc)
         return _finish_validation(record, Plan(), problems,
                                   "The workbook could not be read. Open it in Excel, save it "

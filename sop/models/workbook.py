@@ -46,7 +46,7 @@ class WorkbookUpload(Document):
     uploaded_by = ReferenceField(User)  # None: the command line
     file_name = StringField(required=True, max_length=255)
     file_size = IntField()
-    file_kind = StringField()  # xlsx or xlsb
+    file_kind = StringField()  # xlsx, xlsb, xls or ods (sop.excel.safety.WorkbookFacts)
     file_id = ObjectIdField()
     parsed_id = ObjectIdField()
     plan_id = ObjectIdField()  # the writes of the preview (when it had no error)

@@ -4,10 +4,10 @@ a styled header row that stays frozen, an autofilter over the data, number forma
 kind (cases `#,##0`, money with currency, % with one decimal, real dates and months), bold
 totals rows, column widths and a closing "About" sheet saying how the figures are computed.
 
-openpyxl write-only (streaming): rows go to disk as they are written, so a 20,000-line
-report never sits in memory as cells. Each column's styled cell is built once per sheet and
-reused row after row (sop.excel.sheets.Columns); text always stays text (a customer name
-starting with "=" is never a formula). No Flask, no request: runs in the report worker.
+Written through sop.excel.sheets (XlsxWriter, constant memory): rows go to disk as they are
+written, so a 20,000-line report never sits in memory as cells. Each column's format is looked
+up once per sheet (sop.excel.sheets.Columns); text always stays text (a customer name starting
+with "=" is never a formula). No Flask, no request: runs in the report worker.
 """
 
 from __future__ import annotations
@@ -18,12 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-
-from sop.excel.sheets import Sheet, Styles
-from sop.excel.streaming import StreamingWorkbook
-from sop.excel.writer import KIND_FORMATS
+from sop.excel.sheets import Book, Sheet, Styles
+from sop.excel.writer import KIND_FORMATS, column_letter
 from sop.months import month_label, parse_year_month
 
 if TYPE_CHECKING:
@@ -80,13 +76,11 @@ class ReportSheet:
                      if column.kind != "text"), 1)  # the leading label columns stay in view
         keys = min(max(keys, 1), MAX_FROZEN_COLUMNS, len(self.columns) - 1 or 1)
         self._sheet = Sheet(book.workbook, styles, title, widths,
-                            freeze=f"{get_column_letter(keys + 1)}{self.header_row + 1}")
-        self.ws = ws = self._sheet.ws
-        ws.page_setup.orientation = "landscape"  # printed: as wide as a page, header repeated
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = f"{self.header_row}:{self.header_row}"
+                            freeze=f"{column_letter(keys + 1)}{self.header_row + 1}")
+        ws = self._sheet.ws
+        ws.set_landscape()  # printed: as wide as a page, header repeated
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(self.header_row - 1)
         self.title = title
         for text, style in book.title_block():
             self._sheet.append([text], [style])
@@ -140,8 +134,8 @@ class ReportSheet:
         """Autofilter over the header and data rows; a note when no row matched."""
         if not self.data_rows:
             self._sheet.append(["No data matches these filters."], ["note"])
-        last = get_column_letter(max(len(self.columns), 1))
-        self.ws.auto_filter.ref = f"A{self.header_row}:{last}{self.last_data_row}"
+        last = column_letter(max(len(self.columns), 1))
+        self._sheet.autofilter(f"A{self.header_row}:{last}{self.last_data_row}")
         self.book.note_sheet(self.title, self.data_rows)
 
 
@@ -152,7 +146,7 @@ class ReportBook:
         self.ctx = ctx
         self.title = title
         self.about = list(about)
-        self.workbook = StreamingWorkbook()
+        self.workbook = Book(ctx.path)
         self.styles = _styles(self.workbook)
         self.sheets: list[ReportSheet] = []
         self.contents: list[tuple[str, int]] = []  # (sheet, data rows) for the About sheet
@@ -206,10 +200,10 @@ class ReportBook:
         about.append(["Sheets"], ["subtitle"])
         for title, rows in self.contents:
             about.append([f"{title}: {rows:,} rows"], [None])
-        self.workbook.save(self.ctx.path)
+        self.workbook.close()
 
 
-def _styles(workbook: Workbook) -> Styles:
+def _styles(workbook: Book) -> Styles:
     styles = Styles(workbook)
     styles.style("title", bold=True, size=14, color=HEAD_BLUE)
     styles.style("subtitle", bold=True, size=12)
@@ -221,7 +215,6 @@ def _styles(workbook: Workbook) -> Styles:
     for kind, number_format in KIND_FORMATS.items():
         styles.style(kind, number_format=number_format)
         styles.style("total_" + kind, bold=True, fill=TOTAL_GREY, number_format=number_format)
-    styles.done()
     return styles
 
 

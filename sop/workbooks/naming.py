@@ -8,7 +8,8 @@ from datetime import date
 
 from sop.models import Cycle, User
 
-FILE_REP_CODE = re.compile(r"\s-\s*([A-Za-z]{1,6})\s*(?:\(\d+\))?\s*\.xls[xb]$", re.IGNORECASE)
+FILE_REP_CODE = re.compile(r"\s-\s*([A-Za-z]{1,6})\s*(?:\(\d+\))?\s*\.(?:xls[xb]?|ods)$",
+                           re.IGNORECASE)
 
 
 def rep_code(rep: User) -> str:

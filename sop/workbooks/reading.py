@@ -68,7 +68,7 @@ def check_upload(data: bytes) -> str:
         raise WorkbookRefused("The file is empty: choose the workbook to import.")
     max_bytes = int(get_setting("max_upload_mb")) * 1024 * 1024
     try:
-        return inspect_upload(data, max_bytes, allow_xlsb=True,
+        return inspect_upload(data, max_bytes,
                               max_rows=int(get_setting("rep_workbook_max_rows"))).kind
     except UnsafeWorkbook as exc:
         raise WorkbookRefused(str(exc)) from None

@@ -36,7 +36,7 @@ def test_rep_downloads_uploads_maps_a_sheet_and_confirms(app, company, new_page,
     bayou = next(s for s in plan.customers if s.name == "BAYOU FOODS")
     bayou.name = "Bayou Foods Co"
     bayou.lines[0].qty[0] = 55.0
-    page.get_by_label("Workbook (.xlsx or .xlsb").set_input_files(files=[{
+    page.get_by_label("Workbook (.xlsx, .xlsb, .xls or .ods").set_input_files(files=[{
         "name": "Consolidated Master File SOP_Nov26 - JR.xlsx", "mimeType": XLSX,
         "buffer": write_rep_workbook(plan)}])
     page.get_by_role("button", name="Upload and preview").click()
@@ -74,7 +74,7 @@ def test_an_admin_uploads_a_real_workbook_reads_the_notes_and_confirms(app, new_
     page = new_page()
     sign_in(page, admin.email, DEFAULT_PASSWORD)
     page.get_by_role("link", name="Workbook").click()
-    page.get_by_label("Workbook (.xlsx or .xlsb").set_input_files(files=[{
+    page.get_by_label("Workbook (.xlsx, .xlsb, .xls or .ods").set_input_files(files=[{
         "name": DB.name, "mimeType": XLSX, "buffer": real(DB)}])
     page.get_by_label("Into the plan of").select_option(label="Dana Brooks (DB)")
     page.get_by_role("button", name="Upload and preview").click()

@@ -14,7 +14,7 @@ from sop.excel.rep_workbook import (
     map_probability,
     read_rep_workbook,
 )
-from sop.excel.safety import UnsafeWorkbook
+from sop.excel.safety import UnsafeWorkbook, inspect_upload
 from sop.models.forecast import PROBABILITIES
 from tests.excel.rep_workbook_variants import (
     Row,
@@ -300,7 +300,7 @@ def test_arithmetic_typed_in_a_cell_and_summary_prices_are_read():
 
 @pytest.mark.parametrize("prolog", [
     b'<!DOCTYPE x [<!ENTITY a "aaaa">]>',
-    # past the first 4 KB the reader looks at: refused by the XML parser (defusedxml)
+    # behind a long comment: the whole prolog, up to the root element, is looked at
     b"<!--" + b" " * 8192 + b'-->\n<!DOCTYPE x [<!ENTITY a "aaaa">]>',
 ])
 def test_a_workbook_with_a_dtd_is_refused_before_parsing(prolog):
@@ -314,5 +314,6 @@ def test_a_workbook_with_a_dtd_is_refused_before_parsing(prolog):
                 assert content.startswith(b"<worksheet")
                 content = prolog + content.replace(b"<worksheet ", b"<worksheet a='&a;' ", 1)
             target.writestr(item, content)
-    with pytest.raises(UnsafeWorkbook, match="DTD"):
-        read(buffer.getvalue())
+    with pytest.raises(UnsafeWorkbook, match="DTD"):  # the upload's check, before parsing
+        inspect_upload(buffer.getvalue(), 10 * 1024 * 1024)
+    assert inspect_upload(data, 10 * 1024 * 1024).kind == "xlsx"

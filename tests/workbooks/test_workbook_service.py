@@ -342,7 +342,9 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
 @pytest.mark.parametrize(("data", "message"), [
     (b"", "The file is empty"),
     (b"name,qty\nx,1\n", "not an Excel workbook"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "password-protected"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le") + b"\0" * 100,
+     "password-protected"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "damaged"),  # an .xls that is not one
     (zip_bytes({"hello.txt": b"hi"}), "not an Excel workbook"),
     (zip_bytes({"xl/workbook.xml": b"<workbook", "[Content_Types].xml": b"<x"}),
      "damaged|could not be read|No customer sheet"),

@@ -1,7 +1,8 @@
 """The cells of an uploaded rep workbook, as the rep saw them in Excel.
 
-Values come from python-calamine, for .xlsx and .xlsb alike: the saved value of every cell,
-formulas included (the number Excel showed), dates as dates (1900 and 1904 epochs).
+Values come from the one row source of uploads (sop.excel.rows, python-calamine), for .xlsx,
+.xlsb, .xls and .ods alike: the saved value of every cell, formulas included (the number Excel
+showed), dates as dates (1900 and 1904 epochs).
 
 Formulas: calamine's Python binding does not say which cells hold one, and openpyxl's reader,
 which does, takes 4-6 s on a real 27-sheet workbook (measured on the two files of
@@ -9,7 +10,8 @@ shared/workbooks). The reader only needs formulas to *say* which numbers came fr
 refuse a formula that has no saved value, so for .xlsx one scan of each sheet's XML finds the
 formula and error cells (`<c r=..><f>..</f><v>..</v>`, the one shape SpreadsheetML gives them)
 of the columns read: 0.1-0.3 s for those files. Values are never taken from that scan. An
-.xlsb file does not get this index: its formulas are read as their saved values without a note.
+.xlsb, .xls or .ods file does not get this index: its formulas are read as their saved values
+without a note. (The file passed sop.excel.safety first: no DTD in any XML part.)
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from typing import Any
 from defusedxml import DefusedXmlException, ElementTree
 from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.utils import column_index_from_string, get_column_letter
-from python_calamine import CalamineError, CalamineWorkbook
 
-from sop.excel.safety import MAX_ROWS, UnsafeWorkbook
+from sop.excel.rows import UploadedBook
+from sop.excel.safety import DAMAGED, MAX_ROWS, NO_DTD, XLSX_MAGIC, UnsafeWorkbook
 
 Value = float | str | bool | date | datetime | time | timedelta | None
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -82,71 +84,39 @@ class SheetCells:
 
 def read_sheets(data: bytes, columns: int, max_rows: int = MAX_ROWS,
                 progress: Callable[[int, int], None] | None = None) -> Iterator[SheetCells]:
-    """Every worksheet of an .xlsx or .xlsb workbook, in file order (UnsafeWorkbook when it
-    cannot be read, or a sheet is longer than `max_rows`); `progress(read, total)` after each
-    sheet."""
+    """Every worksheet of a workbook (.xlsx, .xlsb, .xls, .ods), in file order, through the
+    one row source (sop.excel.rows; UnsafeWorkbook when it cannot be read, or a sheet is
+    longer than `max_rows`); `progress(read, total)` after each sheet."""
+    archive, names = _archive(data)
+    parts = _sheet_parts(archive) if "xl/workbook.xml" in names else {}
+    with UploadedBook(data) as book:
+        worksheets = book.worksheets
+        for done, name in enumerate(worksheets, start=1):
+            found = book.sheet(name)
+            if found.height > max_rows:
+                raise UnsafeWorkbook(
+                    f"Sheet '{name}' has {found.height:,} rows; a sheet of a rep workbook has "
+                    f"at most {max_rows:,} (one per item; the setting rep_workbook_max_rows). "
+                    "Delete the rows below the data, or upload the rep workbook itself.")
+            rows = [tuple(None if value == "" else value for value in row[:columns])
+                    for row in found.rows()]
+            sheet = SheetCells(name, rows)
+            part = parts.get(name)
+            if archive is not None and part is not None and part in names:
+                _index_formulas(archive.read(part), columns, sheet)
+            yield sheet
+            if progress is not None:
+                progress(done, len(worksheets))
+
+
+def _archive(data: bytes) -> tuple[zipfile.ZipFile | None, set[str]]:
+    """The zip container of an .xlsx/.xlsb/.ods file (None for a legacy .xls)."""
+    if not data.startswith(XLSX_MAGIC):
+        return None, set()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        names = set(archive.namelist())
+        return archive, set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise NOT_A_WORKBOOK from None
-    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-        raise NOT_A_WORKBOOK
-    _refuse_dtd(archive)
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except (CalamineError, ValueError, OSError):
-        raise DAMAGED from None
-    parts = _sheet_parts(archive) if "xl/workbook.xml" in names else {}
-    worksheets = [m for m in book.sheets_metadata
-                  if str(m.typ).rsplit(".", 1)[-1] == "WorkSheet"]
-    for done, metadata in enumerate(worksheets, start=1):
-        try:
-            found = book.get_sheet_by_name(metadata.name)
-        except (CalamineError, ValueError):
-            raise DAMAGED from None
-        if found.total_height > max_rows:
-            raise UnsafeWorkbook(
-                f"Sheet '{metadata.name}' has {found.total_height:,} rows; a sheet of a rep "
-                f"workbook has at most {max_rows:,} (one per item; the setting "
-                "rep_workbook_max_rows). Delete the rows below the data, or upload the rep "
-                "workbook itself.")
-        grid = found.to_python(skip_empty_area=False)
-        rows = [tuple(None if value == "" else value for value in row[:columns])
-                for row in grid]
-        sheet = SheetCells(metadata.name, rows)
-        part = parts.get(metadata.name)
-        if part is not None and part in names:
-            _index_formulas(archive.read(part), columns, sheet)
-        yield sheet
-        if progress is not None:
-            progress(done, len(worksheets))
-
-
-NOT_A_WORKBOOK = UnsafeWorkbook("This is not a readable Excel workbook: upload the .xlsx or "
-                                ".xlsb file as saved by Excel.")
-DAMAGED = UnsafeWorkbook("The file is damaged (not a readable workbook). Open it in Excel, "
-                         "save it again and upload the new copy.")
-
-
-NO_DTD = UnsafeWorkbook("The workbook holds XML declarations Excel never writes (a DTD): save it "
-                        "again from Excel and upload the new copy.")
-
-
-def _refuse_dtd(archive: zipfile.ZipFile) -> None:
-    """Entities (billion laughs, external files) need a DTD: refuse a workbook with any XML
-    part that declares one (Excel never does; XML spells the declarations in capitals)."""
-    try:
-        for member in archive.infolist():
-            if member.filename.endswith((".xml", ".rels")):
-                with archive.open(member) as stream:
-                    tail = b""
-                    while chunk := stream.read(1 << 20):
-                        seen = tail + chunk
-                        if b"<!DOCTYPE" in seen or b"<!ENTITY" in seen:
-                            raise NO_DTD
-                        tail = chunk[-8:]
-    except (zipfile.BadZipFile, OSError, EOFError):
         raise DAMAGED from None
 
 

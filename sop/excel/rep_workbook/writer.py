@@ -1,16 +1,15 @@
-"""Writing the pre-filled rep workbook (DOMAIN.md §5.1) through openpyxl's write-only mode
-(sop.excel.sheets): only titles, headers and item codes carry a cell style; the data cells get
-their look (yellow = type here, grey = formula) and money formats from conditional formats over
-their ranges."""
+"""Writing the pre-filled rep workbook (DOMAIN.md §5.1) through sop.excel.formula_sheets
+(openpyxl write-only: a book of formulas; why not XlsxWriter is said there): only titles,
+headers and item codes carry a cell style; the data cells get their look (yellow = type here,
+grey = formula) and money formats from conditional formats over their ranges. Formulas are
+written without a saved value; Excel computes them on opening."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-
+from sop.excel.formula_sheets import Book, Columns, Sheet, Styles
 from sop.excel.rep_workbook.layout import (
     CODE_FORMAT,
     FIRST_ROW,
@@ -34,9 +33,7 @@ from sop.excel.rep_workbook.layout import (
     quoted,
     sheet_title,
 )
-from sop.excel.sheets import Formula, Sheet, Styles, plain
-from sop.excel.streaming import StreamingWorkbook
-from sop.excel.writer import workbook_bytes
+from sop.excel.sheets import Formula
 
 HEAD_BLUE = "1D4E89"
 MANDATORY_RED = "C0504D"
@@ -45,7 +42,7 @@ COMPUTED_GREY = "E7E6E6"  # formulas: do not type here
 MARKER_ORANGE = "FCE4D6"
 
 
-def _styles(book: Workbook) -> Styles:
+def _styles(book: Book) -> Styles:
     """Prototype styles of the few styled cells (titles, headers, item codes); the data cells
     get their look from conditional formats over their ranges (`_Looks`)."""
     styles = Styles(book)
@@ -61,7 +58,6 @@ def _styles(book: Workbook) -> Styles:
     styles.style("code", number_format=CODE_FORMAT)
     styles.style("marker", bold=True, fill=MARKER_ORANGE)
     styles.style("money", number_format=PRICE_FORMAT)
-    styles.done()
     return styles
 
 
@@ -93,7 +89,7 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
     the catalog or it is flagged new_item: then it goes to the "add new Item Codes" block, so
     reading the file back gives the same lines with the same flags."""
     layout = Layout(len(plan.months))
-    book = StreamingWorkbook()
+    book = Book()
     styles = _styles(book)
     looks = _Looks.of(styles)
     taken: set[str] = {"summary", LIST_SHEET.lower(), "budget"}
@@ -110,8 +106,7 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
         _write_customer(book, styles, looks, plan, layout, customer, title, catalog_codes)
     _write_list(book, styles)
     _write_budget(book, styles, plan)
-    book.calculation.fullCalcOnLoad = True  # formulas carry no cached value
-    return workbook_bytes(book)
+    return book.close()
 
 
 def _widths(layout: Layout) -> dict[int, float]:
@@ -149,35 +144,24 @@ def _top(sheet: Sheet, plan: WorkbookPlan, layout: Layout, title: str, note: str
     sheet.append([None, title], [None, "title"])
     sheet.append([None, note], [None, "note"])
     sheet.skip()
-    values: list[Any] = [None] * layout.width
-    styles: list[str | None] = [None] * layout.width
-    values[layout.qty], styles[layout.qty] = "VOLUME FORECAST (CASES)", "band"
-    blocks = [(layout.qty, layout.qty + months - 1)]
+    blocks = [(layout.qty, "VOLUME FORECAST (CASES)")]
     if with_prices:
-        values[layout.price], styles[layout.price] = "PRICE FORECAST", "band"
-        values[layout.sales], styles[layout.sales] = "SALES FORECAST", "band"
-        blocks += [(layout.price, layout.price + months - 1),
-                   (layout.sales, layout.sales + months - 1)]
-    sheet.append(values, styles)
-    sheet.skip()
+        blocks += [(layout.price, "PRICE FORECAST"), (layout.sales, "SALES FORECAST")]
+    for first, text in blocks:
+        sheet.merge(f"{letter(first)}4:{letter(first + months - 1)}5", text, "band")
+    sheet.skip(2)
     mandatory = min(plan.mandatory_months, months)
     if mandatory:
-        band: list[Any] = [None] * (layout.qty + 1)
-        band[layout.qty] = f"Mandatory: M1-M{mandatory} (0 counts as a value)"
-        sheet.append(band, [None] * layout.qty + ["mandatory_band"])
-    else:
-        sheet.skip()
-    for first, last in blocks:
-        sheet.merge(f"{letter(first)}4:{letter(last)}5")
-    if mandatory > 1:
-        sheet.merge(f"{letter(layout.qty)}6:{letter(layout.qty + mandatory - 1)}6")
+        sheet.merge(f"{letter(layout.qty)}6:{letter(layout.qty + mandatory - 1)}6",
+                    f"Mandatory: M1-M{mandatory} (0 counts as a value)", "mandatory_band")
+    sheet.skip()
 
 
 def _code_value(code: str) -> int | str:
     return int(code) if code.isdigit() else code
 
 
-def _write_customer(book: Workbook, styles: Styles, looks: _Looks, plan: WorkbookPlan,
+def _write_customer(book: Book, styles: Styles, looks: _Looks, plan: WorkbookPlan,
                     layout: Layout, customer: CustomerSheet, title: str,
                     catalog_codes: set[str]) -> None:
     months = layout.months
@@ -190,9 +174,7 @@ def _write_customer(book: Workbook, styles: Styles, looks: _Looks, plan: Workboo
             by_code[line.item_code] = line
     new_rows = max(NEW_ITEM_ROWS, len(new_lines) + 1)
     last_row = HEADER_ROW + len(plan.catalog) + 3 + new_rows
-    sheet = Sheet(book, styles, title, _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}",
-                  dimension=f"A1:{letter(layout.width - 1)}{last_row}")
-    ws = sheet.ws
+    sheet = Sheet(book, styles, title, _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}")
     _top(sheet, plan, layout, customer.name,
          f"{plan.rep_name} - {plan.cycle_name}. Type in the yellow cells; grey cells are "
          "formulas.")
@@ -203,42 +185,30 @@ def _write_customer(book: Workbook, styles: Styles, looks: _Looks, plan: Workboo
     total_to = qty_letters[min(TOTAL_MONTHS, months) - 1]
     qty_at, price_at, sales_at, total_at = layout.qty, layout.price, layout.sales, layout.total
     width = layout.width
-    code_style = styles.prototypes["code"]
+    catalog_columns = sheet.columns([None, None, None, "code"])
+    new_columns = sheet.columns([])
 
     def item_row(sequence: int | None, group: str, code: str | None, description: str,
-                 line: SheetLine | None, editable_item: bool) -> None:
+                 line: SheetLine | None, columns: Columns) -> None:
         number = sheet.rows + 1
         row: list[Any] = [None] * width
         row[1] = sequence
-        row[2] = plain(ws, group) if group else None
-        if code:
-            if editable_item:
-                row[3] = _code_value(code)
-            else:
-                cell = WriteOnlyCell(ws, _code_value(code))
-                cell._style = code_style  # shared: written at once, never changed
-                row[3] = cell
-        row[4] = plain(ws, description) if description else None
+        row[2] = group or None
+        row[3] = _code_value(code) if code else None
+        row[4] = description or None
         if line is not None:
             if line.probability is not None:
                 row[5] = PROBABILITY_TEXTS.get(line.probability)
-            qty, price = line.qty, line.price
-            for m in range(min(months, len(qty))):
-                value = qty[m]
-                if value == value and value not in (INF, -INF):  # NaN, infinities: blank
-                    row[qty_at + m] = value
-            for m in range(min(months, len(price))):
-                value = price[m]
-                if value == value and value not in (INF, -INF):
-                    row[price_at + m] = value
+            row[qty_at:qty_at + months] = _padded(line.qty, months)  # NaN, infinities: blank
+            row[price_at:price_at + months] = _padded(line.price, months)
         for m in range(months):
-            row[sales_at + m] = f"={qty_letters[m]}{number}*{price_letters[m]}{number}"
-        row[total_at] = f"=SUM({qty_letters[0]}{number}:{total_to}{number})"
-        sheet.append_plain(row)
+            row[sales_at + m] = Formula(f"={qty_letters[m]}{number}*{price_letters[m]}{number}")
+        row[total_at] = Formula(f"=SUM({qty_letters[0]}{number}:{total_to}{number})")
+        sheet.add(row, columns)
 
     for sequence, item in enumerate(plan.catalog, start=1):
         item_row(sequence, item.group_text, item.item_code, item.description,
-                 by_code.get(item.item_code), False)
+                 by_code.get(item.item_code), catalog_columns)
     last_catalog = sheet.rows
     sheet.skip()
     sheet.append([None, None, NEW_ITEM_MARKER], [None, None, "marker"])
@@ -247,7 +217,7 @@ def _write_customer(book: Workbook, styles: Styles, looks: _Looks, plan: Workboo
     for index in range(new_rows):
         line = new_lines[index] if index < len(new_lines) else None
         item_row(None, "", line.item_code if line else None,
-                 line.description if line else "", line, True)
+                 line.description if line else "", line, new_columns)
     last = sheet.rows
     assert last == last_row
     blocks = ([(FIRST_ROW, last_catalog)] if plan.catalog else []) + [(first_new, last)]
@@ -263,16 +233,16 @@ def _write_customer(book: Workbook, styles: Styles, looks: _Looks, plan: Workboo
     sheet.paint(ranges(total_at, total_at), looks.total)
 
 
-INF = float("inf")
+def _padded(values: list[float | None], months: int) -> list[float | None]:
+    """`months` values from `values`, blanks after its end."""
+    return values[:months] + [None] * (months - len(values))
 
 
-def _write_summary(book: Workbook, styles: Styles, looks: _Looks, plan: WorkbookPlan,
+def _write_summary(book: Book, styles: Styles, looks: _Looks, plan: WorkbookPlan,
                    layout: Layout, titles: list[str], new_codes: dict[str, str]) -> None:
     """Per item, each month's cases summed over every customer sheet by item code."""
     months = layout.months
-    count = len(plan.catalog) + len(new_codes)
-    sheet = Sheet(book, styles, "Summary", _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}",
-                  dimension=f"A1:{letter(layout.total)}{HEADER_ROW + count}")
+    sheet = Sheet(book, styles, "Summary", _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}")
     _top(sheet, plan, layout, f"Summary - {plan.rep_name}",
          f"{plan.cycle_name}: cases per item over all customer sheets (formulas).",
          with_prices=False)
@@ -303,14 +273,14 @@ def _write_summary(book: Workbook, styles: Styles, looks: _Looks, plan: Workbook
                     looks.total)
 
 
-def _write_list(book: Workbook, styles: Styles) -> None:
+def _write_list(book: Book, styles: Styles) -> None:
     sheet = Sheet(book, styles, LIST_SHEET, {1: 8, 2: 44, 3: 12})
     sheet.append(["Code", "Probability", "Risk"], ["head"] * 3)
     for code, text in PROBABILITY_TEXTS.items():
         sheet.append([code, text, PROBABILITY_RISKS[code]])
 
 
-def _write_budget(book: Workbook, styles: Styles, plan: WorkbookPlan) -> None:
+def _write_budget(book: Book, styles: Styles, plan: WorkbookPlan) -> None:
     """The §5.3 pivot for the plan's M1-M12 that have a budget: cases block, then $ block."""
     window = plan.months[:TOTAL_MONTHS]
     shown = [m for m in window if any(m in row.cases or m in row.sales for row in plan.budget)]

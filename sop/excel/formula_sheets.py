@@ -1,0 +1,202 @@
+"""Workbooks made mostly of formulas — the rep workbook: about 120,000 formulas for one rep,
+16 sales formulas and a total on every item row of every customer sheet, and a Summary whose
+formulas add up 30 sheets — written through openpyxl's write-only mode (public API only).
+
+XlsxWriter, which writes every other generated workbook (sop.excel.sheets), runs each formula
+through some thirty regular expressions before storing it (to prefix Excel's newer function
+names): 50 µs a formula, 2 ms for a Summary formula summing 30 sheets, which made the rep
+workbook four to five times slower to write than openpyxl writes it (formulas are stored as
+they are). The interface is sop.excel.sheets' (Book, Styles, Columns, Sheet), so a writer
+picks its library by its import; tests/excel/test_writers_compared.py holds both to the files
+the writers always made. Only the few titles, headers and item codes carry a cell style: a
+styled cell costs openpyxl a style lookup; the data cells get their look from conditional
+formats over their ranges (`Sheet.paint`).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from datetime import date, time
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import Rule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles.numbers import NumberFormat
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from sop.excel.sheets import FORMULA_TRIGGERS, Formula
+from sop.user_input import clean_text
+
+THIN = Side(style="thin", color="FFB7B7B7")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+FIRST_DXF_FORMAT = 300  # numFmtIds of conditional formats: clear of the cells' own (164..)
+ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+
+
+class Book:
+    """A write-only workbook; Excel computes its formulas when it opens it."""
+
+    def __init__(self) -> None:
+        self.workbook = Workbook(write_only=True)
+        self.workbook.calculation.fullCalcOnLoad = True  # formulas carry no saved value
+
+    def close(self) -> bytes:
+        buffer = io.BytesIO()
+        self.workbook.save(buffer)
+        return buffer.getvalue()
+
+
+class Styles:
+    """Named cell looks (openpyxl style objects set on each styled cell) and conditional-format
+    looks, with the arguments of sop.excel.sheets.Styles."""
+
+    def __init__(self, book: Book) -> None:
+        self.looks: dict[str | None, dict[str, Any]] = {None: {}}
+        self.dxf_formats: dict[str, int] = {}
+
+    def style(self, name: str, *, bold: bool = False, italic: bool = False, size: float = 11,
+              color: str | None = None, fill: str | None = None, border: bool = False,
+              number_format: str | None = None, wrap: bool = False, center: bool = False,
+              middle: bool = False, locked: bool | None = None) -> None:
+        look: dict[str, Any] = {}
+        if bold or italic or size != 11 or color:
+            look["font"] = Font(bold=bold, italic=italic, size=size, color=color)
+        if fill:
+            look["fill"] = PatternFill("solid", fgColor=fill)
+        if border:
+            look["border"] = BORDER
+        if number_format:
+            look["number_format"] = number_format
+        if wrap or center or middle:
+            look["alignment"] = Alignment(horizontal="center" if center else None,
+                                          vertical="center" if center or middle else None,
+                                          wrap_text=wrap)
+        if locked is not None:
+            look["protection"] = Protection(locked=locked)
+        self.looks[name] = look
+
+    def look(self, *, fill: str | None = None, bold: bool = False,
+             number_format: str | None = None, border: bool = False) -> DifferentialStyle:
+        style = DifferentialStyle()
+        if fill:
+            style.fill = PatternFill(bgColor=fill, fgColor=fill, fill_type="solid")
+        if bold:
+            style.font = Font(bold=True)
+        if border:
+            style.border = BORDER
+        if number_format:
+            number = self.dxf_formats.setdefault(
+                number_format, FIRST_DXF_FORMAT + len(self.dxf_formats))
+            style.numFmt = NumberFormat(numFmtId=number, formatCode=number_format)
+        return style
+
+
+class Columns:
+    """The looks of a sheet's data rows, one per column (None: none)."""
+
+    def __init__(self, styles: Styles, names: Sequence[str | None]) -> None:
+        self.names = list(names)
+        self.looks = [styles.looks[name] for name in self.names]
+
+
+class Sheet:
+    """A write-only sheet written row after row, counting its rows."""
+
+    def __init__(self, book: Book, styles: Styles, title: str,
+                 widths: dict[int, float] | None = None, freeze: str | None = None) -> None:
+        self.ws = book.workbook.create_sheet(title)
+        self.styles = styles
+        self.title = title
+        self.rows = 0
+        self.merged_values: dict[int, dict[int, tuple[Any, str | None]]] = {}
+        for column, width in (widths or {}).items():
+            self.ws.column_dimensions[get_column_letter(column)].width = width
+        if freeze:
+            self.ws.freeze_panes = freeze
+
+    def columns(self, names: Sequence[str | None]) -> Columns:
+        return Columns(self.styles, names)
+
+    def add(self, values: Sequence[Any], columns: Columns, blanks: bool = False) -> int:
+        """The next row, as sop.excel.sheets.Sheet.add writes it; `blanks`: a styled empty
+        cell is written (its fill shows)."""
+        looks, width = columns.looks, len(columns.looks)
+        pending = self.merged_values.pop(self.rows + 1, {})
+        out: list[Any] = []
+        for index in range(max(len(values), max(pending, default=-1) + 1)):
+            value, look = values[index] if index < len(values) else None, None
+            if index in pending:
+                value, name = pending[index]
+                look = self.styles.looks[name]
+            elif index < width:
+                look = looks[index]
+            kind = type(value)
+            if value is None:
+                out.append(self._cell(None, look) if blanks and look else None)
+                continue
+            quoted = False
+            if kind is float and not math.isfinite(value):
+                value = None
+            elif kind is str:
+                value = clean_text(value)
+                quoted = value.startswith(FORMULA_TRIGGERS)
+                if quoted or value in ERROR_TEXTS:
+                    out.append(self._cell(value, look, text=True, quoted=quoted))
+                    continue
+            elif kind is Formula:
+                value = str(value)
+            elif isinstance(value, date | time) and getattr(value, "tzinfo", None) is not None:
+                value = value.replace(tzinfo=None)
+            out.append(self._cell(value, look) if look and value is not None else value)
+        self.ws.append(out)
+        self.rows += 1
+        return self.rows
+
+    def _cell(self, value: Any, look: dict[str, Any] | None, text: bool = False,
+              quoted: bool = False) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, value)
+        for attribute, setting in (look or {}).items():
+            setattr(cell, attribute, setting)
+        if text:
+            cell.data_type = "s"
+        if quoted:
+            cell.quotePrefix = True  # Excel keeps it text even when the user edits the cell
+        return cell
+
+    def append(self, values: Sequence[Any], styles: Sequence[str | None] | None = None) -> int:
+        names = list(styles or ())
+        return self.add(values, Columns(self.styles, names), blanks=True)
+
+    def skip(self, count: int = 1) -> None:
+        for _ in range(count):
+            self.add([], Columns(self.styles, []))
+
+    def merge(self, ref: str, value: Any, style: str | None = None) -> None:
+        """Merge `ref` showing `value` styled `style`: on the row being written or a later one
+        (the value is written with that row)."""
+        first_column, first_row, _, _ = range_boundaries(ref)
+        self.merged_values.setdefault(first_row, {})[first_column - 1] = (value, style)
+        if ":" in ref and ref.split(":")[0] != ref.split(":")[1]:
+            self.ws.merged_cells.add(ref)
+
+    def validate_list(self, sqref: str, source: str | Sequence[str], *,
+                      error: str = "Choose a value from the list.", title: str | None = "S&OP",
+                      show_error: bool = True, allow_blank: bool = True) -> None:
+        formula = source if isinstance(source, str) else '"' + ",".join(source) + '"'
+        validation = DataValidation(type="list", formula1=formula, allow_blank=allow_blank,
+                                    showErrorMessage=show_error, errorTitle=title, error=error)
+        validation.sqref = sqref  # type: ignore[assignment]
+        self.ws.data_validations.append(validation)
+
+    def paint(self, sqref: str, look: DifferentialStyle) -> None:
+        """Give every cell of `sqref` (space-separated ranges) a look, whatever it holds."""
+        if sqref.strip():
+            self.ws.conditional_formatting.add(
+                sqref, Rule(type="expression", dxf=look, formula=["TRUE"]))
