@@ -1,0 +1,38 @@
+"""Outliers of a monthly history: months far from the series' own level and season, found on
+the residuals of a running median (after taking out the seasonal pattern when there is one)
+with the 3 × IQR rule of R's `forecast::tsoutliers`. They are clipped for fitting and
+reported; the stored history is never changed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sop.baseline.methods import seasonal_indexes
+
+MIN_MONTHS = 12  # fewer months say too little about what is normal
+INTERMITTENT_ZERO_SHARE = 0.24  # past this share of empty months a spike is demand, not noise
+WINDOW = 5
+IQR_FACTOR = 3.0
+
+
+def clip_outliers(y: np.ndarray, season: int) -> tuple[np.ndarray, list[int]]:
+    """(the history with its outliers clipped to the nearest normal value, their positions)."""
+    n = len(y)
+    if n < MIN_MONTHS or np.mean(y == 0) > INTERMITTENT_ZERO_SHARE:
+        return y, []
+    indexes = seasonal_indexes(y, season)
+    factors = np.ones(n) if indexes is None else indexes[np.arange(n) % season]
+    adjusted = y / factors
+    half = WINDOW // 2
+    level = np.array([np.median(adjusted[max(0, i - half):i + half + 1]) for i in range(n)])
+    residuals = adjusted - level
+    q1, q3 = np.percentile(residuals, [25, 75])
+    spread = IQR_FACTOR * (q3 - q1)
+    low, high = q1 - spread, q3 + spread
+    flagged = np.flatnonzero((residuals < low) | (residuals > high))
+    if not len(flagged):
+        return y, []
+    clipped = y.copy()
+    clipped[flagged] = np.maximum(
+        (level[flagged] + np.clip(residuals[flagged], low, high)) * factors[flagged], 0)
+    return clipped, flagged.tolist()
