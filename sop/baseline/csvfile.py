@@ -25,13 +25,15 @@ class BaselineInputError(ValueError):
 
 
 def read_series(path: Path) -> dict[str, tuple[date, np.ndarray]]:
-    """{series: (first month, one value per month from there to its last)}; a month missing
-    between a series' first and last is a month without sales (0)."""
+    """{series: (first month, one value per month from there to the file's last month)}: a
+    month without a row is a month without sales (0), so a series whose rows stop early
+    ends in zeros (and is dead after 12 of them)."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             return _read(csv.reader(handle))
     except UnicodeDecodeError:
-        raise BaselineInputError(f"{path}: not a UTF-8 text file; save it as CSV (UTF-8).") from None
+        raise BaselineInputError(f"{path}: not a UTF-8 text file; save it as CSV (UTF-8)."
+                                 ) from None
     except OSError as exc:
         raise BaselineInputError(f"{path}: cannot be read ({exc.strerror}).") from None
     except csv.Error as exc:
@@ -70,7 +72,8 @@ def _read(rows: Iterator[list[str]]) -> dict[str, tuple[date, np.ndarray]]:
         raise BaselineInputError("Nothing was forecast:\n" + "\n".join(listed))
     if not values:
         raise BaselineInputError("The file has a header but no rows of series,period,value.")
-    return {name: _monthly(months) for name, months in values.items()}
+    last = max(max(months) for months in values.values())
+    return {name: _monthly(months, last) for name, months in values.items()}
 
 
 def _row_problem(cells: dict[str, str]) -> str | None:
@@ -89,8 +92,8 @@ def _row_problem(cells: dict[str, str]) -> str | None:
     return None
 
 
-def _monthly(months: dict[date, float]) -> tuple[date, np.ndarray]:
-    first, last = min(months), max(months)
+def _monthly(months: dict[date, float], last: date) -> tuple[date, np.ndarray]:
+    first = min(months)
     history = np.zeros(months_apart(first, last) + 1)
     for month, value in months.items():
         history[months_apart(first, month)] = value

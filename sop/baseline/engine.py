@@ -9,6 +9,7 @@ Pure over numpy arrays: the CSV command, the cycle job and the benchmark all cal
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ import numpy as np
 
 from sop.baseline.methods import METHODS
 from sop.baseline.outliers import clip_outliers
+
+log = logging.getLogger(__name__)
 
 DEAD_MONTHS = 12  # no sales in the last 12 months: the series forecasts 0
 ORIGINS_BEFORE_END = (12, 6)
@@ -85,7 +88,8 @@ def _rolling_origin_errors(y: np.ndarray, names: Sequence[str], season: int
     for name in names:
         try:
             parts = [METHODS[name](y[:len(y) - b], b, season) for b in backs]
-        except Exception:  # noqa: BLE001 - a degenerate series some optimiser cannot fit
+        except Exception as exc:  # a degenerate series some optimiser cannot fit
+            log.debug("baseline: %s dropped out (%s)", name, exc)
             continue
         if parts:
             forecasts[name] = np.maximum(np.nan_to_num(np.concatenate(parts)), 0)
