@@ -98,6 +98,79 @@ def m3_figures(services: dict, jobs: int) -> dict[str, float]:
     return figures
 
 
+WORKER_RUN = """
+import sys, time
+from sop import create_app
+from sop.extensions import redis_queues
+from sop.jobs.runner import AppWorker
+
+app = create_app({"SOP_ENV": "test", "MONGODB_URI": sys.argv[1], "REDIS_URL": sys.argv[2]})
+with app.app_context():
+    queue = redis_queues.queue("forecasting")
+    job = queue.enqueue("sop.jobs.baseline.compute_baseline", job_timeout=3600)
+    worker = AppWorker([queue], connection=redis_queues.redis)
+    worker.app = app
+    worker.work(burst=True)
+    job.refresh()
+    print((job.ended_at - job.started_at).total_seconds(), "|", job.return_value(), flush=True)
+"""
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of `root` and all its descendants now (MB)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parents[int(entry.name)] = int(fields[1])
+            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError):
+            continue
+    members, grown = {root}, True
+    while grown:
+        grown = False
+        for pid, parent in parents.items():
+            if parent in members and pid not in members:
+                members.add(pid)
+                grown = True
+    return sum(rss.get(pid, 0) for pid in members) / 2**20
+
+
+def run_cycle_job(services: dict) -> tuple[float, str, float, float]:
+    """(job seconds, its result, wall seconds of the worker process, peak MB of the worker
+    with its work horse and fitting processes together)."""
+    started = time.perf_counter()
+    worker = subprocess.Popen([sys.executable, "-c", WORKER_RUN, services["mongo_uri"],
+                               services["redis_url"]], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True)
+    peak = 0.0
+    while worker.poll() is None:
+        peak = max(peak, tree_rss_mb(worker.pid))
+        time.sleep(0.2)
+    wall = time.perf_counter() - started
+    seconds, result = worker.stdout.read().strip().splitlines()[-1].split(" | ", 1)
+    return float(seconds), result, wall, peak
+
+
+def cycle_figures(services: dict) -> dict[str, float]:
+    from cycle_data import load_company_with_cycle
+
+    load_company_with_cycle(services)
+    figures: dict[str, float] = {}
+    for label in ("first", "again"):
+        seconds, result, wall, peak = run_cycle_job(services)
+        print_table([(f"cycle baseline, {label} run", f"{seconds:.1f} s in the job "
+                      f"({wall:.1f} s with the worker's start), peak {peak:.0f} MB "
+                      "(worker, work horse and fitting processes together)"),
+                     ("  result", result)])
+        figures[f"cycle_seconds_{label}"] = round(seconds, 1)
+        figures[f"cycle_peak_mb_{label}"] = round(peak)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-m3", action="store_true")
@@ -108,6 +181,8 @@ def main() -> None:
     with bench_services() as services:
         if not args.skip_m3:
             figures.update(m3_figures(services, args.jobs))
+        if not args.skip_cycle:
+            figures.update(cycle_figures(services))
     print_result(figures)
 
 

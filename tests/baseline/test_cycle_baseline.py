@@ -141,3 +141,20 @@ def test_the_production_worker_computes_the_open_cycle_in_its_work_horse(company
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1].startswith("2026-11: 3 baseline lines")
     assert len(lines(company["cycle"])) == 3
+
+
+def test_the_jobs_page_shows_a_running_baseline_s_progress(app, login_as, client):
+    from rq.executions import Execution
+
+    with app.app_context():
+        queue = redis_queues.queue("forecasting")
+        job = queue.enqueue("sop.jobs.baseline.compute_baseline",
+                            description="Statistical baseline of Nov 2026")
+        job.meta["progress"] = "4,000 of 20,000 lines fitted"
+        job.save_meta()
+        with redis_queues.redis.pipeline() as pipeline:  # as a worker starting it does
+            Execution.create(job, 60, pipeline)
+            pipeline.execute()
+    login_as("admin")
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "Statistical baseline of Nov 2026: 4,000 of 20,000 lines fitted" in page
