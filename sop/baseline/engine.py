@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 DEAD_MONTHS = 12  # no sales in the last 12 months: the series forecasts 0
 ORIGINS_BEFORE_END = (12, 6)
 MIN_FIT_MONTHS = 12  # an origin must leave at least this much history to fit on
-MAX_MEMBERS = 4
+MAX_MEMBERS = 3
 MEMBER_ERROR_RATIO = 2.0
 INTERMITTENT_ADI = 1.32  # average demand interval (Syntetos-Boylan): past it, Croston-type
 

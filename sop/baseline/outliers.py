@@ -28,7 +28,8 @@ def clip_outliers(y: np.ndarray, season: int) -> tuple[np.ndarray, list[int]]:
     factors = np.ones(n) if indexes is None else indexes[np.arange(n) % season]
     adjusted = y / factors
     half = WINDOW // 2
-    level = np.array([np.median(adjusted[max(0, i - half):i + half + 1]) for i in range(n)])
+    padded = np.pad(adjusted, half, mode="edge")
+    level = np.median(np.lib.stride_tricks.sliding_window_view(padded, WINDOW), axis=1)
     residuals = adjusted - level
     q1, q3 = np.percentile(residuals, [25, 75])
     spread = IQR_FACTOR * (q3 - q1)
