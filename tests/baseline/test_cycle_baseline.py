@@ -158,3 +158,25 @@ def test_the_jobs_page_shows_a_running_baseline_s_progress(app, login_as, client
     login_as("admin")
     page = client.get("/admin/jobs").get_data(as_text=True)
     assert "Statistical baseline of Nov 2026: 4,000 of 20,000 lines fitted" in page
+
+
+def test_a_sales_import_refreshes_the_open_cycle_s_baseline(app, client, login_as,
+                                                           make_customer, make_product,
+                                                           make_cycle, run_jobs):
+    from tests.excel.builders import workbook_bytes
+    from tests.imports.test_imports import validate_and_apply
+
+    login_as("admin")
+    customer, product = make_customer(code="PATITO-000001"), make_product(item_code="110001")
+    cycle = make_cycle("2026-03")
+    rows = [["Customer Code", "Item Code", "Year", "Month", "Quantity", "Unit Price", "Sales"]]
+    rows += [["PATITO-000001", 110001, 2025 + (m >= 12), m % 12 + 1, 20, 38, 760]
+             for m in range(2, 14)]  # Mar 2025 - Feb 2026
+    record = validate_and_apply(client, run_jobs, "sales", workbook_bytes(("Sales", rows)))
+    assert record.status == "applied"
+    with app.app_context():
+        assert redis_queues.queue("forecasting").count == 1
+    run_jobs("forecasting")
+    with app.app_context():
+        [line] = BaselineLine.objects(cycle=cycle, customer=customer, product=product)
+    assert line.history_to == "2026-02" and [round(q) for q in line.qty] == [20] * 16
