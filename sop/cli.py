@@ -144,6 +144,37 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Restored {manifest.summary()} from {source} (made "
                    f"{manifest.created_at}); counts and checksums match.")
 
+    @app.cli.command("baseline-csv")
+    @click.argument("source", metavar="IN.csv", type=click.Path(dir_okay=False, path_type=Path))
+    @click.argument("out", metavar="OUT.csv", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--horizon", required=True, type=click.IntRange(1, 120),
+                  help="Future months to forecast per series.")
+    @click.option("--season", default=12, show_default=True, type=click.IntRange(1, 52),
+                  help="Season length in periods.")
+    @click.option("--jobs", default=None, type=click.IntRange(1, 64),
+                  help="Processes fitting at once (default: one per core).")
+    def baseline_csv_command(source: Path, out: Path, horizon: int, season: int,
+                             jobs: int | None) -> None:
+        """Forecast every series of IN.csv (series,period,value; period YYYY-MM) into OUT.csv
+        (series,period,forecast,method), with the statistical baseline's engine. Every series
+        runs to the file's last month: a month without a row is a month without sales."""
+        from sop.baseline.batch import default_processes, forecast_many
+        from sop.baseline.csvfile import BaselineInputError, read_series, write_forecasts
+        from sop.months import add_months
+
+        try:
+            series = read_series(source)
+        except BaselineInputError as exc:
+            raise click.ClickException(str(exc)) from None
+        histories = (((name, add_months(first, len(history))), history)
+                     for name, (first, history) in series.items())
+        try:
+            written = write_forecasts(out, forecast_many(histories, horizon, season,
+                                                         jobs or default_processes()))
+        except OSError as exc:
+            raise click.ClickException(f"{out}: cannot be written ({exc.strerror}).") from None
+        click.echo(f"Forecast {written:,} series, {horizon} periods each, into {out}.")
+
     from sop.workbooks.cli import register_workbook_commands
 
     register_workbook_commands(app)

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from redis import Redis
 from rq import Queue
 
-QUEUE_NAMES = ("default", "mail", "imports", "reports")
+QUEUE_NAMES = ("default", "mail", "imports", "reports", "forecasting")
 
 
 def client_ip() -> str:

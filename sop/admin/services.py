@@ -217,9 +217,15 @@ def queue_overview() -> list[dict[str, Any]]:
     overview = []
     for name in QUEUE_NAMES:
         queue = redis_queues.queue(name)
+        started = StartedJobRegistry(queue=queue)
+        running = [job for job in Job.fetch_many(started.get_job_ids(0, 9),
+                                                 connection=redis_queues.redis) if job]
         overview.append({
             "name": name, "queued": queue.count,
-            "started": StartedJobRegistry(queue=queue).count,
+            "started": started.count,
+            # what a long job says it has done so far (job.meta["progress"], e.g. the baseline)
+            "progress": [f"{job_label(job)}: {job.meta['progress']}" for job in running
+                         if job.meta.get("progress")],
             "scheduled": ScheduledJobRegistry(queue=queue).count,
             "failed": FailedJobRegistry(queue=queue).count,
         })

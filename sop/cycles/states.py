@@ -55,6 +55,9 @@ def open_cycle(actor: User | None, cycle: Cycle) -> Cycle:
                                            "horizon_months": cycle.horizon_months,
                                            "mandatory_months": cycle.mandatory_months}))
     notify_cycle_opened(cycle)
+    from sop.jobs.baseline import queue_baseline  # the job module imports the cycle services
+
+    queue_baseline(cycle, "cycle opened")
     return cycle
 
 

@@ -33,7 +33,8 @@ DEV_MONGO_PORT = 27717
 DEV_REDIS_PORT = 6389
 DEV_SMTP_PORT = 8025
 # One worker per group, so a long import never holds up a report or an e-mail (issue 13).
-WORKER_GROUPS: tuple[tuple[str, ...], ...] = (("imports",), ("reports",), ("mail", "default"))
+WORKER_GROUPS: tuple[tuple[str, ...], ...] = (("imports",), ("reports",), ("mail", "default"),
+                                              ("forecasting",))
 
 
 class StackError(RuntimeError):

@@ -218,6 +218,10 @@ def apply_import(record_id: str) -> dict[str, Any]:
                  actor=record.applied_by, entity_type="import", entity_id=record.pk,
                  changes={"kind": {"before": None, "after": record.kind},
                           "written": {"before": None, "after": written}})
+    if record.kind == "sales":
+        from sop.jobs.baseline import queue_baseline
+
+        queue_baseline(reason="sales history imported")
     return {"written": written}
 
 

@@ -45,6 +45,9 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("auto-close", "0 * * * *", "sop.jobs.cycles.auto_close_cycles",
                  "Hourly: close the open cycle once its close date is over, when "
                  "auto_close_cycles is on; finish any close cut short."),
+    ScheduledJob("baseline", "30 1 * * *", "sop.jobs.baseline.compute_baseline",
+                 "Nightly, 01:30: the open cycle's statistical baseline (only lines whose "
+                 "sales history changed are fitted again).", queue="forecasting"),
     ScheduledJob("deadline-reminders", "0 9 * * *", "sop.jobs.reminders.deadline_reminders",
                  "Daily, 09:00: e-mail reps whose plan is not handed in, in the "
                  "reminder_days_before_close days before the close date (once a day each)."),

@@ -35,6 +35,9 @@ class BaselineLine(Document):
     error = FloatField(null=True)  # the method's out-of-sample WMAPE (%) in the comparison
     outlier_months = ListField(StringField(max_length=7))  # "YYYY-MM", clipped for fitting
     history_to = StringField(max_length=7)  # last month of history the fit saw
+    # What the fit saw (engine version, buckets, history): a rerun skips lines whose digest
+    # is unchanged, so a job cut short resumes where it stopped (sop.baseline.cycle)
+    history_digest = StringField(max_length=40)
     computed_at = DateTimeField(default=now)
 
     rep_scope = "customer:customer"  # a rep sees the baseline of own customers only
