@@ -11,6 +11,7 @@ from typing import Any
 from sop.accuracy.lags import LAGS
 from sop.accuracy.service import (
     ACCURACY_COLLECTIONS,
+    DEFAULT_CYCLES,
     DIMENSIONS,
     LABEL_HEADERS,
     Accuracy,
@@ -23,7 +24,6 @@ from sop.listing import cached_until_written
 from sop.models import Cycle
 from sop.security import visible_reps
 
-DEFAULT_CYCLES = 12  # the last year of closed cycles
 WORST = 10
 TABLE_ROWS = 100
 
@@ -77,6 +77,13 @@ class AccuracyView:
     more_rows: int  # rows left out of the table (all are in the report)
     worst_customers: tuple[Row, ...]
     worst_items: tuple[Row, ...]
+
+    @property
+    def range_text(self) -> str:
+        """"Jan 2026 to Dec 2026": the cycles chosen, by name."""
+        names = {cycle.label: cycle.name for cycle in self.cycles}
+        first, last = names.get(self.filters.first, ""), names.get(self.filters.last, "")
+        return first if first == last else f"{first} to {last}"
 
     @property
     def headers(self) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from sop.models import Cycle
 from sop.months import first_of_month
 
 SNAPSHOT_STATUSES = ("closed", "archived")
+DEFAULT_CYCLES = 12  # what the page and the report measure unless told: the last year
 DIMENSIONS = {"rep": "Sales rep", "customer": "Customer", "item": "Item",
               "group": "Product group", "territory": "Territory"}
 LABEL_HEADERS = {"rep": ("Sales rep",), "customer": ("Customer code", "Customer S&OP", "Rep",
