@@ -1,5 +1,5 @@
-"""Bulk, scoped reads for accuracy: the plans frozen in closed cycles' snapshots, their
-baselines, the actual sales of the months measured, and the names rows are labelled with.
+"""Bulk, scoped reads for accuracy: the actual sales of the months measured and the names
+rows are labelled with (the frozen plans and baselines are read packed: sop.accuracy.packs).
 
 One query per collection for all the cycles measured (never one per line or per cycle), only
 the needed fields, every read through sop.security (a rep gets the rows of own customers and
@@ -9,7 +9,6 @@ filters name: short id lists go into the query, long ones are checked on each ro
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +16,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.collection import Collection
 
-from sop.accuracy.lags import LagTarget
-from sop.models import BaselineLine, Customer, ForecastSnapshot, Product, SalesHistory, User
+from sop.models import Customer, Product, SalesHistory, User
 from sop.models.sales import FIGURES, MONTH_BYTES, fingerprint_months
 from sop.security import scoped_query
 
@@ -47,42 +45,6 @@ class Restriction:
     @property
     def empty(self) -> bool:
         return self.customers == frozenset() or self.products == frozenset()
-
-
-def _per_cycle_bucket(collection: Collection, query: Mapping[str, Any],
-                      targets: Iterable[LagTarget], restriction: Restriction
-                      ) -> dict[ObjectId, dict[Pair, float]]:
-    """{cycle id: {(customer, item): cases in the target bucket}} of the documents matching
-    `query` (already scoped), summed over the documents of a pair (one line per rep)."""
-    bucket_of = {target.cycle.pk: target.bucket for target in targets}
-    found: dict[ObjectId, dict[Pair, float]] = {cycle: defaultdict(float) for cycle in bucket_of}
-    if not bucket_of or restriction.empty:
-        return found
-    wanted = restriction.query({**query, "cycle": {"$in": list(bucket_of)}})
-    for doc in collection.find(wanted, {"cycle": 1, "customer": 1, "product": 1, "qty": 1,
-                                        "_id": 0}):
-        if not restriction.keeps(doc):
-            continue
-        bucket = bucket_of[doc["cycle"]]
-        qty = doc.get("qty") or []
-        cases = qty[bucket] if bucket < len(qty) else None
-        found[doc["cycle"]][(doc["customer"], doc["product"])] += cases or 0.0
-    return found
-
-
-def planned(viewer: Any, targets: list[LagTarget], restriction: Restriction
-            ) -> dict[ObjectId, dict[Pair, float]]:
-    """The cases each cycle's frozen plan (its snapshot) put in its target month, per pair.
-    A blank bucket counts as 0: that is what the plan consolidated to."""
-    return _per_cycle_bucket(ForecastSnapshot._get_collection(),
-                             scoped_query(ForecastSnapshot, viewer, {}), targets, restriction)
-
-
-def baselines(viewer: Any, targets: list[LagTarget], restriction: Restriction
-              ) -> dict[ObjectId, dict[Pair, float]]:
-    """The statistical baseline each cycle had for its target month, per pair that has one."""
-    return _per_cycle_bucket(BaselineLine._get_collection(),
-                             scoped_query(BaselineLine, viewer, {}), targets, restriction)
 
 
 @dataclass

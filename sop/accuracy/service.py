@@ -16,7 +16,8 @@ from typing import Any
 
 from sop.accuracy.lags import LagTarget, lag_targets
 from sop.accuracy.measures import Tally
-from sop.accuracy.reading import Names, Pair, Restriction, actuals, baselines, names, planned
+from sop.accuracy.packs import frozen_buckets
+from sop.accuracy.reading import Names, Pair, Restriction, actuals, names
 from sop.clock import now
 from sop.models import Cycle
 from sop.months import first_of_month
@@ -87,8 +88,7 @@ def measure_accuracy(viewer: Any, lag: int, cycles: Iterable[Cycle],
     current_month = first_of_month(now()).strftime("%Y-%m")
     ready = [t for t in targets if t.month_key < current_month
              and sales.latest is not None and t.month_key <= sales.latest]
-    plans = planned(viewer, ready, restriction)
-    baseline = baselines(viewer, ready, restriction)
+    plans, baseline = frozen_buckets(viewer, ready, restriction)
     labels = names(viewer, {pair[1] for per_cycle in (*plans.values(), *baseline.values(),
                                                       *sales.by_month.values())
                             for pair in per_cycle})
