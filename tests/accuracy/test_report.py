@@ -107,3 +107,20 @@ def test_item_filter_narrows_every_sheet(golden, make_user, tmp_path):
     assert (total["Actual cases"], total["Plan error cases"]) == (90, 70)
     items = {row["Item code"] for row in data_rows(book, "By item")}
     assert items == {"110002"}
+
+
+def test_the_report_is_requested_and_built_by_the_worker_in_the_reps_scope(golden,
+                                                                          run_jobs):
+    # As /reports requests it; the worker builds it in the rep's scope (Rep A: lag 1 A 400,
+    # |A-F| 100).
+    import io
+
+    from sop.reports.services import open_report_file, request_report
+
+    report = request_report(golden["rep_a"], "accuracy_fva", ReportFilters())
+    run_jobs("reports")
+    report.reload()
+    assert report.status == "done", report.error
+    book = load_workbook(io.BytesIO(open_report_file(golden["rep_a"], report).read()))
+    total = next(row for row in rows(book, "By cycle") if row["Lag"] == "Lag 1")
+    assert (total["Actual cases"], total["Plan error cases"]) == (400, 100)
