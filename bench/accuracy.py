@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import tempfile
 import time
 from datetime import datetime
@@ -104,10 +105,11 @@ def main() -> None:
                     v, k, cycles))
                 figures[f"{name}_s"] = round(seconds, 2)
                 figures[f"{name}_cells"] = result.total.cells
+                print(f"{name}: {seconds:.2f} s, {result.total.cells:,} cells", flush=True)
             figures["plan_wmape_lag1"] = round(result.total.plan.wmape or 0, 4)
         client = app.test_client()
-        token = client.get("/login").get_data(as_text=True).split('name="csrf_token" value="')[
-            1].split('"')[0]
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          client.get("/login").get_data(as_text=True)).group(1)
         client.post("/login", data={"email": admin.email, "password": ids["password"],
                                     "csrf_token": token})
 

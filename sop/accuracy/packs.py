@@ -30,7 +30,7 @@ from sop.security import scoped_query, visible_reps
 ID_BYTES = 12
 DUPLICATE_KEY = 11000
 INSERT_BATCH = 500
-PerCycle = dict[ObjectId, dict[Pair, float]]  # cycle id -> pair -> cases in its target bucket
+PerTarget = dict[tuple[ObjectId, int], dict[Pair, float]]  # (cycle id, bucket) -> pair -> cases
 
 
 def _cases(values: Sequence[float | None] | None, horizon: int) -> bytes:
@@ -87,45 +87,53 @@ def _insert_new(collection: Collection, documents: list[dict[str, Any]]) -> int:
 
 
 def frozen_buckets(viewer: Any, targets: list[LagTarget], restriction: Restriction
-                   ) -> tuple[PerCycle, PerCycle]:
-    """(plan, baseline): per cycle, the cases each pair had in the cycle's target bucket, in
-    `viewer`'s scope (a rep: own customers, and own plan lines only) and the customers and
-    items kept (None = all). A pair without a baseline line has no baseline entry; a pair's
-    plan is the sum of its lines (a blank bucket counts 0)."""
-    bucket_of = {target.cycle.pk: target.bucket for target in targets}
-    plans: PerCycle = {cycle: defaultdict(float) for cycle in bucket_of}
-    baselines: PerCycle = {cycle: {} for cycle in bucket_of}
-    if not bucket_of or restriction.empty:
+                   ) -> tuple[PerTarget, PerTarget]:
+    """(plan, baseline): per (cycle id, bucket) of `targets`, the cases each pair had there,
+    in `viewer`'s scope (a rep: own customers, and own plan lines only) and `restriction`'s.
+    A pair without a baseline line has no baseline entry; a pair's plan is the sum of its
+    lines (a blank bucket counts 0). One read of the packs whatever the lags."""
+    keys = {(target.cycle.pk, target.bucket) for target in targets}
+    plans: PerTarget = {key: defaultdict(float) for key in keys}
+    baselines: PerTarget = {key: {} for key in keys}
+    if not keys or restriction.empty:
         return plans, baselines
-    ensure_packed(target.cycle for target in targets)
+    ensure_packed({target.cycle.pk: target.cycle for target in targets}.values())
+    buckets_of: dict[ObjectId, list[int]] = defaultdict(list)
+    for cycle_id, bucket in sorted(keys):
+        buckets_of[cycle_id].append(bucket)
     reps = visible_reps(viewer)
     own = None if reps is None else {rep.binary for rep in reps}
-    customers = restriction.customers
-    query = {"cycle": {"$in": list(bucket_of)}, "customer": {"$in": sorted(customers)} if (
+    customers, products = restriction.customers, restriction.products
+    query = {"cycle": {"$in": list(buckets_of)}, "customer": {"$in": sorted(customers)} if (
         customers is not None and len(customers) <= SHORT_LIST) else {"$ne": None}}
-    products = restriction.products
     collection = FrozenPlanPack._get_collection()
     for pack in collection.find(scoped_query(FrozenPlanPack, viewer, query)):
-        if customers is not None and pack["customer"] not in customers:
+        customer = pack["customer"]
+        if customers is not None and customer not in customers:
             continue  # a long customer list is checked here rather than in the query
-        bucket, horizon, customer = bucket_of[pack["cycle"]], pack["horizon"], pack["customer"]
-        plan, baseline = plans[pack["cycle"]], baselines[pack["cycle"]]
-        for product, rep, cases in _entries(pack.get("plan") or b"", horizon, bucket, True):
+        buckets, horizon = buckets_of[pack["cycle"]], pack["horizon"]
+        for product, rep, cases in _entries(pack.get("plan") or b"", horizon, buckets, True):
             if (own is None or rep in own) and (products is None or product in products):
-                plan[(customer, product)] += 0.0 if math.isnan(cases) else cases
-        for product, _, cases in _entries(pack.get("baseline") or b"", horizon, bucket, False):
+                for bucket, value in zip(buckets, cases, strict=True):
+                    plans[(pack["cycle"], bucket)][(customer, product)] += (
+                        0.0 if math.isnan(value) else value)
+        for product, _, cases in _entries(pack.get("baseline") or b"", horizon, buckets,
+                                          False):
             if products is None or product in products:
-                baseline[(customer, product)] = 0.0 if math.isnan(cases) else cases
+                for bucket, value in zip(buckets, cases, strict=True):
+                    baselines[(pack["cycle"], bucket)][(customer, product)] = (
+                        0.0 if math.isnan(value) else value)
     return plans, baselines
 
 
-def _entries(packed: bytes, horizon: int, bucket: int, with_rep: bool
-             ) -> Iterator[tuple[ObjectId, bytes | None, float]]:
-    """(item id, rep id bytes or None, cases in `bucket`) of each entry of a pack."""
+def _entries(packed: bytes, horizon: int, buckets: list[int], with_rep: bool
+             ) -> Iterator[tuple[ObjectId, bytes | None, list[float]]]:
+    """(item id, rep id bytes or None, cases in each of `buckets`) of each entry of a pack."""
     head = ID_BYTES * (2 if with_rep else 1)
     step = head + 8 * horizon
     for start in range(0, len(packed), step):
         rep = packed[start + ID_BYTES:start + head] if with_rep else None
-        (cases,) = struct.unpack_from("<d", packed, start + head + 8 * bucket)
-        yield ObjectId(packed[start:start + ID_BYTES]), rep, cases
+        yield ObjectId(packed[start:start + ID_BYTES]), rep, [
+            struct.unpack_from("<d", packed, start + head + 8 * bucket)[0]
+            for bucket in buckets]
 

@@ -81,32 +81,43 @@ def measure_accuracy(viewer: Any, lag: int, cycles: Iterable[Cycle],
                      restriction: Restriction | None = None) -> Accuracy:
     """Plan, naive and baseline against the actuals for the months `cycles` forecast at
     `lag`, in `viewer`'s scope (and `restriction`'s, for a report's filters)."""
+    return measure_lags(viewer, {lag: list(cycles)}, restriction)[lag]
+
+
+def measure_lags(viewer: Any, cycles_by_lag: dict[int, list[Cycle]],
+                 restriction: Restriction | None = None) -> dict[int, Accuracy]:
+    """`measure_accuracy` of several lags at once, reading the sales and packs once."""
     restriction = restriction or Restriction()
-    targets = lag_targets(cycles, lag)
-    sales = actuals(viewer, {key for t in targets for key in (t.month_key, t.naive_key)},
+    targets = {lag: lag_targets(cycles, lag) for lag, cycles in cycles_by_lag.items()}
+    every = [target for per_lag in targets.values() for target in per_lag]
+    sales = actuals(viewer, {key for t in every for key in (t.month_key, t.naive_key)},
                     restriction)
     current_month = first_of_month(now()).strftime("%Y-%m")
-    ready = [t for t in targets if t.month_key < current_month
-             and sales.latest is not None and t.month_key <= sales.latest]
-    plans, baseline = frozen_buckets(viewer, ready, restriction)
-    labels = names(viewer, {pair[1] for per_cycle in (*plans.values(), *baseline.values(),
-                                                      *sales.by_month.values())
-                            for pair in per_cycle})
-    by_pair: dict[Pair, Tally] = defaultdict(Tally)
-    ready_months = {target.month for target in ready}
-    results = []
-    for target in targets:
-        if target.month not in ready_months:
-            results.append(CycleAccuracy(target, None, _waiting(target, current_month)))
-            continue
-        results.append(CycleAccuracy(target, _tally_cycle(
-            target, plans[target.cycle.pk], baseline[target.cycle.pk], sales.by_month,
-            labels, by_pair)))
-    total = Tally()
-    for cycle in results:
-        if cycle.tally is not None:
-            total.merge(cycle.tally)
-    return Accuracy(lag, tuple(results), total, _rows(by_pair, labels), sales.latest)
+    ready = {(t.lag, t.month) for t in every if t.month_key < current_month
+             and sales.latest is not None and t.month_key <= sales.latest}
+    plans, baseline = frozen_buckets(viewer, [t for t in every if (t.lag, t.month) in ready],
+                                     restriction)
+    labels = names(viewer, {pair[1] for per_target in (*plans.values(), *baseline.values(),
+                                                       *sales.by_month.values())
+                            for pair in per_target})
+    results = {}
+    for lag, per_lag in targets.items():
+        by_pair: dict[Pair, Tally] = defaultdict(Tally)
+        cycles = []
+        for target in per_lag:
+            if (lag, target.month) not in ready:
+                cycles.append(CycleAccuracy(target, None, _waiting(target, current_month)))
+                continue
+            key = (target.cycle.pk, target.bucket)
+            cycles.append(CycleAccuracy(target, _tally_cycle(
+                target, plans[key], baseline[key], sales.by_month, labels, by_pair)))
+        total = Tally()
+        for cycle in cycles:
+            if cycle.tally is not None:
+                total.merge(cycle.tally)
+        results[lag] = Accuracy(lag, tuple(cycles), total, _rows(by_pair, labels),
+                                sales.latest)
+    return results
 
 
 def _waiting(target: LagTarget, current_month: str) -> str:

@@ -21,7 +21,7 @@ from sop.accuracy.service import (
     LABEL_HEADERS,
     Accuracy,
     closed_cycles,
-    measure_accuracy,
+    measure_lags,
 )
 from sop.reports.book import ReportBook, ReportColumn
 from sop.reports.registry import ReportContext, ReportType, register
@@ -83,11 +83,10 @@ def build_accuracy(ctx: ReportContext) -> None:
     customers, products = ctx.customer_ids(), ctx.product_ids()
     restriction = Restriction(None if customers is None else frozenset(customers),
                               None if products is None else frozenset(products))
-    results: list[Accuracy] = []
-    for lag in LAGS:
-        ctx.progress(f"Measuring lag {lag}", len(results), len(LAGS))
-        results.append(measure_accuracy(ctx.viewer, lag, report_cycles(ctx, lag),
-                                        restriction))
+    ctx.progress("Measuring", 0, None)
+    results: list[Accuracy] = list(measure_lags(
+        ctx.viewer, {lag: report_cycles(ctx, lag) for lag in LAGS}, restriction).values())
+    ctx.progress("Writing", 0, None)
     book = ReportBook(ctx, "Accuracy and FVA", ABOUT)
     trend = book.sheet("By cycle", [
         ReportColumn("Lag", "int"), ReportColumn("Cycle"), ReportColumn("Month forecast",
