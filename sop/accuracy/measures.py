@@ -24,7 +24,7 @@ def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-@dataclass
+@dataclass(slots=True)
 class ForecastError:
     """One forecast's error sums over some cells."""
 
@@ -73,7 +73,7 @@ def _value_added(simpler: float | None, plan: float | None) -> float | None:
     return None if simpler is None or plan is None else simpler - plan
 
 
-@dataclass
+@dataclass(slots=True)
 class Tally:
     """The plan, the naive forecast and the baseline over the same cells, side by side.
     `baseline` and `plan_on_baseline` cover only the cells with a baseline."""
@@ -97,8 +97,10 @@ class Tally:
             self.plan_on_baseline.add(actual, plan)
 
     def merge(self, other: Tally) -> None:
-        for name in ("plan", "naive", "baseline", "plan_on_baseline"):
-            getattr(self, name).merge(getattr(other, name))
+        self.plan.merge(other.plan)
+        self.naive.merge(other.naive)
+        self.baseline.merge(other.baseline)
+        self.plan_on_baseline.merge(other.plan_on_baseline)
         self.cells += other.cells
         self.cells_without_baseline += other.cells_without_baseline
 

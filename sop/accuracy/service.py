@@ -146,29 +146,40 @@ def _tally_cycle(target: LagTarget, plan: dict[Pair, float], baseline: dict[Pair
 
 
 def _rows(by_pair: dict[Pair, Tally], labels: Names) -> dict[str, tuple[Row, ...]]:
-    """Pair tallies rolled up into every dimension, largest plan error first."""
-    grouped: dict[str, dict[Any, Tally]] = {name: defaultdict(Tally) for name in DIMENSIONS}
-    row_labels: dict[str, dict[Any, tuple[str, ...]]] = {name: {} for name in DIMENSIONS}
+    """Pair tallies rolled up into every dimension, largest plan error first: pairs into
+    customers and items, customers into reps and territories, items into groups."""
+    by_customer: dict[Any, Tally] = defaultdict(Tally)
+    by_item: dict[Any, Tally] = defaultdict(Tally)
     for (customer_id, product_id), tally in by_pair.items():
+        by_customer[customer_id].merge(tally)
+        by_item[product_id].merge(tally)
+    rows: dict[str, list[Row]] = {name: [] for name in DIMENSIONS}
+    upper: dict[str, dict[Any, tuple[tuple[str, ...], Tally]]] = {
+        "rep": {}, "territory": {}, "group": {}}
+
+    def roll(name: str, key: Any, texts: tuple[str, ...], tally: Tally) -> None:
+        found = upper[name].get(key)
+        if found is None:
+            found = upper[name][key] = (texts, Tally())
+        found[1].merge(tally)
+
+    for customer_id, tally in by_customer.items():
         customer = labels.customers[customer_id]
-        product = labels.products.get(product_id, {})
         rep = labels.reps.get(customer.get("sales_rep"), NO_REP)
         territory = customer.get("territory") or NO_TERRITORY
+        rows["customer"].append(Row(customer_id, (
+            customer.get("code", ""), customer.get("sop_name") or customer.get("name", ""),
+            rep, territory), tally))
+        roll("rep", customer.get("sales_rep"), (rep,), tally)
+        roll("territory", territory, (territory,), tally)
+    for product_id, tally in by_item.items():
+        product = labels.products.get(product_id, {})
         group = product.get("group_description") or NO_GROUP
-        keys = {
-            "rep": (customer.get("sales_rep"), (rep,)),
-            "customer": (customer_id, (customer.get("code", ""), customer.get("sop_name")
-                                       or customer.get("name", ""), rep, territory)),
-            "item": (product_id, (product.get("item_code", ""),
-                                  product.get("description", ""), group)),
-            "group": (group, (group,)),
-            "territory": (territory, (territory,)),
-        }
-        for name, (key, texts) in keys.items():
-            grouped[name][key].merge(tally)
-            row_labels[name][key] = texts
-    return {name: tuple(sorted(
-        (Row(key, row_labels[name][key], tally) for key, tally in grouped[name].items()),
-        key=lambda row: (-row.tally.plan.abs_error, row.labels)))
-        for name in DIMENSIONS}
-
+        rows["item"].append(Row(product_id, (product.get("item_code", ""),
+                                             product.get("description", ""), group), tally))
+        roll("group", group, (group,), tally)
+    for name, found in upper.items():
+        rows[name] = [Row(key, texts, tally) for key, (texts, tally) in found.items()]
+    return {name: tuple(sorted(rows[name], key=lambda row: (-row.tally.plan.abs_error,
+                                                              row.labels)))
+            for name in DIMENSIONS}
