@@ -24,7 +24,8 @@ from pymongo.errors import BulkWriteError
 
 from sop.accuracy.lags import LagTarget
 from sop.accuracy.reading import SHORT_LIST, Pair, Restriction
-from sop.models import BaselineLine, Cycle, ForecastSnapshot, FrozenPlanPack
+from sop.models import BaselineLine, Cycle, FrozenPlanPack
+from sop.plans import plan_source
 from sop.security import scoped_query, visible_reps
 
 ID_BYTES = 12
@@ -55,7 +56,7 @@ def pack_cycle(cycle: Cycle) -> int:
     # not rep-scoped: builds derived data of every customer; every read of it is scoped
     horizon = cycle.horizon_months
     plans: dict[ObjectId, bytearray] = defaultdict(bytearray)
-    for doc in ForecastSnapshot._get_collection().find(
+    for doc in plan_source(cycle.pk).find(  # a closed cycle: its frozen snapshot
             {"cycle": cycle.pk}, {"customer": 1, "product": 1, "rep": 1, "qty": 1, "_id": 0}):
         plans[doc["customer"]] += (doc["product"].binary + doc["rep"].binary
                                    + _cases(doc.get("qty"), horizon))
