@@ -112,6 +112,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from sop.accuracy.routes import bp as accuracy_bp
     from sop.admin.routes import bp as admin_bp
     from sop.api.core import register_api
     from sop.api.routes import docs_bp, health_bp
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
                       customers_bp, products_bp, prices_bp, sales_bp, imports_bp, budget_bp,
                       cycles_bp, forecasts_bp, submissions_bp, workbooks_bp, reports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(accuracy_bp)
     register_api(app)
 
 

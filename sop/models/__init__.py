@@ -7,6 +7,7 @@ from sop.models.budget import BudgetEntry
 from sop.models.customer import Customer, name_key
 from sop.models.cycle import CYCLE_STATUSES, Cycle
 from sop.models.forecast import PROBABILITIES, ForecastLine, ForecastSnapshot
+from sop.models.frozen_plan import FrozenPlanPack
 from sop.models.importlog import IMPORT_KINDS, ImportLog, ImportProblem
 from sop.models.password_reset import PasswordResetToken
 from sop.models.price import PriceEntry
@@ -22,7 +23,7 @@ ALL_DOCUMENTS = (
     User, PasswordResetToken, Setting, AuditEntry, ArchivedAuditEntry,
     Customer, Product, PriceEntry, SalesHistory, BudgetEntry, ImportLog,
     Cycle, ForecastLine, ForecastSnapshot, Submission, WorkbookUpload, Report, BaselineLine,
-    ApiToken,
+    ApiToken, FrozenPlanPack,
 )
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "Cycle",
     "ForecastLine",
     "ForecastSnapshot",
+    "FrozenPlanPack",
     "ImportLog",
     "ImportProblem",
     "PasswordResetToken",

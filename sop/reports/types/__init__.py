@@ -3,6 +3,7 @@
 performance reports share."""
 
 from sop.reports.types import (  # noqa: F401  (importing them registers their types)
+    accuracy,
     consolidated,
     customer_performance,
     forecast_summary,
