@@ -5,8 +5,8 @@ every report call it.
 
 Modules by concept: `arithmetic` (pure per-bucket figures), `prices` (price book, matrix and
 catalog look-ups), `lines` (reading and valuing lines), `totals`, `previous`, `rollforward`,
-`consolidated`. Every function here takes queries or ids its caller has scoped
-(sop.security)."""
+`consolidated`, `baseline` (the statistical baseline of a cycle's pairs). Every function
+here takes queries or ids its caller has scoped (sop.security)."""
 
 from sop.plans.arithmetic import (
     effective_prices,
@@ -18,6 +18,7 @@ from sop.plans.arithmetic import (
     roll_forward,
     total,
 )
+from sop.plans.baseline import Baseline, baseline_for, departure
 from sop.plans.consolidated import consolidated_rows
 from sop.plans.lines import (
     LINE_FIELDS,
@@ -53,9 +54,10 @@ from sop.plans.rollforward import RolledPlan, rolled_forward
 from sop.plans.totals import PlanTotals, plan_totals, totals_by
 
 __all__ = [
-    "LINE_FIELDS", "VALUED_LINE_COLLECTIONS", "MatrixEntry", "Pair", "PlanTotals", "PriceBook",
-    "RolledPlan", "SameMonths", "ShiftedLine", "ValuedLine", "cached_catalog", "catalog",
-    "consolidated_rows", "customer_matrix", "customer_price_book", "effective_prices",
+    "LINE_FIELDS", "VALUED_LINE_COLLECTIONS", "Baseline", "MatrixEntry", "Pair", "PlanTotals",
+    "PriceBook", "RolledPlan", "SameMonths", "ShiftedLine", "ValuedLine", "baseline_for",
+    "cached_catalog", "catalog", "consolidated_rows", "customer_matrix", "customer_price_book",
+    "departure", "effective_prices",
     "fallback_price", "fallback_prices", "frozen_line", "is_empty", "is_frozen", "matrix",
     "missing_months", "over_same_months", "pad", "plan_source", "plan_totals",
     "previous_cycle", "previous_over_same_months", "raw_lines", "revenue", "roll_forward",

@@ -1,0 +1,72 @@
+"""The statistical baseline of a cycle's customer x item pairs as the plan pages read it
+(sop.models.BaselineLine, written by the baseline engine): one batched read for a page's
+pairs, and how far a planned line is from its baseline.
+
+A pair without a document has no baseline: it is absent from the answer, never a row of
+zeros."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bson import ObjectId
+
+from sop.models import BaselineLine, Cycle
+from sop.plans.prices import Pair
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One pair's baseline: cases per bucket (M1 first), the method that won, its state
+    ("forecast", or "dead": no sales for 12 months, forecasts 0) and the method's
+    out-of-sample error (WMAPE %, None when it could not be measured)."""
+
+    qty: tuple[float, ...]
+    method: str
+    state: str
+    error: float | None
+
+    @property
+    def total(self) -> float:
+        return sum(self.qty)
+
+
+def baseline_for(cycle: Cycle | ObjectId, pairs: Iterable[Pair]) -> dict[Pair, Baseline]:
+    """The baseline of each (customer id, product id) pair that has one, in one query over
+    the pairs' customers and items (the caller's pairs are in its scope)."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    customers = sorted({customer for customer, _ in wanted})
+    products = sorted({product for _, product in wanted})
+    query = {"cycle": cycle if isinstance(cycle, ObjectId) else cycle.pk,
+             "customer": customers[0] if len(customers) == 1 else {"$in": customers}}
+    if len(customers) == 1:  # one grid: its items; else every line of those customers
+        query["product"] = {"$in": products}
+    found: dict[Pair, Baseline] = {}
+    # scoped by caller: `pairs` are of customers the caller loaded through sop.security
+    for doc in BaselineLine._get_collection().find(
+            query, {"customer": 1, "product": 1, "qty": 1, "method": 1, "state": 1,
+                    "error": 1}):
+        pair = (doc["customer"], doc["product"])
+        if pair in wanted:
+            found[pair] = Baseline(tuple(doc.get("qty") or ()), doc.get("method") or "",
+                                   doc.get("state") or "forecast", doc.get("error"))
+    return found
+
+
+def departure(plan: Sequence[float | None], baseline: Sequence[float]) -> float | None:
+    """How far a plan is from its baseline over the buckets the plan has a value in:
+    (sum plan - sum baseline) / sum baseline, signed (0.6 = 60 % above, -0.6 = 60 % below). None
+    when the plan has no value yet; infinite when the baseline is 0 there and the plan is
+    not."""
+    planned = [(value, baseline[i] if i < len(baseline) else 0.0)
+               for i, value in enumerate(plan) if value is not None]
+    if not planned:
+        return None
+    plan_total = sum(value for value, _ in planned)
+    base_total = sum(base for _, base in planned)
+    if base_total <= 0:
+        return float("inf") if plan_total > 0 else 0.0
+    return (plan_total - base_total) / base_total
