@@ -11,6 +11,9 @@ bp = Blueprint("dashboard", __name__)
 def index():
     if current_user.role == "sales_rep":
         overview = services.rep_overview(current_user)
+        charts = services.rep_charts(current_user, overview.cycle)
     else:
         overview = services.manager_overview()
-    return render_template("dashboard/index.html", user=current_user, overview=overview)
+        charts = services.manager_charts(current_user, overview.cycle)
+    return render_template("dashboard/index.html", user=current_user, overview=overview,
+                           charts=charts)
