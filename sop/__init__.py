@@ -112,6 +112,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from sop.accuracy.routes import bp as accuracy_bp
     from sop.admin.routes import bp as admin_bp
     from sop.api.routes import bp as api_bp
     from sop.api.routes import health_bp
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
                       customers_bp, products_bp, prices_bp, sales_bp, imports_bp, budget_bp,
                       cycles_bp, forecasts_bp, submissions_bp, workbooks_bp, reports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(accuracy_bp)
 
 
 def register_errors(app: Flask) -> None:

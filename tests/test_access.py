@@ -130,6 +130,7 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "reports.detail": ("GET", "/reports/{report}", SEES_ALL),
     "reports.download": ("GET", "/reports/{report}/download", SEES_ALL),
     "reports.email": ("POST", "/reports/{report}/email", SEES_ALL),
+    "accuracy.index": ("GET", "/accuracy", EVERYONE),
 }
 
 

@@ -24,6 +24,10 @@ from sop.months import first_of_month
 SNAPSHOT_STATUSES = ("closed", "archived")
 DIMENSIONS = {"rep": "Sales rep", "customer": "Customer", "item": "Item",
               "group": "Product group", "territory": "Territory"}
+LABEL_HEADERS = {"rep": ("Sales rep",), "customer": ("Customer code", "Customer S&OP", "Rep",
+                                                   "Territory"),
+                 "item": ("Item code", "Description", "Group"), "group": ("Product group",),
+                 "territory": ("Territory",)}
 NO_REP = "(no rep)"
 NO_TERRITORY = "(no territory)"
 NO_GROUP = "(no group)"
