@@ -16,4 +16,4 @@ def index():
         overview = services.manager_overview()
         charts = services.manager_charts(current_user, overview.cycle)
     return render_template("dashboard/index.html", user=current_user, overview=overview,
-                           charts=charts)
+                           charts=charts, accuracy=services.accuracy_trend(current_user))

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sop.accuracy.page import AccuracyView, accuracy_view
 from sop.clock import now
 from sop.cycles.services import current_open_cycle
 from sop.dashboard.figures import CycleFigures, cycle_figures
-from sop.forecasts.services import rep_customers
+from sop.forecasts.grid import rep_customers
 from sop.models import Customer, Cycle, Submission, User
 from sop.plans import previous_cycle
 from sop.settings import get_setting
@@ -160,3 +161,9 @@ def rep_charts(rep: User, cycle: Cycle | None) -> Charts | None:
     figures = cycle_figures(cycle, rep, cycle.horizon_months, rep_view=True)
     return Charts(cycle, previous_cycle(cycle), figures,
                   [c for c in rep_customers(rep) if c.pk not in figures.planned_customers])
+
+
+def accuracy_trend(viewer: User) -> AccuracyView:
+    """The accuracy of the closed cycles in the viewer's scope: the Accuracy page's default
+    view (lag 1, the last year of cycles), which the dashboard's tile sums up and links to."""
+    return accuracy_view(viewer, {})

@@ -11,7 +11,9 @@ from flask_login import current_user, login_required
 from sop.cycles.services import current_open_cycle
 from sop.errors import render_error
 from sop.extensions import limiter
-from sop.forecasts import services
+from sop.forecasts import grid as read_model
+from sop.forecasts import line_actions, services
+from sop.forecasts.values import GridError, PlanLocked
 from sop.htmx import page_or_fragment, wants_fragment
 from sop.models import Customer, Cycle, Product, User
 from sop.models.forecast import PROBABILITIES, PROBABILITY_RISKS
@@ -292,9 +294,9 @@ def fill_from_baseline():
     status, kind = 200, "success"
     try:
         if scope == "line" and product is None:
-            raise services.GridError("Choose the line to fill.")
-        customers = services.rep_customers(current_user) if scope == "blank" else [customer]
-        result = services.fill_from_baseline(
+            raise GridError("Choose the line to fill.")
+        customers = read_model.rep_customers(current_user) if scope == "blank" else [customer]
+        result = line_actions.fill_from_baseline(
             current_user, cycle, customers, product if scope == "line" else None,
             parse_whole(request.form.get("version")) if scope == "line" else None,
             blank_only=scope == "blank")
@@ -303,18 +305,18 @@ def fill_from_baseline():
                                   "history): left blank." if result.without else "")
                    + (f" {result.changed} line(s) changed meanwhile: left as they were."
                       if result.changed else ""))
-    except services.PlanLocked as exc:
+    except PlanLocked as exc:
         _refuse_locked(exc)
-    except services.GridError as exc:
-        status, kind, message = (409 if isinstance(exc, services.LineChanged) else 422,
+    except GridError as exc:
+        status, kind, message = (409 if isinstance(exc, line_actions.LineChanged) else 422,
                                  "error", str(exc))
     if not wants_fragment():
         flash(message, kind)
         return _back(target)
     return page_or_fragment(
-        "forecasts/grid.html", "grid_area", grid=services.load_grid(
+        "forecasts/grid.html", "grid_area", grid=read_model.load_grid(
             cycle, current_user, customer, current_user), cycle=cycle, rep=current_user,
-        customer=customer, customers=services.rep_customers(current_user), reps=[],
+        customer=customer, customers=read_model.rep_customers(current_user), reps=[],
         notice=(kind, message)), status
 
 
