@@ -82,7 +82,7 @@ class GridRow:
     shown_price: list[str] = field(default_factory=list)
     placeholders: list[str] = field(default_factory=list)
     refs: list[str] = field(default_factory=list)
-    shown_baseline: list[str] = field(default_factory=list)
+    baseline_cells: str = ""  # the baseline row's <td>s, one per bucket
     code: str = ""
 
     def prepare_display(self) -> None:
@@ -95,8 +95,9 @@ class GridRow:
                      for a, b in zip(self.last_year, self.last_cycle, strict=False)]
         if self.baseline is not None:
             qty = self.baseline.qty
-            self.shown_baseline = [_number_text(short(qty[i] if i < len(qty) else None))
-                                   for i in range(len(self.qty))]
+            self.baseline_cells = _number_text("".join(
+                f'<td class="num">{short(qty[i] if i < len(qty) else None)}</td>'
+                for i in range(len(self.qty))))
 
     @property
     def departure_text(self) -> str:
@@ -117,8 +118,9 @@ class GridRow:
 
 
 def _number_text(text: str) -> Markup:
-    """Text formatted here from numbers only (digits, separators, dashes): nothing to escape,
-    so the template does not escape it again in each of thousands of cells."""
+    """Text formatted here from numbers only (digits, separators, dashes; and the fixed tags
+    around them): nothing to escape, so the template does not escape it again in each of
+    thousands of cells."""
     return Markup(text)  # noqa: S704 - built from floats, never from user text
 
 

@@ -298,7 +298,7 @@ def fill_from_baseline():
         customers = read_model.rep_customers(current_user) if scope == "blank" else [customer]
         result = line_actions.fill_from_baseline(
             current_user, cycle, customers, product if scope == "line" else None,
-            parse_whole(request.form.get("version")) if scope == "line" else None,
+            parse_whole(request.form.get(f"version-{product.pk}")) if scope == "line" else None,
             blank_only=scope == "blank")
         message = (f"{result.months} month(s) of {result.lines} line(s) filled from the "
                    "baseline." + (f" {result.without} item(s) have no baseline (no sales "

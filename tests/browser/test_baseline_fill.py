@@ -49,11 +49,11 @@ def test_fill_a_line_then_the_customer_from_the_baseline(make_user, make_custome
     cell.fill("12")
     cell.press("Tab")
     expect(page.locator(f"#tq-{garlic.pk}")).to_have_text("22")
-    page.locator(f"#b-{garlic.pk}").get_by_role("button", name="Fill from baseline").click()
+    page.locator(f"#b-{garlic.pk}").get_by_role("button", name="Fill 110001 from its baseline").click()
 
     expect(page.get_by_role("status").filter(has_text="filled from the baseline")).to_have_text(
         "14 month(s) of 1 line(s) filled from the baseline.")
-    assert "Fill the blank months of 110001" in dialogs[0]
+    assert "Fill the blank months of this line" in dialogs[0]
     expect(page.get_by_label("110001 M2 cases")).to_have_value("12")  # typed: kept
     expect(page.get_by_label("110001 M3 cases")).to_have_value("8")
     assert page.evaluate("() => window.notReloaded") is True

@@ -39,7 +39,7 @@ def fill(client, plan, scope, product=None, version=None, customer=None):
     if product is not None:
         data["product"] = str(product.pk)
     if version is not None:
-        data["version"] = str(version)
+        data[f"version-{product.pk}"] = str(version)
     return client.htmx_post("/forecast/baseline-fill", data)
 
 
@@ -130,6 +130,7 @@ def test_a_cell_save_hands_the_page_the_version_fill_compares_with(client, plann
     sign_in(client, planned["rep"])
     answer = save(client, planned, planned["garlic"], 3, "7", "").get_data(as_text=True)
     assert f'id="bv-{planned["garlic"].pk}" value="2"' in answer and "hx-swap-oob" in answer
+    assert f'name="version-{planned["garlic"].pk}"' in answer
     assert fill(client, planned, "line", planned["garlic"], version=2).status_code == 200
     assert qty_of(planned, planned["garlic"])[3] == 7  # the typed month is kept
 
