@@ -5,8 +5,9 @@ cycle by customer and by item.
 
 Everything is read in bulk and valued through sop.plans: one pass over the cycle's lines, one
 over the previous cycle's, one aggregation each of budget and sales history, one read of the
-baseline; the result is kept until one of those collections is next written, so a dashboard
-viewed again costs nothing on the 20,000-line company."""
+baseline. Each is kept until its own collections are next written: a dashboard viewed again
+costs nothing on the 20,000-line company, and after a cell save only the plan is read again
+(not the 480,000 months of sales history, nor a frozen previous cycle)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from sop.months import add_months
 from sop.plans import (
     VALUED_LINE_COLLECTIONS,
     PlanTotals,
-    catalog,
+    cached_catalog,
     missing_months,
     previous_over_same_months,
     raw_lines,
@@ -32,8 +33,12 @@ from sop.plans import (
 from sop.sales.services import SalesFilters, monthly_totals
 from sop.security import SEES_ALL_ROLES, scoped_filter, scoped_query
 
-SOURCE_COLLECTIONS = (*VALUED_LINE_COLLECTIONS, "forecast_snapshots", "budget_entries",
-                      "sales_history", "baseline_lines", "customers", "cycles")
+# What each part is read from (a rep's scope hangs off "customers" too).
+PLAN_SOURCES = (*VALUED_LINE_COLLECTIONS, "customers")
+PREVIOUS_SOURCES = (*VALUED_LINE_COLLECTIONS, "forecast_snapshots", "cycles", "customers")
+BUDGET_SOURCES = ("budget_entries",)
+SALES_SOURCES = ("sales_history", "customers")
+BASELINE_SOURCES = ("baseline_lines", "customers")
 TOP_CHANGES = 5
 
 
@@ -95,24 +100,24 @@ class CycleFigures:
 
 def cycle_figures(cycle: Cycle, viewer: User, buckets: int, before: int = 0,
                   rep_view: bool = False) -> CycleFigures:
-    """The figures of `cycle`'s first `buckets` months that `viewer` may see, kept until their
-    sources are next written. Actuals are read when `before` months of history are shown;
-    the same months last year and the baseline for the rep's view (`rep_view`)."""
+    """The figures of `cycle`'s first `buckets` months that `viewer` may see. Actuals are read
+    when `before` months of history are shown; the same months last year and the baseline
+    for the rep's view (`rep_view`)."""
     scope = "all" if viewer.role in SEES_ALL_ROLES else str(viewer.pk)
-    return cached_until_written(
-        ("dashboard-figures", cycle.pk, scope, buckets, before, rep_view), SOURCE_COLLECTIONS,
-        lambda: _compute(cycle, viewer, buckets, before, rep_view))
-
-
-def _compute(cycle: Cycle, viewer: User, buckets: int, before: int,
-             rep_view: bool) -> CycleFigures:
     buckets = min(buckets, cycle.horizon_months)
     months = tuple(add_months(cycle.planning_start, i - before) for i in range(before + buckets))
     empty: tuple[None, ...] = (None,) * before
-    lines = scoped_filter(ForecastLine, viewer)
-    plan, by_customer, by_item, progress = _plan_pass(cycle, viewer, buckets)
-    last, last_by_customer, last_by_item = _previous_pass(cycle, lines, buckets)
-    budget = _budget(viewer, months)
+
+    def kept(part: str, sources: tuple[str, ...], compute: Any, *key: Any) -> Any:
+        return cached_until_written(("dashboard", part, cycle.pk, scope, buckets, *key),
+                                    sources, compute)
+
+    plan, by_customer, by_item, progress = kept(
+        "plan", PLAN_SOURCES, lambda: _plan_pass(cycle, viewer, buckets))
+    last, last_by_customer, last_by_item = kept(
+        "previous", PREVIOUS_SOURCES,
+        lambda: _previous_pass(cycle, scoped_filter(ForecastLine, viewer), buckets))
+    budget = kept("budget", BUDGET_SOURCES, lambda: _budget(viewer, months), before)
     figures = {
         "plan_cases": empty + tuple(plan.cases), "plan_dollars": empty + tuple(plan.dollars),
         "last_cycle_cases": empty + tuple(c for c, _ in last),
@@ -121,16 +126,20 @@ def _compute(cycle: Cycle, viewer: User, buckets: int, before: int,
         "budget_dollars": tuple(budget.get(m, (None, None))[1] for m in months),
     }
     if before:
-        actual = _actuals(viewer, months[0], months[-1])
+        actual = kept("actuals", SALES_SOURCES,
+                      lambda: _actuals(viewer, months[0], months[-1]), before)
         figures["actual_cases"] = tuple(a[0] for a in actual)
         figures["actual_dollars"] = tuple(a[1] for a in actual)
     if rep_view:
-        year_ago = _actuals(viewer, add_months(months[0], -12), add_months(months[-1], -12))
+        year_ago = kept("last year", SALES_SOURCES, lambda: _actuals(
+            viewer, add_months(months[0], -12), add_months(months[-1], -12)), before)
         figures["last_year_cases"] = tuple(a[0] for a in year_ago)
         figures["last_year_dollars"] = tuple(a[1] for a in year_ago)
-        figures["baseline_cases"] = empty + tuple(_baseline(cycle, viewer, buckets))
-    customers, items = _names(set(by_customer) | set(last_by_customer or ()),
-                              set(by_item) | set(last_by_item or ()))
+        figures["baseline_cases"] = empty + tuple(kept(
+            "baseline", BASELINE_SOURCES, lambda: _baseline(cycle, viewer, buckets)))
+    customer_ids = frozenset(by_customer) | frozenset(last_by_customer or ())
+    item_ids = frozenset(by_item) | frozenset(last_by_item or ())
+    customers, items = _names(customer_ids, item_ids)
     return CycleFigures(
         Timeline(months, before, figures), progress,
         _biggest(by_customer, last_by_customer, customers),
@@ -216,14 +225,14 @@ def _baseline(cycle: Cycle, viewer: User, buckets: int) -> list[float | None]:
     return sums
 
 
-def _names(customer_ids: set[Any], product_ids: set[Any]
+def _names(customer_ids: frozenset[Any], product_ids: frozenset[Any]
            ) -> tuple[dict[Any, tuple[str, str]], dict[Any, tuple[str, str]]]:
     # scoped by caller: ids of lines read in the viewer's scope
     customers = {row["_id"]: (row.get("sop_name") or "(unknown customer)", row.get("code", ""))
                  for row in Customer._get_collection().find(
                      {"_id": {"$in": list(customer_ids)}}, {"sop_name": 1, "code": 1})}
     items = {pid: (row.get("description") or "", row.get("item_code") or "")
-             for pid, row in catalog(product_ids).items()}
+             for pid, row in cached_catalog(product_ids).items()}
     return customers, items
 
 

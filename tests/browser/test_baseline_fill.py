@@ -49,7 +49,8 @@ def test_fill_a_line_then_the_customer_from_the_baseline(make_user, make_custome
     cell.fill("12")
     cell.press("Tab")
     expect(page.locator(f"#tq-{garlic.pk}")).to_have_text("22")
-    page.locator(f"#b-{garlic.pk}").get_by_role("button", name="Fill 110001 from its baseline").click()
+    baseline_row = page.locator(f"#b-{garlic.pk}")
+    baseline_row.get_by_role("button", name="Fill 110001 from its baseline").click()
 
     expect(page.get_by_role("status").filter(has_text="filled from the baseline")).to_have_text(
         "14 month(s) of 1 line(s) filled from the baseline.")

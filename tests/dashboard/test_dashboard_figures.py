@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from sop.models import BaselineLine, BudgetEntry, SalesHistory, SalesMonth
+from sop.models import BaselineLine, BudgetEntry, ForecastLine, SalesHistory, SalesMonth
 
 
 @pytest.fixture
@@ -131,3 +131,14 @@ def test_without_an_earlier_cycle_the_comparison_says_so(client, login_as, make_
     html = client.get("/").get_data(as_text=True)
     assert "there is no earlier cycle to compare with" in html
     assert table_row(html, "company-by-month-table", "Nov 26") == ["$30", "—", "—", "—"]
+
+
+def test_the_figures_follow_a_change_of_the_plan(client, login, company):
+    login(company["ann"])
+    assert table_row(client.get("/").get_data(as_text=True), "rep-by-month-table",
+                     "Nov 26")[0] == "10"
+    line = ForecastLine.objects(cycle=company["cycle"], rep=company["ann"]).get()
+    line.qty = [25.0, *line.qty[1:]]
+    line.save()
+    assert table_row(client.get("/").get_data(as_text=True), "rep-by-month-table",
+                     "Nov 26") == ["25", "6", "11"]
