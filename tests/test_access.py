@@ -116,6 +116,7 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "forecasts.remove_line": ("POST", "/forecast/remove", frozenset({"sales_rep"})),
     "forecasts.copy_last_cycle": ("POST", "/forecast/copy", frozenset({"sales_rep"})),
     "forecasts.fill_row": ("POST", "/forecast/fill", frozenset({"sales_rep"})),
+    "forecasts.fill_from_baseline": ("POST", "/forecast/baseline-fill", frozenset({"sales_rep"})),
     "workbooks.index": ("GET", "/workbooks", EVERYONE),
     "workbooks.download": ("GET", "/workbooks/download?cycle={cycle}&rep={user}", SEES_ALL),
     "workbooks.upload": ("POST", "/workbooks/upload", frozenset({"admin", "sales_rep"})),
