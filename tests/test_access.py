@@ -46,6 +46,8 @@ ACCESS: dict[str, tuple[str, str, frozenset[str] | None]] = {
     "auth.reset_password": ("GET", "/reset-password/not-a-token", PUBLIC),
     "auth.logout": ("POST", "/logout", EVERYONE),
     "dashboard.index": ("GET", "/", EVERYONE),
+    "dashboard.figures": ("GET", "/dashboard/figures", EVERYONE),
+    "dashboard.accuracy": ("GET", "/dashboard/accuracy", EVERYONE),
     "users.profile": ("GET", "/profile", EVERYONE),
     "users.list_users": ("GET", "/users", ADMIN),
     "users.new_user": ("GET", "/users/new", ADMIN),

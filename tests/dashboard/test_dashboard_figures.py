@@ -1,7 +1,8 @@
 """The dashboards' charts and tables against figures computed by hand on a small company: the
 manager's plan vs budget vs last cycle vs actuals by month, progress by rep and biggest
 changes; a rep's own plan vs last year and baseline, scoped to their customers, and the
-customers they have not planned yet."""
+customers they have not planned yet. The dashboard loads them once shown
+(/dashboard/figures, which also answers as a page of its own)."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def section(html: str, section_id: str) -> str:
 def test_the_manager_sees_plan_budget_last_cycle_and_actuals_by_month(client, login_as,
                                                                       company):
     login_as("manager")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/dashboard/figures").get_data(as_text=True)
     assert '<svg viewBox="0 0 720 220" role="img" class="line-chart"' in html
     table = "company-by-month-table"
     #             Plan    Budget   Last cycle (Oct 2026)   Actuals
@@ -81,7 +82,7 @@ def test_the_manager_sees_plan_budget_last_cycle_and_actuals_by_month(client, lo
 
 def test_the_manager_sees_progress_by_rep_and_the_biggest_changes(client, login_as, company):
     login_as("admin")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/dashboard/figures").get_data(as_text=True)
     progress = section(html, "progress-by-rep")
     assert re.search(r"Ann Alpha</th>\s*<td[^>]*>Not submitted</td>\s*<td class=\"num\">1</td>"
                      r"\s*<td class=\"num\">0 \(0 %\)</td>", progress)  # M3-M12 blank
@@ -105,7 +106,7 @@ def test_the_manager_sees_progress_by_rep_and_the_biggest_changes(client, login_
 
 def test_a_rep_sees_own_plan_against_last_year_and_baseline_only(client, login, company):
     login(company["ann"])
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/dashboard/figures").get_data(as_text=True)
     table = "rep-by-month-table"
     #              My plan  Same month last year  Baseline
     assert table_row(html, table, "Nov 26") == ["10", "6", "11"]  # not BRAVO's 100 / 50
@@ -128,17 +129,30 @@ def test_without_an_earlier_cycle_the_comparison_says_so(client, login_as, make_
     make_line(cycle, rep, make_customer(rep, sop_name="ACME FOODS"),
               make_product(list_price=10.0), qty=[3])
     login_as("manager")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/dashboard/figures").get_data(as_text=True)
     assert "there is no earlier cycle to compare with" in html
     assert table_row(html, "company-by-month-table", "Nov 26") == ["$30", "—", "—", "—"]
 
 
 def test_the_figures_follow_a_change_of_the_plan(client, login, company):
     login(company["ann"])
-    assert table_row(client.get("/").get_data(as_text=True), "rep-by-month-table",
+    assert table_row(client.get("/dashboard/figures").get_data(as_text=True), "rep-by-month-table",
                      "Nov 26")[0] == "10"
     line = ForecastLine.objects(cycle=company["cycle"], rep=company["ann"]).get()
     line.qty = [25.0, *line.qty[1:]]
     line.save()
-    assert table_row(client.get("/").get_data(as_text=True), "rep-by-month-table",
+    assert table_row(client.get("/dashboard/figures").get_data(as_text=True), "rep-by-month-table",
                      "Nov 26") == ["25", "6", "11"]
+
+
+def test_the_dashboard_loads_its_figures_and_accuracy_once_shown(client, login, company):
+    login(company["ann"])
+    html = client.get("/").get_data(as_text=True)
+    assert re.search(r'<div id="dashboard-figures" hx-get="/dashboard/figures" '
+                     r'hx-trigger="load" hx-swap="outerHTML">', html)
+    assert 'hx-get="/dashboard/accuracy" hx-trigger="load"' in html
+    assert "Reports come with the next release" not in html
+    fragment = client.get("/dashboard/figures", headers={"HX-Request": "true"}).get_data(
+        as_text=True)
+    assert fragment.lstrip().startswith('<div id="dashboard-figures">')
+    assert "<html" not in fragment and 'id="rep-by-month-table"' in fragment
