@@ -14,7 +14,8 @@ def test_the_admin_tile_sums_up_the_accuracy_page(golden, client, login):
     tile = html[html.index('id="accuracy-tile"'):]
     tile = tile[:tile.index("</section>")]
     # lag 1 overall (test_page): plan 120/520 = 23.1 %, naive 190/520 = 36.5 %
-    assert "plan WMAPE <strong>23.1 %</strong>" in tile and "naive 36.5 %" in tile
+    assert ("Lag 1 over 3 closed cycles: plan WMAPE <strong>23.1 %</strong>" in tile
+            and "naive 36.5 %" in tile)
     assert 'href="/accuracy"' in tile
     assert re.search(r'<th scope="row">Jan 2026</th><td class="num">15.8 %</td>', tile)
 
