@@ -23,12 +23,13 @@ BIG_CUSTOMER = "PATITO-000001"
 BIG_ITEMS = 200
 
 
-def load_company_with_cycle(services: dict[str, Any], previous: bool = False
-                            ) -> list[tuple[str, str, str]]:
+def load_company_with_cycle(services: dict[str, Any], previous: bool = False,
+                            baselines: bool = False) -> list[tuple[str, str, str]]:
     """Load everything into the benchmark's database; returns the accounts (admin, manager,
     then the 10 reps) as (email, role, password). With `previous`, the cycle before gets its own
     generated plan too and is closed through the service (its snapshot frozen, as in
-    production), so "last cycle" columns have numbers."""
+    production), so "last cycle" columns have numbers. With `baselines`, every line of the
+    open cycle gets a statistical baseline document (as the baseline engine writes them)."""
     from sop.cycles.states import close_cycle
     from sop.dev.demo_seed import create_accounts, insert_cycle_lines, load_master_data
     from sop.models import Cycle
@@ -54,6 +55,8 @@ def load_company_with_cycle(services: dict[str, Any], previous: bool = False
             if status == "closed":  # as in production: its snapshot frozen by the close
                 close_cycle(None, cycle)
             counts[f"lines {label} ({status})"] = lines
+            if baselines and status == "open":
+                counts[f"baselines {label}"] = insert_baselines(cycle)
     counts["load seconds"] = round(time.perf_counter() - started, 1)
     print_table([(name, f"{n:,}") for name, n in counts.items()])
     return accounts
@@ -108,6 +111,25 @@ def insert_extra_lines(generated: Any, cycle: Any, code: str, revision: int) -> 
             if entry["product"] not in planned_ids]
     if rows:
         ForecastLine._get_collection().insert_many(rows)
+    return len(rows)
+
+
+def insert_baselines(cycle: Any) -> int:
+    """A BaselineLine per line of `cycle`, with made-up but plausible figures: what the grid
+    and dashboards read (the engine's own figures are measured by bench/baseline.py)."""
+    from sop.clock import now
+    from sop.models import BaselineLine, ForecastLine
+
+    stamp = now()
+    methods = ("seasonal_naive", "theta", "ets", "croston")
+    rows = [{"cycle": cycle.pk, "customer": line["customer"], "product": line["product"],
+             "qty": [round(q * (0.6 + (index % 9) / 10), 1) for q in line.get("qty") or []],
+             "method": methods[index % len(methods)], "state": "forecast",
+             "error": float(10 + index % 40), "computed_at": stamp}
+            for index, line in enumerate(ForecastLine._get_collection().find(
+                {"cycle": cycle.pk}, {"customer": 1, "product": 1, "qty": 1}))]
+    if rows:
+        BaselineLine._get_collection().insert_many(rows)
     return len(rows)
 
 

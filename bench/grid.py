@@ -1,7 +1,9 @@
 """The forecast grid over real HTTP against gunicorn as production runs it (README: 4
 synchronous workers), on the mid-size company with an open cycle of ~20,000 lines x 16 months
 (bench/cycle_data.py):
-- render of the grid of one customer with 200 items (p50/p95; target p95 ≤ 250 ms);
+- render of the grid of one customer with 200 items (p50/p95; target p95 ≤ 250 ms), each
+  line with its baseline row, and the same grid without baselines (the ratio is the cost of
+  the baseline rows, measured in the same run);
 - cell-save round trip with 10 reps saving concurrently, each in its own session, at a
   typing pace (one cell every --pace-ms each; target p95 ≤ 40 ms) and then back to back
   (saturation); then the final values, versions and audit entries are checked in the
@@ -181,7 +183,7 @@ def main() -> None:
     options = parser.parse_args()
     load_before = os.getloadavg()
     with bench_services() as services:
-        accounts = load_company_with_cycle(services, previous=True)
+        accounts = load_company_with_cycle(services, previous=True, baselines=True)
         cycle_id, plans = plan_saves(services, accounts, 2 * options.saves)
         with gunicorn(services) as base:
             passwords = {email: password for email, _, password in accounts}
@@ -190,10 +192,14 @@ def main() -> None:
             grid_path = f"/forecast?cycle={cycle_id}&customer={big_customer}"
             _status, body = viewer.get(grid_path)
             rows = body.count(b'class="price-row"')
+            baseline_rows = body.count(b'class="baseline-row"')
             html_kb = len(body) / 1024
             for _ in range(3):
                 viewer.get(grid_path)
             renders = [timed(viewer.get, grid_path)[0] for _ in range(options.renders)]
+            drop_baselines(services, big_customer)
+            bare_kb = len(viewer.get(grid_path)[1]) / 1024
+            bare = [timed(viewer.get, grid_path)[0] for _ in range(options.renders)]
             health = [timed(viewer.get, "/profile")[0] for _ in range(20)]
 
             sessions = {email: Session(base, email, passwords[email]) for email in plans}
@@ -213,6 +219,11 @@ def main() -> None:
     render_p95, save_p95 = percentile(renders, .95), percentile(timings, .95)
     print_table([
         ("grid rows (items)", f"{rows} (target customer: {BIG_ITEMS}), {html_kb:,.0f} KB"),
+        ("baseline rows", f"{baseline_rows} (one under each line)"),
+        ("grid render without baselines",
+         f"p50 {percentile(bare, .5):6.1f} ms   p95 {percentile(bare, .95):6.1f} ms   "
+         f"{bare_kb:,.0f} KB; with them / without (p50): "
+         f"{percentile(renders, .5) / percentile(bare, .5):.2f}"),
         ("grid render", f"p50 {percentile(renders, .5):6.1f} ms   p95 {render_p95:6.1f} ms   "
                         f"mean {statistics.mean(renders):6.1f} ms   n={len(renders)}"),
         (f"cell save, 10 reps, 1 per {options.pace_ms:g} ms each",
@@ -234,7 +245,10 @@ def main() -> None:
         ("targets", "grid p95 ≤ 250 ms, save p95 ≤ 40 ms"),
     ])
     print_result({
-        "grid_rows": rows, "grid_p50_ms": round(percentile(renders, .5), 1),
+        "grid_rows": rows, "baseline_rows": baseline_rows,
+        "grid_without_baselines_p50_ms": round(percentile(bare, .5), 1),
+        "baseline_rows_ratio": round(percentile(renders, .5) / percentile(bare, .5), 2),
+        "grid_p50_ms": round(percentile(renders, .5), 1),
         "grid_p95_ms": round(render_p95, 1), "save_p50_ms": round(percentile(timings, .5), 1),
         "save_p95_ms": round(save_p95, 1), "saves": len(timings) + len(burst),
         "reps": len(plans), "pace_ms": options.pace_ms,
@@ -244,6 +258,14 @@ def main() -> None:
         "wrong_values": check["wrong final values"], "wrong_versions": check["wrong versions"],
         "audit_entries": check["audit entries"], "profile_p50_ms": round(
             percentile(health, .5), 1), "load_avg_1m": round(load_after[0], 2)})
+
+
+def drop_baselines(services: dict, customer_id: str) -> None:
+    """The customer's baselines removed: its grid as it was before baselines existed."""
+    from sop.models import BaselineLine
+
+    with bench_app(services).app_context():
+        BaselineLine.objects(customer=customer_id).delete()
 
 
 def big_customer_of(services: dict) -> tuple[str, str]:

@@ -63,6 +63,9 @@ DEFINITIONS: tuple[SettingDefinition, ...] = (
     _number("min_forecast_months_required", 12, "sop_cycle",
             "Leading months every line must fill before a submission (frozen on open).", 1, 36,
             public=True),
+    _number("baseline_far_percent", 50, "sop_cycle",
+            "A grid line is marked far from its statistical baseline when its cases differ "
+            "from the baseline's, over the months it fills, by more than this %.", 1, 1000),
     _number("cleanup_temp_files_days", 7, "system",
             "Days temporary uploads are kept before the nightly cleanup removes them.", 1, 365),
     _number("job_history_days", 30, "system",

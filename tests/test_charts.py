@@ -26,7 +26,7 @@ def test_line_chart_draws_each_series_with_its_own_style_and_a_table(app: Flask)
     assert plan_path.count("M") == 2 and "L" not in plan_path
     assert "<title>Plan, 2026-03: $300</title>" in html
     table = html[html.index("<table"):]
-    assert "<caption>Plan vs budget ($)</caption>" in table
+    assert '<caption class="visually-hidden">Plan vs budget ($)</caption>' in table
     assert '<th scope="row">2026-02</th><td class="num">—</td><td class="num">$130</td>' in table
     assert "Budget &lt;b&gt;" in html and "<b>" not in html
     assert "style=" not in html and "<script" not in html
@@ -37,3 +37,9 @@ def test_line_chart_draws_each_series_with_its_own_style_and_a_table(app: Flask)
 def test_line_chart_without_any_figure_says_so(app: Flask) -> None:
     html = render(app, [{"name": "Plan", "values": [None, None, None]}])
     assert "No figures yet." in html and "<svg" not in html
+
+
+def test_line_chart_keeps_a_decimal_where_a_figure_has_one(app: Flask) -> None:
+    html = render(app, [{"name": "Cases", "values": [12.5, 3, 2500.4]}], "Cases", "")
+    assert '<td class="num">12.5</td>' in html and '<td class="num">3</td>' in html
+    assert '<td class="num">2,500</td>' in html

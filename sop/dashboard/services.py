@@ -1,14 +1,19 @@
-"""What the dashboard shows each role about the cycle: a rep's own plan, a manager's board
-summary and who is late."""
+"""What the dashboard shows each role about the cycle: a rep's own plan, what is missing and
+their plan against last year and the baseline; a manager's board summary, who is late, the
+plan against budget, last cycle and actuals, progress by rep and the biggest changes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sop.accuracy.page import AccuracyView, accuracy_view
 from sop.clock import now
 from sop.cycles.services import current_open_cycle
-from sop.models import Cycle, Submission, User
+from sop.dashboard.figures import CycleFigures, cycle_figures
+from sop.forecasts.grid import rep_customers
+from sop.models import Customer, Cycle, Submission, User
+from sop.plans import previous_cycle
 from sop.settings import get_setting
 from sop.submissions.board import board_cycle, board_statuses
 from sop.submissions.services import (
@@ -19,6 +24,8 @@ from sop.submissions.services import (
 )
 
 LATE_STATUSES = frozenset({"draft", "rejected"})
+COMPANY_MONTHS = 12  # the manager's chart: M1-M12 ...
+HISTORY_MONTHS = 6  # ... after the 6 months of actuals before them
 
 
 @dataclass
@@ -101,6 +108,7 @@ class ManagerOverview:
     counts: dict[str, int] = field(default_factory=dict)
     late: list[LateRep] = field(default_factory=list)
     reminder_days: int = 0
+    reps: list[LateRep] = field(default_factory=list)  # every rep on the board, by name
 
     @property
     def total(self) -> int:
@@ -121,6 +129,41 @@ def manager_overview() -> ManagerOverview:
     for rep, submission in board_statuses(cycle):
         status = submission.status if submission else "draft"
         overview.counts[status] += 1
+        overview.reps.append(LateRep(rep, status))
         if pressing and status in LATE_STATUSES:
             overview.late.append(LateRep(rep, status))
     return overview
+
+
+@dataclass
+class Charts:
+    """A dashboard's figures for one cycle, and the cycle they compare with."""
+
+    cycle: Cycle
+    previous: Cycle | None
+    figures: CycleFigures
+    unplanned: list[Customer] = field(default_factory=list)  # the rep's, without any line
+
+
+def manager_charts(viewer: User, cycle: Cycle | None) -> Charts | None:
+    """The board's cycle, M1-M12 after six months of actuals: plan, budget, last cycle."""
+    if cycle is None:
+        return None
+    return Charts(cycle, previous_cycle(cycle),
+                  cycle_figures(cycle, viewer, COMPANY_MONTHS, before=HISTORY_MONTHS))
+
+
+def rep_charts(rep: User, cycle: Cycle | None) -> Charts | None:
+    """The rep's plan over the cycle's horizon against last year and the baseline, and the
+    customers without any line yet."""
+    if cycle is None:
+        return None
+    figures = cycle_figures(cycle, rep, cycle.horizon_months, rep_view=True)
+    return Charts(cycle, previous_cycle(cycle), figures,
+                  [c for c in rep_customers(rep) if c.pk not in figures.planned_customers])
+
+
+def accuracy_trend(viewer: User) -> AccuracyView:
+    """The accuracy of the closed cycles in the viewer's scope: the Accuracy page's default
+    view (lag 1, the last year of cycles), which the dashboard's tile sums up and links to."""
+    return accuracy_view(viewer, {})

@@ -1,9 +1,11 @@
 """Row and bulk actions of the grid: add an item, remove an empty line, fill a row, copy
-last cycle (one customer or all), a line's history. Each checks the plan is editable and
-audits every changed bucket."""
+last cycle (one customer or all), fill from the statistical baseline (a line, a customer, or
+all blank lines), a line's history. Each checks the plan is editable and audits every
+changed bucket."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +34,7 @@ from sop.models import (
     User,
 )
 from sop.plans import (
+    baseline_for,
     is_empty,
     matrix,
     pad,
@@ -214,6 +217,106 @@ def copy_last_cycle(actor: User, cycle: Cycle, customers: list[Customer]) -> Cop
             audits = [a for i, a in enumerate(audits) if i not in failed]
     audit_line_changes(actor, audits)
     return result
+
+
+class LineChanged(GridError):
+    """The line changed since the page showed it: nothing was filled (HTTP 409)."""
+
+
+@dataclass
+class BaselineFill:
+    lines: int = 0  # lines that got numbers
+    months: int = 0  # months filled over those lines
+    without: int = 0  # rows without a baseline (no history): left blank
+    changed: int = 0  # lines saved by someone else meanwhile: left as they were
+
+
+def fill_from_baseline(actor: User, cycle: Cycle, customers: list[Customer],
+                       product: Product | None = None, version: int | None = None,
+                       blank_only: bool = False) -> BaselineFill:
+    """The blank months of the rep's rows filled with the baseline's cases (one decimal):
+    one row (`product` of the first customer, refused with LineChanged unless its line is
+    still at the `version` the page showed, 0 for no line yet), every row of `customers`
+    (their lines and active matrix items), or with `blank_only` only rows without any
+    quantity. A typed number (0 too) is never overwritten. Each write compares the version
+    it read, so a line saved meanwhile is left as it is and counted in `changed`."""
+    require_editable(cycle, actor)
+    horizon = cycle.horizon_months
+    ids = [c.pk for c in customers]
+    query: dict[str, Any] = {"cycle": cycle.pk, "rep": actor.pk, "customer": {"$in": ids}}
+    if product is not None:
+        query["product"] = product.pk
+    # scoped by caller: the acting rep's own lines of customers the route loaded scoped
+    collection = ForecastLine._get_collection()
+    existing = {(d["customer"], d["product"]): d for d in collection.find(query, LINE_PROJECTION)}
+    active = {pair for pair, entry in matrix(ids).items() if entry.active}
+    if product is not None:
+        pairs = {(ids[0], product.pk)}
+        line = existing.get((ids[0], product.pk))
+        if version is not None and (line.get("version", 1) if line else 0) != version:
+            raise LineChanged(f"Item {product.item_code} changed since the page was loaded: "
+                              "nothing was filled. Here is the line as it is now.")
+    else:
+        pairs = set(existing) | active
+    if blank_only:
+        pairs = {p for p in pairs if all(v is None for v in (existing.get(p) or {}).get("qty")
+                                         or [])}
+    baselines = baseline_for(cycle, pairs)
+    result = BaselineFill(without=len(pairs - set(baselines)))
+    codes = {c.pk: c.code for c in customers}
+    item_codes = dict(Product.objects(id__in=list({p for _, p in baselines})).scalar(
+        "id", "item_code"))
+    stamp = now()
+    inserts, updates, audits = [], [], {}
+    for pair, baseline in baselines.items():
+        target = existing.get(pair)
+        before = pad(target.get("qty") if target else None, horizon)
+        after = [before[i] if before[i] is not None or i >= len(baseline.qty)
+                 else round(baseline.qty[i], 1) for i in range(horizon)]
+        changes = {bucket_label(i, "qty"): {"before": None, "after": after[i]}
+                   for i in range(horizon) if before[i] != after[i]}
+        if not changes:
+            continue
+        fields = {"qty": after, "source": "portal", "updated_by": actor.pk,
+                  "updated_at": stamp}
+        if target is None:
+            line_id = ObjectId()
+            inserts.append({"_id": line_id, "cycle": cycle.pk, "rep": actor.pk,
+                            "customer": pair[0], "product": pair[1], "probability": None,
+                            "new_item": pair not in active, "price": [None] * horizon,
+                            "version": 1, "created_at": stamp, **fields})
+        else:
+            line_id = target["_id"]
+            updates.append((line_id, UpdateOne({"_id": line_id, "version": target.get("version")},
+                                               {"$set": fields, "$inc": {"version": 1}})))
+        audits[line_id] = (line_id, f"Item {item_codes.get(pair[1], '?')} of "
+                                    f"{codes.get(pair[0], '?')} filled from the baseline "
+                                    f"({baseline.method}), {len(changes)} month(s).", changes)
+    landed = _write_fills(collection, inserts, updates, actor, stamp)
+    result.changed = len(audits) - len(landed)
+    result.lines = len(landed)
+    result.months = sum(len(audits[i][2]) for i in landed)
+    if product is not None and result.changed:
+        raise LineChanged(f"Item {product.item_code} changed while it was being filled: "
+                          "nothing was filled. Here is the line as it is now.")
+    audit_line_changes(actor, [audits[i] for i in landed])
+    return result
+
+
+def _write_fills(collection: Any, inserts: list[dict[str, Any]],
+                 updates: list[tuple[ObjectId, UpdateOne]], actor: User, stamp: Any
+                 ) -> set[ObjectId]:
+    """Write the new and the updated lines in one bulk write; the ids of those that landed (a
+    line created or saved meanwhile by another request is not overwritten)."""
+    operations = [InsertOne(doc) for doc in inserts] + [op for _, op in updates]
+    if not operations:
+        return set()
+    with suppress(BulkWriteError):  # a line created meanwhile by another save: kept as it is
+        collection.bulk_write(operations, ordered=False)
+    # scoped by caller: the acting rep's own lines just written
+    return {d["_id"] for d in collection.find(
+        {"_id": {"$in": [doc["_id"] for doc in inserts] + [line_id for line_id, _ in updates]},
+         "updated_by": actor.pk, "updated_at": stamp}, {"_id": 1})}
 
 
 def line_history(cycle: Cycle, rep: User, customer: Customer, product: Product

@@ -278,6 +278,48 @@ def fill_row():
     return _grid_action(fill, lambda changed: f"{changed} month(s) filled.")
 
 
+BASELINE_SCOPES = ("line", "customer", "blank")
+
+
+@bp.post("/baseline-fill")
+@role_required("sales_rep")
+def fill_from_baseline():
+    """Blank months filled from the baseline: one line, this customer, or every blank line of
+    the rep's customers. htmx gets the grid back with the outcome, in place."""
+    target = _posted(need_product=False)
+    scope = request.form.get("scope", "")
+    if target is None or scope not in BASELINE_SCOPES:
+        return _back(target)
+    cycle, customer, product = target
+    status, kind = 200, "success"
+    try:
+        if scope == "line" and product is None:
+            raise GridError("Choose the line to fill.")
+        customers = read_model.rep_customers(current_user) if scope == "blank" else [customer]
+        result = line_actions.fill_from_baseline(
+            current_user, cycle, customers, product if scope == "line" else None,
+            parse_whole(request.form.get(f"version-{product.pk}")) if scope == "line" else None,
+            blank_only=scope == "blank")
+        message = (f"{result.months} month(s) of {result.lines} line(s) filled from the "
+                   "baseline." + (f" {result.without} item(s) have no baseline (no sales "
+                                  "history): left blank." if result.without else "")
+                   + (f" {result.changed} line(s) changed meanwhile: left as they were."
+                      if result.changed else ""))
+    except PlanLocked as exc:
+        _refuse_locked(exc)
+    except GridError as exc:
+        status, kind, message = (409 if isinstance(exc, line_actions.LineChanged) else 422,
+                                 "error", str(exc))
+    if not wants_fragment():
+        flash(message, kind)
+        return _back(target)
+    return page_or_fragment(
+        "forecasts/grid.html", "grid_area", grid=read_model.load_grid(
+            cycle, current_user, customer, current_user), cycle=cycle, rep=current_user,
+        customer=customer, customers=read_model.rep_customers(current_user), reps=[],
+        notice=(kind, message)), status
+
+
 @bp.get("/prices")
 @login_required
 def price_rows():
