@@ -32,7 +32,7 @@ def load(app: Any) -> dict[str, Any]:
     from cycle_data import BIG_CUSTOMER, BIG_ITEMS, insert_extra_lines, widen_customer
     from gen_data import company
 
-    from sop.cycles.services import close_cycle
+    from sop.cycles.states import close_cycle
     from sop.dev.demo_seed import create_accounts, insert_cycle_lines, load_master_data
     from sop.models import BaselineLine, Cycle, ForecastSnapshot, User
     from sop.months import add_months, month_label, parse_year_month

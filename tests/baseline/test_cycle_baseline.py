@@ -110,7 +110,7 @@ def test_a_closed_cycle_keeps_its_baseline_frozen(company, run_jobs):
 
 
 def test_opening_a_cycle_queues_its_baseline(app_context, make_cycle):
-    from sop.cycles.services import open_cycle
+    from sop.cycles.states import open_cycle
 
     open_cycle(None, make_cycle("2026-12", status="draft"))
     [job] = redis_queues.queue("forecasting").jobs
