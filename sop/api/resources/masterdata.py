@@ -4,8 +4,9 @@ through the Excel import's rules (sop.imports.batch)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
 from mongoengine.queryset import QuerySet
 
@@ -21,6 +22,8 @@ from sop.imports.batch import BatchTooLarge, upsert_records
 from sop.models import Customer, PriceEntry, Product, User
 from sop.products import services as products
 from sop.security import scoped
+
+T = TypeVar("T")
 
 bp = api_blueprint("masterdata", "", "Customers, items, price matrix, budget, sales "
                    "history: lists, reads, writes and bulk upserts.")
@@ -89,6 +92,19 @@ def _customer_form(body: dict[str, Any], current: dict[str, Any]) -> dict[str, A
     return data
 
 
+def _saved(write: Callable[[], T], set_active: Callable[[T, bool], Any],
+           active: bool | None) -> T:
+    """A page service's create or update, then (de)activation as the pages do it: a field the
+    service refuses is a 422 naming it."""
+    try:
+        record = write()
+        if active is not None:
+            set_active(record, active)
+    except FieldError as exc:
+        raise _field_problem(exc) from None
+    return record
+
+
 @bp.post("/customers")
 @access("write", "admin")
 @bp.arguments(m.CustomerCreateSchema)
@@ -96,12 +112,9 @@ def _customer_form(body: dict[str, Any], current: dict[str, Any]) -> dict[str, A
 def create_customer(body: dict[str, Any]):
     """A new customer (admins, as on the pages)."""
     actor = current_api_user()
-    try:
-        customer = customers.create_customer(actor, _customer_form(body, {}))
-        if body.get("active") is False:
-            customers.set_customer_active(actor, customer, False)
-    except FieldError as exc:
-        raise _field_problem(exc) from None
+    customer = _saved(lambda: customers.create_customer(actor, _customer_form(body, {})),
+                      lambda c, on: customers.set_customer_active(actor, c, on),
+                      False if body.get("active") is False else None)
     return customer_out(customer)
 
 
@@ -114,12 +127,9 @@ def update_customer(body: dict[str, Any], code: str):
     """Change the fields sent; `active` false deactivates (never deletes)."""
     actor = current_api_user()
     customer = customer_coded(actor, code)
-    try:
-        customers.update_customer(actor, customer, _customer_form(body, customer_out(customer)))
-        if body.get("active") is not None:
-            customers.set_customer_active(actor, customer, body["active"])
-    except FieldError as exc:
-        raise _field_problem(exc) from None
+    _saved(lambda: customers.update_customer(actor, customer,
+                                             _customer_form(body, customer_out(customer))),
+           lambda c, on: customers.set_customer_active(actor, c, on), body.get("active"))
     return customer_out(customer.reload())
 
 
@@ -160,12 +170,9 @@ def _item_form(body: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
 @bp.response(201, m.ItemSchema)
 def create_item(body: dict[str, Any]):
     actor = current_api_user()
-    try:
-        product = products.create_product(actor, _item_form(body, {}))
-        if body.get("active") is False:
-            products.set_product_active(actor, product, False)
-    except FieldError as exc:
-        raise _field_problem(exc) from None
+    product = _saved(lambda: products.create_product(actor, _item_form(body, {})),
+                     lambda p, on: products.set_product_active(actor, p, on),
+                     False if body.get("active") is False else None)
     return item_out(product)
 
 
@@ -177,12 +184,8 @@ def create_item(body: dict[str, Any]):
 def update_item(body: dict[str, Any], item_code: str):
     actor = current_api_user()
     product = item_coded(actor, item_code)
-    try:
-        products.update_product(actor, product, _item_form(body, item_out(product)))
-        if body.get("active") is not None:
-            products.set_product_active(actor, product, body["active"])
-    except FieldError as exc:
-        raise _field_problem(exc) from None
+    _saved(lambda: products.update_product(actor, product, _item_form(body, item_out(product))),
+           lambda p, on: products.set_product_active(actor, p, on), body.get("active"))
     return item_out(product.reload())
 
 
