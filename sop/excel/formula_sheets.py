@@ -60,6 +60,7 @@ class Styles:
     def __init__(self, book: Book) -> None:
         self.looks: dict[str | None, dict[str, Any]] = {None: {}}
         self.dxf_formats: dict[str, int] = {}
+        self.prototypes: dict[tuple[str, int], WriteOnlyCell] = {}  # see Sheet._styled
 
     def style(self, name: str, *, bold: bool = False, italic: bool = False, size: float = 11,
               color: str | None = None, fill: str | None = None, border: bool = False,
@@ -99,11 +100,13 @@ class Styles:
 
 
 class Columns:
-    """The looks of a sheet's data rows, one per column (None: none)."""
+    """The looks of a sheet's data rows, one name per column (None: none)."""
 
     def __init__(self, styles: Styles, names: Sequence[str | None]) -> None:
+        unknown = [name for name in names if name not in styles.looks]
+        if unknown:
+            raise KeyError(f"No such style: {unknown[0]}")
         self.names = list(names)
-        self.looks = [styles.looks[name] for name in self.names]
 
 
 class Sheet:
@@ -127,47 +130,62 @@ class Sheet:
     def add(self, values: Sequence[Any], columns: Columns, blanks: bool = False) -> int:
         """The next row, as sop.excel.sheets.Sheet.add writes it; `blanks`: a styled empty
         cell is written (its fill shows)."""
-        looks, width = columns.looks, len(columns.looks)
+        names, width = columns.names, len(columns.names)
         pending = self.merged_values.pop(self.rows + 1, {})
         out: list[Any] = []
         for index in range(max(len(values), max(pending, default=-1) + 1)):
-            value, look = values[index] if index < len(values) else None, None
+            value, name = values[index] if index < len(values) else None, None
             if index in pending:
                 value, name = pending[index]
-                look = self.styles.looks[name]
             elif index < width:
-                look = looks[index]
+                name = names[index]
             kind = type(value)
             if value is None:
-                out.append(self._cell(None, look) if blanks and look else None)
+                out.append(self._styled(name, index, None) if blanks and name else None)
                 continue
-            quoted = False
             if kind is float and not math.isfinite(value):
                 value = None
             elif kind is str:
                 value = clean_text(value)
                 quoted = value.startswith(FORMULA_TRIGGERS)
                 if quoted or value in ERROR_TEXTS:
-                    out.append(self._cell(value, look, text=True, quoted=quoted))
+                    out.append(self._text_cell(value, name, quoted))
                     continue
             elif kind is Formula:
                 value = str(value)
             elif isinstance(value, date | time) and getattr(value, "tzinfo", None) is not None:
                 value = value.replace(tzinfo=None)
-            out.append(self._cell(value, look) if look and value is not None else value)
+            out.append(self._styled(name, index, value) if name and value is not None
+                       else value)
         self.ws.append(out)
         self.rows += 1
         return self.rows
 
-    def _cell(self, value: Any, look: dict[str, Any] | None, text: bool = False,
-              quoted: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value)
-        for attribute, setting in (look or {}).items():
-            setattr(cell, attribute, setting)
-        if text:
-            cell.data_type = "s"
+    def _styled(self, name: str, index: int, value: Any) -> WriteOnlyCell:
+        """The book's one cell of look `name` for column `index`, holding `value`. A
+        write-only cell is written out when its row is appended, so one cell serves that
+        column row after row and sheet after sheet (its look is a workbook's matter), and its
+        look — a lookup of each style object in the workbook's tables — is set once."""
+        prototypes = self.styles.prototypes
+        cell = prototypes.get((name, index))
+        if cell is None:
+            cell = prototypes[(name, index)] = self._new_cell(name)
+        cell.value = value
+        return cell
+
+    def _text_cell(self, value: str, name: str | None, quoted: bool) -> WriteOnlyCell:
+        """Text kept as text: one that starts like a formula or reads as an error value."""
+        cell = self._new_cell(name)
+        cell.value = value
+        cell.data_type = "s"
         if quoted:
             cell.quotePrefix = True  # Excel keeps it text even when the user edits the cell
+        return cell
+
+    def _new_cell(self, name: str | None) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws)
+        for attribute, setting in self.styles.looks[name].items():
+            setattr(cell, attribute, setting)
         return cell
 
     def append(self, values: Sequence[Any], styles: Sequence[str | None] | None = None) -> int:
