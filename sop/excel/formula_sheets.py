@@ -213,6 +213,14 @@ class Sheet:
         validation.sqref = sqref  # type: ignore[assignment]
         self.ws.data_validations.append(validation)
 
+    def refuse_typing(self, sqref: str, error: str) -> None:
+        """Excel refuses a value typed into `sqref` (a validation no value passes), saying
+        `error`: cells the portal fills and never reads back."""
+        validation = DataValidation(type="custom", formula1="FALSE", allow_blank=False,
+                                    showErrorMessage=True, errorTitle="S&OP", error=error)
+        validation.sqref = sqref  # type: ignore[assignment]
+        self.ws.data_validations.append(validation)
+
     def paint(self, sqref: str, look: DifferentialStyle) -> None:
         """Give every cell of `sqref` (space-separated ranges) a look, whatever it holds."""
         if sqref.strip():

@@ -13,6 +13,7 @@ from sop.audit import record_audit
 from sop.clock import now
 from sop.models import BudgetEntry, Customer, Cycle, User, name_key
 from sop.plans import (
+    baseline_for,
     cached_catalog,
     cached_matrix,
     consolidated_rows,
@@ -58,6 +59,7 @@ def _plan_lines(cycle: Cycle, rep: User, customer_ids: list[ObjectId]) -> list[d
 def workbook_plan(cycle: Cycle, rep: User) -> Any:
     """Everything the rep's pre-filled workbook shows (sop.excel.rep_workbook.WorkbookPlan)."""
     from sop.excel.rep_workbook import (
+        BaselineRow,
         BudgetRow,
         CatalogItem,
         CustomerSheet,
@@ -89,8 +91,17 @@ def workbook_plan(cycle: Cycle, rep: User) -> Any:
             probability=line.get("probability"), qty=pad(line.get("qty"), horizon),
             price=pad(line.get("price"), horizon),
             new_item=bool(line.get("new_item")) or product["item_code"] not in in_catalog))
+    # the read-only baseline block: every catalog item and planned item of each sheet
+    shown = catalog_ids | {line["product"] for line in lines}
+    baselines: dict[ObjectId, dict[str, Any]] = {}
+    for (customer, product), found in baseline_for(
+            cycle, [(c, p) for c in ids for p in shown]).items():
+        if product in products:
+            baselines.setdefault(customer, {})[products[product]["item_code"]] = BaselineRow(
+                found.qty, found.method)
     sheets = [CustomerSheet(c.sop_name, sorted(by_customer.get(c.pk, []),
-                                               key=lambda s: (s.new_item, s.item_code)))
+                                               key=lambda s: (s.new_item, s.item_code)),
+                            baselines.get(c.pk, {}))
               for c in customers]
     return WorkbookPlan(rep_name=rep.full_name, cycle_name=cycle.name,
                         months=cycle.bucket_months, mandatory_months=cycle.mandatory_months,

@@ -13,6 +13,7 @@ into a `WorkbookPlan` and `CustomerSheet`s back into lines.
 from sop.excel.rep_workbook.layout import (
     PROBABILITY_RISKS,
     PROBABILITY_TEXTS,
+    BaselineRow,
     BudgetRow,
     CatalogItem,
     CustomerSheet,
@@ -27,6 +28,7 @@ from sop.excel.rep_workbook.writer import write_rep_workbook
 __all__ = [
     "PROBABILITY_RISKS",
     "PROBABILITY_TEXTS",
+    "BaselineRow",
     "BudgetRow",
     "CatalogItem",
     "CustomerSheet",

@@ -25,12 +25,23 @@ class SheetLine:
     row: int | None = None  # where the reader found it (1-based), for problems
 
 
+@dataclass(frozen=True)
+class BaselineRow:
+    """The statistical baseline of one item for the sheet's customer (sop.plans.baseline):
+    cases per bucket (M1 first) and the method that won."""
+
+    qty: tuple[float, ...]
+    method: str
+
+
 @dataclass
 class CustomerSheet:
     """A customer sheet: its name is the customer's S&OP name as written in the file."""
 
     name: str
     lines: list[SheetLine] = field(default_factory=list)
+    # Written only: the read-only baseline block by item code (no entry: no baseline)
+    baselines: dict[str, BaselineRow] = field(default_factory=dict)
     # How the reader found prices: "sheet" (Z..AO), "single" (one price in Y, variant a) or
     # "summary" (none on the sheet: the Summary sheet's Price column, variant b).
     price_source: str = "sheet"
@@ -123,6 +134,17 @@ class Layout:
     @property
     def width(self) -> int:
         return self.sales + self.months
+
+    @property
+    def baseline(self) -> int:
+        """The read-only baseline block (cases per bucket, then the method), after a gap
+        column right of the sales block (BH for 16 months). A reader reads nothing from
+        `width` onwards: the block is never read on upload."""
+        return self.width + 1
+
+    @property
+    def baseline_method(self) -> int:
+        return self.baseline + self.months
 
 
 def letter(index: int) -> str:

@@ -40,6 +40,12 @@ MANDATORY_RED = "C0504D"
 INPUT_YELLOW = "FFF8DC"  # editable cells
 COMPUTED_GREY = "E7E6E6"  # formulas: do not type here
 MARKER_ORANGE = "FCE4D6"
+BASELINE_GREY = "595959"
+BASELINE_BAND = ("STATISTICAL BASELINE (CASES): read-only, suggested from the sales history; "
+                 "not read on upload")
+BASELINE_NOTE = "Blank: no baseline (no sales history for this customer and item)."
+READ_ONLY = ("The baseline is computed by the portal and is not read on upload: type your "
+             "numbers in the yellow cells.")
 
 
 def _styles(book: Book) -> Styles:
@@ -51,6 +57,9 @@ def _styles(book: Book) -> Styles:
     styles.style("note", italic=True, color="595959")
     styles.style("band", fill=HEAD_BLUE, **head)
     styles.style("mandatory_band", fill=MANDATORY_RED, **head)
+    styles.style("baseline_band", fill=BASELINE_GREY, **head)
+    styles.style("head_baseline", fill=BASELINE_GREY, border=True, number_format=MONTH_FORMAT,
+                 **head)
     styles.style("head", fill=HEAD_BLUE, border=True, **head)
     styles.style("head_month", fill=HEAD_BLUE, border=True, number_format=MONTH_FORMAT, **head)
     styles.style("head_mandatory", fill=MANDATORY_RED, border=True, number_format=MONTH_FORMAT,
@@ -71,6 +80,7 @@ class _Looks:
     sales: Any
     total: Any
     sum_qty: Any
+    baseline: Any
 
     @classmethod
     def of(cls, styles: Styles) -> _Looks:
@@ -80,14 +90,16 @@ class _Looks:
             sales=styles.look(fill=COMPUTED_GREY, border=True, number_format=PRICE_FORMAT),
             total=styles.look(fill=COMPUTED_GREY, border=True, bold=True,
                               number_format=QTY_FORMAT),
-            sum_qty=styles.look(fill=COMPUTED_GREY, border=True, number_format=QTY_FORMAT))
+            sum_qty=styles.look(fill=COMPUTED_GREY, border=True, number_format=QTY_FORMAT),
+            baseline=styles.look(fill=COMPUTED_GREY, border=True, number_format=QTY_FORMAT))
 
 
 def write_rep_workbook(plan: WorkbookPlan) -> bytes:
     """The pre-filled workbook of §5.1: Summary, one sheet per customer (plan order), the
     probability List and the Budget. A line goes to its catalog row, unless its item is not in
     the catalog or it is flagged new_item: then it goes to the "add new Item Codes" block, so
-    reading the file back gives the same lines with the same flags."""
+    reading the file back gives the same lines with the same flags. When any customer has a
+    baseline, every customer sheet carries the read-only baseline block (`Layout.baseline`)."""
     layout = Layout(len(plan.months))
     book = Book()
     styles = _styles(book)
@@ -102,25 +114,33 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
                 new_codes.setdefault(line.item_code, line.description)
 
     _write_summary(book, styles, looks, plan, layout, titles, new_codes)
+    baseline = any(customer.baselines for customer in plan.customers)
     for customer, title in zip(plan.customers, titles, strict=True):
-        _write_customer(book, styles, looks, plan, layout, customer, title, catalog_codes)
+        _write_customer(book, styles, looks, plan, layout, customer, title, catalog_codes,
+                        baseline)
     _write_list(book, styles)
     _write_budget(book, styles, plan)
     return book.close()
 
 
-def _widths(layout: Layout) -> dict[int, float]:
+def _widths(layout: Layout, baseline: bool = False) -> dict[int, float]:
     widths: dict[int, float] = {1: 2, 2: 5, 3: 22, 4: 10, 5: 36, 6: 30}
     for index in range(layout.qty, layout.width):
         widths[index + 1] = 10
     widths[layout.total + 2] = 3
     widths[layout.sales] = 3
+    if baseline:
+        widths[layout.width + 1] = 3
+        for index in range(layout.baseline, layout.baseline_method):
+            widths[index + 1] = 10
+        widths[layout.baseline_method + 1] = 18
     return widths
 
 
-def _header_row(plan: WorkbookPlan, layout: Layout, f_header: str,
-                with_prices: bool = True) -> tuple[list[Any], list[str | None]]:
-    width = layout.width if with_prices else layout.total + 1
+def _header_row(plan: WorkbookPlan, layout: Layout, f_header: str, with_prices: bool = True,
+                baseline: bool = False) -> tuple[list[Any], list[str | None]]:
+    width = (layout.baseline_method + 1 if baseline else layout.width if with_prices
+             else layout.total + 1)
     values: list[Any] = [None] * width
     styles: list[str | None] = [None] * width
     for column, text in ((1, "#"), (2, "Group - Category"), (3, "ITEM\nCODE"),
@@ -133,13 +153,20 @@ def _header_row(plan: WorkbookPlan, layout: Layout, f_header: str,
             columns += [layout.price + offset, layout.sales + offset]
         for column in columns:
             values[column], styles[column] = month, style
+        if baseline:
+            values[layout.baseline + offset] = month
+            styles[layout.baseline + offset] = "head_baseline"
     values[layout.total], styles[layout.total] = "TOTAL", "head"
+    if baseline:
+        values[layout.baseline_method] = "Baseline method"
+        styles[layout.baseline_method] = "head_baseline"
     return values, styles
 
 
 def _top(sheet: Sheet, plan: WorkbookPlan, layout: Layout, title: str, note: str,
-         with_prices: bool = True) -> None:
-    """Rows 1-6: title, note, the block titles (merged) and the mandatory-months band."""
+         with_prices: bool = True, baseline: bool = False) -> None:
+    """Rows 1-6: title, note, the block titles (merged) and the mandatory-months band (with
+    `baseline`, the baseline block's title and note)."""
     months = layout.months
     sheet.append([None, title], [None, "title"])
     sheet.append([None, note], [None, "note"])
@@ -149,6 +176,10 @@ def _top(sheet: Sheet, plan: WorkbookPlan, layout: Layout, title: str, note: str
         blocks += [(layout.price, "PRICE FORECAST"), (layout.sales, "SALES FORECAST")]
     for first, text in blocks:
         sheet.merge(f"{letter(first)}4:{letter(first + months - 1)}5", text, "band")
+    if baseline:
+        first, last = letter(layout.baseline), letter(layout.baseline_method)
+        sheet.merge(f"{first}4:{last}5", BASELINE_BAND, "baseline_band")
+        sheet.merge(f"{first}6:{last}6", BASELINE_NOTE, "note")
     sheet.skip(2)
     mandatory = min(plan.mandatory_months, months)
     if mandatory:
@@ -163,7 +194,7 @@ def _code_value(code: str) -> int | str:
 
 def _write_customer(book: Book, styles: Styles, looks: _Looks, plan: WorkbookPlan,
                     layout: Layout, customer: CustomerSheet, title: str,
-                    catalog_codes: set[str]) -> None:
+                    catalog_codes: set[str], baseline: bool) -> None:
     months = layout.months
     by_code: dict[str, SheetLine] = {}
     new_lines: list[SheetLine] = []
@@ -174,11 +205,13 @@ def _write_customer(book: Book, styles: Styles, looks: _Looks, plan: WorkbookPla
             by_code[line.item_code] = line
     new_rows = max(NEW_ITEM_ROWS, len(new_lines) + 1)
     last_row = HEADER_ROW + len(plan.catalog) + 3 + new_rows
-    sheet = Sheet(book, styles, title, _widths(layout), f"{letter(layout.qty)}{FIRST_ROW}")
+    sheet = Sheet(book, styles, title, _widths(layout, baseline),
+                  f"{letter(layout.qty)}{FIRST_ROW}")
     _top(sheet, plan, layout, customer.name,
          f"{plan.rep_name} - {plan.cycle_name}. Type in the yellow cells; grey cells are "
-         "formulas.")
-    sheet.append(*_header_row(plan, layout, "Probability"))
+         "formulas.", baseline=baseline)
+    header = _header_row(plan, layout, "Probability", baseline=baseline)
+    sheet.append(*header)
 
     qty_letters = [letter(layout.qty + m) for m in range(months)]
     price_letters = [letter(layout.price + m) for m in range(months)]
@@ -204,6 +237,9 @@ def _write_customer(book: Book, styles: Styles, looks: _Looks, plan: WorkbookPla
         for m in range(months):
             row[sales_at + m] = Formula(f"={qty_letters[m]}{number}*{price_letters[m]}{number}")
         row[total_at] = Formula(f"=SUM({qty_letters[0]}{number}:{total_to}{number})")
+        suggested = customer.baselines.get(code) if baseline and code else None
+        if suggested is not None:
+            row += [None, *_padded(list(suggested.qty), months), suggested.method or None]
         sheet.add(row, columns)
 
     for sequence, item in enumerate(plan.catalog, start=1):
@@ -212,7 +248,7 @@ def _write_customer(book: Book, styles: Styles, looks: _Looks, plan: WorkbookPla
     last_catalog = sheet.rows
     sheet.skip()
     sheet.append([None, None, NEW_ITEM_MARKER], [None, None, "marker"])
-    sheet.append(*_header_row(plan, layout, "Probability"))
+    sheet.append(*header)
     first_new = sheet.rows + 1
     for index in range(new_rows):
         line = new_lines[index] if index < len(new_lines) else None
@@ -231,6 +267,10 @@ def _write_customer(book: Book, styles: Styles, looks: _Looks, plan: WorkbookPla
     sheet.paint(ranges(price_at, price_at + months - 1), looks.price)
     sheet.paint(ranges(sales_at, sales_at + months - 1), looks.sales)
     sheet.paint(ranges(total_at, total_at), looks.total)
+    if baseline:
+        block = ranges(layout.baseline, layout.baseline_method)
+        sheet.paint(block, looks.baseline)
+        sheet.refuse_typing(block, READ_ONLY)
 
 
 def _padded(values: list[float | None], months: int) -> list[float | None]:
