@@ -24,9 +24,10 @@ CODE_FORMAT = "000000"
 HEAD_BLUE = "1D4E89"
 TOTAL_GREY = "E7E6E6"
 
-# Consol columns (0-based): A..E identity, F..Q cases, R total, S..AD price, AE..AP sales
-QTY, TOTAL, PRICE, SALES = 5, 17, 18, 30
-LETTERS = [chr(65 + i) if i < 26 else "A" + chr(65 + i - 26) for i in range(42)]
+# Consol columns (0-based): A..E identity, F..Q cases, R total, S..AD price, AE..AP sales;
+# with the baseline (the report): AQ its M1-M12 total, AR its method
+QTY, TOTAL, PRICE, SALES, BASELINE = 5, 17, 18, 30, 42
+LETTERS = [chr(65 + i) if i < 26 else "A" + chr(65 + i - 26) for i in range(44)]
 
 
 @dataclass
@@ -41,6 +42,9 @@ class ConsolRow:
     qty: list[float | None] = field(default_factory=list)
     price: list[float | None] = field(default_factory=list)
     new_item: bool = False
+    # the pair's statistical baseline (cases per bucket, M1 first) and its method; None: none
+    baseline: tuple[float, ...] | None = None
+    baseline_method: str = ""
 
 
 @dataclass
@@ -50,6 +54,7 @@ class ConsolTotals:
     lines: int = 0
     cases: float = 0.0
     sales: float = 0.0
+    baseline_cases: float = 0.0  # M1-M12 of the lines with a baseline (with `baseline`)
     by_rep: dict[str, list[float]] = field(default_factory=dict)  # 12 cases + 12 $
     by_item: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
 
@@ -88,12 +93,15 @@ def write_consolidated(rows: Iterable[ConsolRow], months: Sequence[date],
 
 def add_consolidated(book: Book, rows: Iterable[ConsolRow], months: Sequence[date],
                      totals: ConsolTotals | None = None,
-                     top: Sequence[str] = (), progress: Callable[[int], None] | None = None
-                     ) -> Styles:
+                     top: Sequence[str] = (), progress: Callable[[int], None] | None = None,
+                     baseline: bool = False) -> Styles:
     """Consol, By rep and By group added to `book`. `top`, lines written above each pivot
     (a report's title block); `progress(lines)` is called every few thousand lines.
     Cases, prices and sales cells carry their number format (§5.2); blank and zero cases are
-    left empty; TOTAL gets its look from a conditional format over the column."""
+    left empty; TOTAL gets its look from a conditional format over the column. `baseline`:
+    two columns after the sales block, each line's statistical baseline over the same months
+    as TOTAL (blank: no baseline) and its method (right of §5.2's columns, so the sheet's
+    layout and the planners' look-ups stay as they are)."""
     months = list(months)[:MONTHS]
     count = len(months)
     styles = _styles(book)
@@ -109,11 +117,14 @@ def add_consolidated(book: Book, rows: Iterable[ConsolRow], months: Sequence[dat
     header_styles += ["head_price"] * MONTHS
     header += months + [None] * (MONTHS - count)
     header_styles += ["head_sales"] * MONTHS
+    if baseline:
+        header += [f"Baseline M1-M{count}", "Baseline method"]
+        header_styles += ["head", "head"]
     sheet.append(header, header_styles)
 
     # one cell per column: identity, cases, TOTAL, prices, sales
     columns = sheet.columns([None, None, "code", None, None] + ["cases"] * MONTHS + [None]
-                            + ["money"] * (2 * MONTHS))
+                            + ["money"] * (2 * MONTHS) + ["cases", None])
     sales_refs = [f"={LETTERS[PRICE + m]}{{0}}*{LETTERS[QTY + m]}{{0}}" for m in range(MONTHS)]
     pad = [None] * (MONTHS - count)
     by_rep, by_item = totals.by_rep, totals.by_item
@@ -131,6 +142,10 @@ def add_consolidated(book: Book, rows: Iterable[ConsolRow], months: Sequence[dat
         values += price
         values += pad
         values += [Formula(ref.format(number)) for ref in sales_refs]
+        if baseline and line.baseline is not None:
+            suggested = sum(line.baseline[:count])
+            values += [suggested, line.baseline_method or None]
+            totals.baseline_cases += suggested
         sheet.add(values, columns)
 
         rep_sums = by_rep.get(line.rep)
@@ -155,7 +170,7 @@ def add_consolidated(book: Book, rows: Iterable[ConsolRow], months: Sequence[dat
         totals.lines += 1
         if progress is not None and totals.lines % PROGRESS_EVERY == 0:
             progress(totals.lines)
-    sheet.autofilter(f"A1:AP{number}")
+    sheet.autofilter(f"A1:{LETTERS[BASELINE + 1 if baseline else SALES + MONTHS - 1]}{number}")
     if number > 1:
         sheet.paint(f"R2:R{number}", styles.look(fill=TOTAL_GREY, bold=True,
                                                  number_format=CASES_FORMAT))

@@ -11,6 +11,7 @@ from typing import Any
 from bson import ObjectId
 
 from sop.models import Customer, Cycle, User
+from sop.plans.baseline import baseline_for
 from sop.plans.lines import frozen_line, is_frozen, plan_source, value_line
 from sop.plans.prices import PriceBook, catalog
 
@@ -18,12 +19,14 @@ PREFETCH_REPS = 2  # reps whose lines are being read ahead
 
 
 def consolidated_rows(cycle: Cycle, rep_ids: list[ObjectId] | None,
-                      keep: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[Any]:
+                      keep: Callable[[dict[str, Any]], bool] | None = None,
+                      with_baseline: bool = False) -> Iterator[Any]:
     """Every line of the cycle with any volume, of the reps `rep_ids` (None: every rep; the
     caller scopes them) and passing `keep` (given the raw line: a report's customer and item
     filters), ordered by rep, customer, item, with new items last in each rep's block, at
     effective prices: as frozen in the snapshot once the cycle is closed, else valued now.
-    Three reps' lines in memory at most. Yields sop.excel.consolidated.ConsolRow."""
+    Three reps' lines in memory at most. Yields sop.excel.consolidated.ConsolRow, with
+    `with_baseline` each line's statistical baseline (sop.plans.baseline, one read per rep)."""
     from sop.excel.consolidated import ConsolRow
 
     source = plan_source(cycle.pk)
@@ -62,11 +65,13 @@ def consolidated_rows(cycle: Cycle, rep_ids: list[ObjectId] | None,
             docs = [d for d in found if any(q and q > 0 for q in d.get("qty") or [])
                     and (keep is None or keep(d))]
             del found
+            baselines = baseline_for(cycle, [(d["customer"], d["product"]) for d in docs]
+                                     ) if with_baseline else {}
             for doc in sorted(docs, key=order):
                 product = products.get(doc["product"], {})
                 valued = frozen_line(doc) if book is None else value_line(
                     doc, book.fallback((doc["customer"], doc["product"])))
-                yield ConsolRow(
+                row = ConsolRow(
                     rep=rep.get("full_name") or "", customer=customers.get(
                         doc["customer"], {}).get("sop_name") or "",
                     item_code=product.get("item_code") or "",
@@ -74,4 +79,8 @@ def consolidated_rows(cycle: Cycle, rep_ids: list[ObjectId] | None,
                     group=product.get("group_description") or "",
                     new_item=bool(doc.get("new_item")), qty=list(doc.get("qty") or []),
                     price=valued.prices)
+                suggested = baselines.get((doc["customer"], doc["product"]))
+                if suggested is not None:
+                    row.baseline, row.baseline_method = suggested.qty, suggested.method
+                yield row
             del docs

@@ -104,7 +104,7 @@ def test_consolidated_lines_formats_and_pivots(company, tmp_path):
     consol = book["Consol"]
     assert consol["A1"].value == "Sales Rep" and consol["F1"].value == datetime(2026, 11, 1)
     assert consol["F1"].number_format == "mmm-yy"
-    assert consol.auto_filter.ref == "A1:AP4"
+    assert consol.auto_filter.ref == "A1:AR4"  # with the two baseline columns
     # Ann's block first; "=bayou" sorts before "acme"; Bo last
     assert [consol.cell(r, 1).value for r in (2, 3, 4)] == ["Ann Lee", "Ann Lee", "Bo Diaz"]
     bayou = [cell for cell in consol[2]]
@@ -146,6 +146,19 @@ def test_consolidated_of_a_closed_cycle_uses_the_frozen_prices(company, tmp_path
     consol = build("consolidated", company["admin"], tmp_path,
                    cycle=str(company["cycle"].pk))["Consol"]
     assert consol["B3"].value == "ACME" and consol["S3"].value == 3  # frozen at close, not 9
+
+
+def test_consolidated_baseline_columns(company, tmp_path):
+    add_baselines(company)
+    consol = build("consolidated", company["admin"], tmp_path,
+                   cycle=str(company["cycle"].pk))["Consol"]
+    assert consol["AP1"].value == datetime(2027, 10, 1)  # the sales block ends where it did
+    assert (consol["AQ1"].value, consol["AR1"].value) == ("Baseline M1-M12", "Baseline method")
+    # rows: =BAYOU x Shallots (no baseline: blank), ACME x Garlic 8 x 12 = 96, CEDAR x
+    # Shallots 90 x 12 = 1,080 (M13-M16 left out, as TOTAL leaves them out)
+    assert [consol[f"AQ{row}"].value for row in (2, 3, 4)] == [None, 96, 1080]
+    assert [consol[f"AR{row}"].value for row in (2, 3, 4)] == [None, "theta", "theta"]
+    assert consol["AQ3"].number_format == CASES
 
 
 def test_consolidated_is_scoped_to_the_rep(company, tmp_path):

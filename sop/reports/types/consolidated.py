@@ -20,15 +20,19 @@ def build_consolidated(ctx: ReportContext) -> None:
         "pivot tables and look-ups keep working.",
         "Volume columns: cases M1-M12; TOTAL = SUM of M1-M12; price columns: effective "
         "$/case; sales columns: price x cases (formulas).", EFFECTIVE_PRICE_NOTE,
+        "Baseline columns (after the sales block): the line's statistical baseline over "
+        "M1-M12, the same months as TOTAL, and the method that won for its series; blank "
+        "when the customer and item have no sales history to fit.",
         "By rep: cases and $ per rep and month, with totals. By group: cases and $ per "
         "product group and item, a subtotal per group and a grand total. Blank and zero "
         "volumes count as 0."])
     totals = ConsolTotals()
-    add_consolidated(book.workbook, consolidated_rows(cycle, ctx.rep_ids(), line_filter(ctx)),
+    add_consolidated(book.workbook, consolidated_rows(cycle, ctx.rep_ids(), line_filter(ctx),
+                                                      with_baseline=True),
                      cycle.bucket_months[:CONSOL_MONTHS], totals,
                      top=[text for text, _ in book.title_block()],
                      progress=lambda lines: ctx.progress("Writing the Consol sheet", lines,
-                                                         None))
+                                                         None), baseline=True)
     book.note_sheet("Consol", totals.lines)
     book.note_sheet("By rep", len(totals.by_rep))
     book.note_sheet("By group", len(totals.by_item))
@@ -41,4 +45,4 @@ CONSOLIDATED = register(ReportType(
     description="The cycle's plan line by line in the Consol layout, with pivots by rep and "
                 "by group and item.",
     filters=("cycle", "rep", "territory", "customer", "item", "group"), required=("cycle",),
-    collections=PLAN_COLLECTIONS, build=build_consolidated))
+    collections=(*PLAN_COLLECTIONS, "baseline_lines"), build=build_consolidated))
