@@ -3,7 +3,9 @@
 web and the command line use.
 
 A benchmark rep is added for the workbook figures, shaped as the issue asks: 30 customers
-(30 sheets), a catalog of 220 items (220 rows per sheet), a plan of about 2,200 lines. Measured:
+(30 sheets), a catalog of 220 items (220 rows per sheet), a plan of about 2,200 lines, and a
+statistical baseline for every customer x item of the catalog (issue 16: the workbook's
+read-only baseline block is full, 6,600 rows). Measured:
 - generate: plan from the database + the xlsx (sop.workbooks.download.generate_rep_workbook),
   without the per-process matrix and catalog copies, then again with them;
 - import: safety checks, reading, storing and the preview (start_upload), then the confirm
@@ -50,23 +52,29 @@ def add_bench_rep(services: dict) -> dict:
 
     from sop.clock import now
     from sop.cycles.services import cycle_by_label
-    from sop.models import Customer, ForecastLine, PriceEntry, Product
+    from sop.models import BaselineLine, Customer, ForecastLine, PriceEntry, Product
     from sop.users.services import create_user
 
     app = bench_app(services)
     rng = random.Random(20261124)
+    shape = random.Random(16)  # the baselines' figures (the lines stay those of rng)
     with app.app_context():
         cycle = cycle_by_label(CYCLE_LABEL)
         rep = create_user(None, BENCH_REP[0], BENCH_REP[1], "sales_rep", "Bench-rep-2026")
         products = list(Product.objects.order_by("item_code").only("id", "list_price")[:CATALOG])
         stamp = now()
-        prices, lines = [], []
+        prices, lines, baselines = [], [], []
         for number in range(1, SHEETS + 1):
             customer = Customer(code=f"BENCH-{number:04d}", name=f"Bench Market {number} LLC",
                                 sop_name=f"BENCH MARKET {number:02d}", sales_rep=rep).save()
             for product in products:
                 prices.append({"customer": customer.pk, "product": product.pk, "active": True,
                                "price": round(product.list_price * 0.95, 2)})
+                baselines.append({"cycle": cycle.pk, "customer": customer.pk,
+                                  "product": product.pk, "method": "theta",
+                                  "state": "forecast", "error": 21.5, "computed_at": stamp,
+                                  "qty": [round(shape.uniform(0, 300), 1)
+                                          for _ in range(cycle.horizon_months)]})
             for index, product in enumerate(rng.sample(products, LINES_PER_SHEET)):
                 qty = [float(rng.randint(0, 300)) for _ in range(cycle.horizon_months)]
                 lines.append({"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk,
@@ -77,6 +85,7 @@ def add_bench_rep(services: dict) -> dict:
                               "created_at": stamp})
         PriceEntry._get_collection().insert_many(prices)
         ForecastLine._get_collection().insert_many(lines)
+        BaselineLine._get_collection().insert_many(baselines)
         return {"lines": len(lines), "pairs": len(prices)}
 
 

@@ -33,30 +33,37 @@ class Baseline:
 
 
 def baseline_for(cycle: Cycle | ObjectId, pairs: Iterable[Pair]) -> dict[Pair, Baseline]:
-    """The baseline of each (customer id, product id) pair that has one, in one query over
-    the pairs' customers and items, or the cycle's documents (the caller's pairs are in its
-    scope)."""
+    """The baseline of each (customer id, product id) pair that has one: one query for one
+    customer's items, one per customer for a few customers, else one over the cycle's
+    documents (the caller's pairs are in its scope)."""
     wanted = set(pairs)
     if not wanted:
         return {}
     customers = sorted({customer for customer, _ in wanted})
     products = sorted({product for _, product in wanted})
-    query = {"cycle": cycle if isinstance(cycle, ObjectId) else cycle.pk}
+    cycle_id = cycle if isinstance(cycle, ObjectId) else cycle.pk
+    fields: dict[str, int] | None = {"customer": 1, "product": 1, "qty": 1, "method": 1,
+                                     "state": 1, "error": 1}
     if len(customers) == 1:  # one grid: its items
-        query.update(customer=customers[0], product={"$in": products})
-    elif len(customers) <= SHORT_LIST:  # else every line of those customers
-        query["customer"] = {"$in": customers}
-    # past SHORT_LIST customers (a report over a whole cycle) the cycle's documents are read
-    # in one pass and selected below: a long `$in` costs the embedded server more than that
+        queries = [{"cycle": cycle_id, "customer": customers[0], "product": {"$in": products}}]
+    elif len(customers) <= SHORT_LIST:
+        # a rep's workbook or a rep's block of a report: one equality query per customer and
+        # whole documents, which the embedded server answers about 3x faster than one `$in`
+        # with a projection (6,600 documents of 30 customers: 0.30 s against 0.91 s)
+        queries = [{"cycle": cycle_id, "customer": customer} for customer in customers]
+        fields = None
+    else:
+        # past SHORT_LIST customers (a report over a whole cycle) the cycle's documents are
+        # read in one pass and selected below: a long `$in` costs the embedded server more
+        queries = [{"cycle": cycle_id}]
     found: dict[Pair, Baseline] = {}
-    # scoped by caller: `pairs` are of customers the caller loaded through sop.security
-    for doc in BaselineLine._get_collection().find(
-            query, {"customer": 1, "product": 1, "qty": 1, "method": 1, "state": 1,
-                    "error": 1}):
-        pair = (doc["customer"], doc["product"])
-        if pair in wanted:
-            found[pair] = Baseline(tuple(doc.get("qty") or ()), doc.get("method") or "",
-                                   doc.get("state") or "forecast", doc.get("error"))
+    for query in queries:
+        # scoped by caller: `pairs` are of customers the caller loaded through sop.security
+        for doc in BaselineLine._get_collection().find(query, fields):
+            pair = (doc["customer"], doc["product"])
+            if pair in wanted:
+                found[pair] = Baseline(tuple(doc.get("qty") or ()), doc.get("method") or "",
+                                       doc.get("state") or "forecast", doc.get("error"))
     return found
 
 
