@@ -138,7 +138,8 @@ def _inflated_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
                 if len(head) < PROLOG_BYTES:
                     head += chunk[:PROLOG_BYTES - len(head)]
                 inflated += len(chunk)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error,
+            RuntimeError, NotImplementedError):  # an encrypted part, a method zipfile lacks
         raise UnsafeWorkbook("The file is damaged (a part cannot be read). Open it in Excel, "
                              "save it again and upload the new copy.") from None
     if inflated > member.file_size:
