@@ -127,7 +127,9 @@ def read_rows(data: bytes | BinaryIO, fmt: ImportFormat, problems: ProblemLog,
         for row_number, cells in enumerate(rows, start=2):
             if progress is not None and row_number % 5000 == 0:
                 progress(row_number - 1)
-            yield from _checked(row_number, cells, plan, fmt, problems, seen_keys)
+            parsed = _checked(row_number, cells, plan, fmt, problems, seen_keys)
+            if parsed is not None:
+                yield parsed
         if progress is not None:
             progress(max(0, row_number - 1))
 
@@ -144,30 +146,32 @@ def read_records(records: list[dict[str, Any]], fmt: ImportFormat, problems: Pro
             problems.append(RowProblem(sheet, row_number, fmt.fields[0].header, None,
                                        "The row is empty."))
             continue
-        yield from _checked(row_number, cells, plan, fmt, problems, seen_keys)
+        parsed = _checked(row_number, cells, plan, fmt, problems, seen_keys)
+        if parsed is not None:
+            yield parsed
 
 
 def _checked(row_number: int, cells: list[Any], plan: SheetPlan, fmt: ImportFormat,
-             problems: ProblemLog, seen_keys: dict[int, int]) -> Iterator[ParsedRow]:
-    """The row as a ParsedRow when it has no error (nothing for a blank row). Keys are
+             problems: ProblemLog, seen_keys: dict[int, int]) -> ParsedRow | None:
+    """The row as a ParsedRow when it has no error (None for a blank row). Keys are
     remembered by their 64-bit hash: a 480,000-row file then costs ~40 MB instead of ~150 MB
     (a false duplicate needs a hash collision: ~1e-8)."""
     values, ok = _convert(cells, plan, row_number, problems)
     if values is None:
-        return
+        return None
     finish = ROW_FINISHERS.get(fmt.kind)
     if ok and finish is not None:
         ok = finish(values, plan.sheet, row_number, problems)
     if not ok:
-        return
-    key = tuple(values.get(name) for name in fmt.key)
+        return None
+    key = tuple([values.get(name) for name in fmt.key])
     first = seen_keys.setdefault(hash(key), row_number)
     if first != row_number:
         problems.append(RowProblem(plan.sheet, row_number, fmt.key[0], " / ".join(
             str(k) for k in key), f"Same {' + '.join(fmt.key)} as row {first}: keep "
             "one of the two rows."))
-        return
-    yield ParsedRow(row_number, values)
+        return None
+    return ParsedRow(row_number, values)
 
 
 def _convert(cells: list[Any], plan: SheetPlan, row_number: int,
@@ -179,17 +183,20 @@ def _convert(cells: list[Any], plan: SheetPlan, row_number: int,
     width = len(cells)
     for index, spec in plan.columns:
         value = cells[index] if index < width else None
-        if blank(value):
+        if type(value) is str:  # (sop.excel.rows.blank, inline: this runs for every cell)
+            if not value.strip():
+                value = None
+            elif value.startswith("="):  # text: a formula shows its value
+                filled, ok = True, False
+                problems.append(RowProblem(plan.sheet, row_number, spec.header, value,
+                                           "This cell holds a formula as text: type the value "
+                                           "instead."))
+                continue
+        if value is None:
             if spec.required:
                 missing.append(spec)
             continue
         filled = True
-        if type(value) is str and value.startswith("="):  # text: a formula shows its value
-            problems.append(RowProblem(plan.sheet, row_number, spec.header, value,
-                                       "This cell holds a formula as text: type the value "
-                                       "instead."))
-            ok = False
-            continue
         try:
             values[spec.name] = spec.convert(value)
         except CellError as exc:

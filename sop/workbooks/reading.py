@@ -1,5 +1,6 @@
-"""Reading an uploaded rep workbook: the container checked (sop.excel.safety), the customer
-sheets read (sop.excel.rep_workbook) into `ParsedSheet`s as the import keeps them."""
+"""Reading an uploaded rep workbook: the container checked (sop.excel.safety) when it is
+uploaded, the customer sheets read (sop.excel.rep_workbook) into `ParsedSheet`s as the import
+keeps them."""
 
 from __future__ import annotations
 
@@ -76,12 +77,12 @@ def check_upload(data: bytes) -> str:
 
 def read_upload(data: bytes, cycle: Cycle,
                 progress: Callable[[int, int], None] | None = None
-                ) -> tuple[list[ParsedSheet], ProblemLog, str]:
-    """Check the container, then read the customer sheets; WorkbookRefused with a sentence
-    the user can act on when the file cannot be read."""
+                ) -> tuple[list[ParsedSheet], ProblemLog]:
+    """Read the customer sheets of a file `check_upload` passed (when it was uploaded: the
+    stored copy is not inflated a second time); WorkbookRefused with a sentence the user can
+    act on when the file cannot be read."""
     from sop.excel.rep_workbook import read_rep_workbook
 
-    kind = check_upload(data)
     problems = ProblemLog(keep=STORED_PROBLEMS * 4)
     try:
         sheets = read_rep_workbook(data, problems, months=cycle.horizon_months,
@@ -97,5 +98,5 @@ def read_upload(data: bytes, cycle: Cycle,
         raise WorkbookRefused("No customer sheet was found: a customer sheet has a header row "
                               "with # in column B, ITEM CODE in D and Probability in F. Upload "
                               "the rep workbook downloaded from the portal.")
-    return parse_sheets(sheets, cycle.horizon_months), problems, kind
+    return parse_sheets(sheets, cycle.horizon_months), problems
 

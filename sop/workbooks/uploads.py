@@ -204,7 +204,7 @@ def read_workbook_upload(upload_id: str) -> WorkbookUpload:
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:  # the database answers while we parse
             loading = pool.submit(load_state, cycle, rep)
-            sheets, problems, _ = read_upload(data, cycle, progress)
+            sheets, problems = read_upload(data, cycle, progress)  # checked when stored
             state = loading.result()
     except WorkbookRefused as exc:
         WorkbookUpload.objects(id=upload.pk).update_one(set__status="failed",
@@ -365,7 +365,8 @@ def import_workbook(actor: User | None, cycle: Cycle, rep: User, file_name: str,
     (`create_missing`) instead of refused, and `dry_run` writing nothing at all."""
     check_import(actor, cycle, rep)
     if dry_run:
-        sheets, problems, _ = read_upload(data, cycle)
+        check_upload(data)
+        sheets, problems = read_upload(data, cycle)
         matches = match_sheets(rep, [s.name for s in sheets])
         if create_missing:
             for match in matches:

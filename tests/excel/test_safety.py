@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+import zlib
 
 import pytest
 
@@ -128,3 +129,38 @@ def test_a_part_larger_than_the_part_limit_is_refused_even_when_it_packs_normall
 
 def scrambled(seed: int) -> str:
     return f"{(seed * 2654435761) % 4294967296:x}"
+
+
+def understated(real: bytes, claimed: int, crc_of_claim: bool) -> bytes:
+    """A workbook whose sheet packs `real` but whose zip directory claims only `claimed`
+    bytes (so every ratio and size it declares looks harmless), its CRC that of the whole
+    sheet or, craftier, of the claimed bytes only."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", real)
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+        sheet.file_size = claimed  # written into the directory when the archive closes
+        if crc_of_claim:
+            sheet.CRC = zlib.crc32(real[:claimed])
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("crc_of_claim", [False, True])
+def test_a_bomb_understating_its_size_is_refused_by_what_it_really_inflates_to(crc_of_claim):
+    sheet = b"<worksheet><sheetData>" + b"<row/>" * (8 * 1024 * 1024) + b"</sheetData></worksheet>"
+    bomb = understated(sheet, 64 * 1024, crc_of_claim)
+    archive = zipfile.ZipFile(io.BytesIO(bomb))
+    claimed = archive.getinfo("xl/worksheets/sheet1.xml")
+    assert claimed.file_size == 64 * 1024 < 1024 * 1024  # the declared checks see a small part
+    with pytest.raises(UnsafeWorkbook, match=r"xl/worksheets/sheet1\.xml of the workbook unpacks "
+                                             r"to more than the 65,536 bytes its zip directory "
+                                             r"declares \(possibly a zip bomb\)"):
+        inspect_upload(bomb, LIMIT)
+
+
+def test_a_part_inflating_to_exactly_its_claim_passes():
+    rows = b"".join(b'<row><c><v>%d</v></c></row>' % (n * 7919) for n in range(20_000))
+    sheet = b"<worksheet><sheetData>" + rows + b"</sheetData></worksheet>"
+    assert inspect_upload(understated(sheet, len(sheet), False), LIMIT).kind == "xlsx"

@@ -6,7 +6,8 @@ into a `WorkbookPlan` and `CustomerSheet`s back into lines.
 - `layout`: the plan a workbook shows and the columns of its sheets;
 - `writer`: the pre-filled workbook (`write_rep_workbook`);
 - `cells`: an upload's cells as the rep saw them (saved values; where formulas are);
-- `reader`: rows classified, then read (`read_rep_workbook`);
+- `classify`: which sheets are customers' and which rows are item rows;
+- `reader`: the item rows read (`read_rep_workbook`);
 - `values`: one cell's quantity, price, item code or probability.
 """
 

@@ -39,7 +39,7 @@ REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PACKAGE_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 FORMULA = (rb"<c r=\"(%s)(\d+)\"[^>]*>"  # Excel, LibreOffice, openpyxl, XlsxWriter: r first
            rb"<f\b([^>]*?)(?:/>|>([^<]*)</f>)(?:<v>([^<]*)</v>)?")
-ERROR_TYPE = re.compile(rb'\bt="e"')
+ERROR_TYPE = re.compile(rb't="e"')  # a literal: found by a fast scan (a leading \b scans slowly)
 VALUE = re.compile(rb"<v>([^<]*)</v>")
 REFERENCE = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
 CELL_REACH = 120  # bytes from a cell's start to its formula or type: its attributes
@@ -180,6 +180,8 @@ def _index_formulas(xml: bytes, columns: int, sheet: SheetCells) -> None:
         sheet.formulas[(row, column)] = CellFormula(None, saved, masters.get(shared_id),
                                                     reference)
     for match in ERROR_TYPE.finditer(xml):
+        if not xml[match.start() - 1:match.start()].isspace():
+            continue  # the end of another attribute's name (`xt="e"`)
         where = _cell_at(xml, match.start())
         value = VALUE.search(xml, match.end(), match.end() + 4 * CELL_REACH)
         if where is not None and where[1] < columns and value is not None:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sop.excel.rep_workbook.layout import PROBABILITY_TEXTS, normalise
-from sop.user_input import NumberRefused, checked_number, parse_number
+from sop.user_input import MAX_AMOUNT, NumberRefused, checked_number, parse_number
 
 CODE_TEXT = re.compile(r"^\d{1,6}$", re.ASCII)
 DATE_TYPES = (date, datetime, time, timedelta)
@@ -57,6 +57,8 @@ def arithmetic(text: str) -> float | None:
 def typed_number(value: Any, what: str, warn: Callable[[str], None]) -> float:
     """A non-blank quantity or price cell's number (finite, not negative, at most 10^12: the
     rule of every number the portal takes, sop.user_input); CellRefused with what to do."""
+    if type(value) is float and 0 <= value <= MAX_AMOUNT:  # the common case, in one test
+        return value
     if isinstance(value, DATE_TYPES):
         number = day_number(value)
         if number is None:
