@@ -14,8 +14,6 @@ from sop.models import Customer, Cycle, Product, Submission, User
 from sop.plans import PriceBook, valued_plan_page
 from sop.security import scoped, visible_reps
 
-LINE_FIELDS = ("probability", "new_item", "version", "price", "line_id")
-
 
 def plan_page(user: User, cycle: Cycle, args: dict[str, Any]) -> dict[str, Any]:
     """The page `args` ask for (filters, cursor, limit) of what `user` may see."""
@@ -23,8 +21,8 @@ def plan_page(user: User, cycle: Cycle, args: dict[str, Any]) -> dict[str, Any]:
     reps = _reps_in_scope(user, query.pop("rep", None))
     book = cached_until_written(("api-price-book",), ("price_entries", "products"),
                                 PriceBook.whole)  # the whole matrix: a plan names most of it
-    page, after = valued_plan_page(cycle.pk, query, LINE_FIELDS, reps,
-                                   _line_cursor(args["cursor"]), args["limit"], book=book)
+    page, after = valued_plan_page(cycle.pk, query, reps, _line_cursor(args["cursor"]),
+                                   args["limit"], book=book)
     raws = [line.raw for line in page]
     emails, codes, items = natural_keys()
     return {"cycle": str(cycle.pk), "frozen": cycle.snapshot_at is not None,
