@@ -20,7 +20,7 @@ def plan_page(user: User, cycle: Cycle, args: dict[str, Any]) -> dict[str, Any]:
     query = _line_filters(user, cycle, args)
     reps = _reps_in_scope(user, query.pop("rep", None))
     book = cached_until_written(("api-price-book",), ("price_entries", "products"),
-                                PriceBook.whole)  # the whole matrix: a plan names most of it
+                                PriceBook.whole_when_needed)  # filled once: a plan names most of it
     page, after = valued_plan_page(cycle.pk, query, reps, _line_cursor(args["cursor"]),
                                    args["limit"], book=book)
     raws = [line.raw for line in page]

@@ -157,3 +157,18 @@ def test_pages_walk_every_line_once_in_rep_customer_item_order(
     assert pulled(f"limit=2&customer={expected[0][1]}") == one_customer
     assert pulled(f"limit=1&item={products[1].item_code}") == sorted(
         key for key in expected if key[2] == products[1].item_code)
+
+
+def test_lines_without_their_own_price_are_valued_at_the_matrix_price(
+        app, make_user, make_customer, make_product, make_price, make_cycle, make_line,
+        token_for):
+    rep = make_user("sales_rep")
+    cycle = make_cycle("2026-11")
+    customer = make_customer(rep)
+    priced, blank = make_product(list_price=9.0), make_product(list_price=9.0)
+    make_price(customer, blank, 4.0)
+    make_line(cycle, rep, customer, priced, qty=[1, 1], price=[7.0])
+    make_line(cycle, rep, customer, blank, qty=[1, 1], price=[None, 5.0])
+    lines = token_for(rep).get("/api/v1/cycles/2026-11/lines").get_json()["lines"]
+    prices = {line["item"]: line["effective_price"][:3] for line in lines}
+    assert prices == {priced.item_code: [7.0, 7.0, 7.0], blank.item_code: [4.0, 5.0, 5.0]}
