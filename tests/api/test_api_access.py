@@ -22,7 +22,8 @@ NOT_READY = (409,)  # the other rep's report is still queued: nothing to downloa
 
 # endpoint: (method, path, body, roles allowed or PUBLIC, hidden from a rep?, allowed codes).
 # {c} is another rep's customer code, {rep} their e-mail, {sub} their submitted plan,
-# {report} their report, {user} their account id; {rep2} a rep whose plan is not handed in.
+# {report} their report, {user} their account id, {line} their forecast line; {rep2} a rep
+# whose plan is not handed in.
 TABLE: dict[str, tuple[str, str, Any, frozenset[str] | None, bool, tuple[int, ...]]] = {
     "api_account.me": ("GET", "/api/v1/me", None, EVERYONE, False, OK),
     "api_account.settings_public": ("GET", "/api/v1/settings/public", None, PUBLIC, False, OK),
@@ -35,6 +36,8 @@ TABLE: dict[str, tuple[str, str, Any, frozenset[str] | None, bool, tuple[int, ..
     "api_plans.save_plan_cell": ("PUT", "/api/v1/cycles/2026-11/cells", {
         "customer": "{c}", "item": "110001", "field": "qty", "bucket": 1, "value": 2,
         "loaded": 4}, REP, True, OK),
+    "api_plans.update_line": ("PATCH", "/api/v1/cycles/2026-11/lines/{line}", {
+        "version": 1, "qty": [5]}, REP, True, OK),
     "api_plans.list_submissions": ("GET", "/api/v1/cycles/2026-11/submissions", None,
                                    EVERYONE, False, OK),
     "api_plans.submit": ("POST", "/api/v1/cycles/2026-11/submissions", {"rep": "{rep2}"},
@@ -123,7 +126,7 @@ def test_operation_access_by_role(app, make_user, make_customer, make_product, m
     product = make_product(item_code="110001")
     PriceEntry(customer=customer, product=product, price=4.0).save()
     current = make_cycle("2026-11")
-    make_line(current, other, customer, product, qty=[4] * 12)
+    line = make_line(current, other, customer, product, qty=[4] * 12)
     third = make_user("sales_rep")  # a plan not handed in yet, for the submit
     make_line(current, third, make_customer(third), product, qty=[1] * 12)
     submitted = Submission(cycle=current, rep=other, status="submitted",
@@ -131,7 +134,7 @@ def test_operation_access_by_role(app, make_user, make_customer, make_product, m
     report = Report(kind="consolidated", scope=str(other.pk), cache_key="k",
                     requested_by=other).save()
     names = {"c": customer.code, "rep": other.email, "rep2": third.email, "sub": str(submitted.pk),
-             "report": str(report.pk), "user": str(other.pk)}
+             "report": str(report.pk), "user": str(other.pk), "line": str(line.pk)}
     client = app.test_client(use_cookies=False)
     headers = {} if role == "anonymous" else {
         "Authorization": f"Bearer {token_for(make_user(role)).secret}"}
