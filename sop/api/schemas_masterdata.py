@@ -119,6 +119,14 @@ class PriceRowSchema(Schema):
     active = fields.Boolean(allow_none=True)
 
 
+class PriceUpdateSchema(Schema):
+    price = fields.Float(**Amount, metadata={"description": "null: no customer price"})
+    effective_from = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^\d{4}-\d{2}$", error="Enter the month as YYYY-MM."), metadata={
+        "description": "YYYY-MM; null clears it"})
+    active = fields.Boolean(allow_none=True)
+
+
 class PriceSchema(Schema):
     id = fields.String(required=True)
     customer_code = fields.String(required=True)
@@ -159,6 +167,15 @@ class BudgetSchema(Schema):
     month = fields.Integer(required=True)
     cases = fields.Float(required=True)
     sales = fields.Float(required=True)
+
+
+class BudgetRowSchema(Schema):
+    rep_email = _text(254, required=True)
+    sop_name = _text(120, required=True)
+    year = fields.Integer(required=True, validate=validate.Range(1900, 2200))
+    month = fields.Integer(required=True, validate=validate.Range(1, 12))
+    cases = fields.Float(required=True, allow_nan=False, validate=validate.Range(0, 1e12))
+    sales = fields.Float(**Amount)
 
 
 class BudgetArgs(PageArgs):
