@@ -75,6 +75,8 @@ TABLE: dict[str, tuple[str, str, Any, frozenset[str] | None, bool, tuple[int, ..
     "api_matrix.put_budget": ("PUT", "/api/v1/budget", {
         "rep_email": "{rep}", "sop_name": "CUSTOMER 42", "year": 2027, "month": 1,
         "cases": 10}, ADMIN, False, OK),
+    "api_sales.list_sales": ("GET", "/api/v1/sales?customer={c}&month_from=2026-01", None,
+                             EVERYONE, True, OK),
     "api_masterdata.bulk_customers": ("POST", "/api/v1/customers/bulk", {"rows": [
         {"code": "{c}", "name": "Renamed"}]}, ADMIN, False, OK),
     "api_masterdata.bulk_items": ("POST", "/api/v1/items/bulk", {"rows": [
