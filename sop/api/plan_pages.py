@@ -11,10 +11,8 @@ from sop.api.lookups import cursor_id, customer_coded, item_coded, rep_named
 from sop.api.presenters import natural_keys, year_months
 from sop.listing import cached_until_written
 from sop.models import Customer, Cycle, Product, Submission, User
-from sop.plans import PriceBook, valued_plan_page
+from sop.plans import PriceBook, ValuedLine, value_lines, valued_plan_page
 from sop.security import scoped, visible_reps
-
-LINE_FIELDS = ("probability", "new_item", "version", "price", "line_id")
 
 
 def plan_page(user: User, cycle: Cycle, args: dict[str, Any]) -> dict[str, Any]:
@@ -22,20 +20,31 @@ def plan_page(user: User, cycle: Cycle, args: dict[str, Any]) -> dict[str, Any]:
     query = _line_filters(user, cycle, args)
     reps = _reps_in_scope(user, query.pop("rep", None))
     book = cached_until_written(("api-price-book",), ("price_entries", "products"),
-                                PriceBook.whole)  # the whole matrix: a plan names most of it
-    page, after = valued_plan_page(cycle.pk, query, LINE_FIELDS, reps,
-                                   _line_cursor(args["cursor"]), args["limit"], book=book)
-    raws = [line.raw for line in page]
-    emails, codes, items = natural_keys()
+                                PriceBook.whole_when_needed)  # filled once: a plan names most of it
+    page, after = valued_plan_page(cycle.pk, query, reps, _line_cursor(args["cursor"]),
+                                   args["limit"], book=book)
+    names = natural_keys()
     return {"cycle": str(cycle.pk), "frozen": cycle.snapshot_at is not None,
             "buckets": year_months(cycle),
             "next_cursor": ".".join(str(part) for part in after) if after else None,
-            "lines": [{"id": str(r.get("line_id") or r["_id"]), "rep": emails.get(r["rep"]),
-                       "customer": codes.get(r["customer"]),
-                       "item": items.get(r["product"]), "probability": r.get("probability"),
-                       "new_item": bool(r.get("new_item")), "qty": r.get("qty") or [],
-                       "price": r.get("price") or [], "effective_price": line.prices,
-                       "version": r.get("version")} for line, r in zip(page, raws, strict=True)]}
+            "lines": [line_out(line, names) for line in page]}
+
+
+def line_out(line: ValuedLine, names: tuple[dict[Any, str], ...] | None = None
+             ) -> dict[str, Any]:
+    """A line as the API shows it; `names` from `natural_keys` (read when not given)."""
+    emails, codes, items = names or natural_keys()
+    raw = line.raw
+    return {"id": str(raw.get("line_id") or raw["_id"]), "rep": emails.get(raw["rep"]),
+            "customer": codes.get(raw["customer"]), "item": items.get(raw["product"]),
+            "probability": raw.get("probability"), "new_item": bool(raw.get("new_item")),
+            "qty": raw.get("qty") or [], "price": raw.get("price") or [],
+            "effective_price": line.prices, "version": raw.get("version")}
+
+
+def saved_line_out(raw: dict[str, Any]) -> dict[str, Any]:
+    """A line just saved, valued now."""
+    return line_out(next(value_lines([raw])))
 
 
 def _line_filters(user: User, cycle: Cycle, args: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ them, so the documentation and the validation cannot drift apart."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from sop.models import API_SCOPES, CYCLE_STATUSES, ROLES, SUBMISSION_STATUSES
 
@@ -136,6 +136,26 @@ class CellUpdateSchema(Schema):
     loaded = fields.Float(required=True, allow_none=True,
                           metadata={"description": "the value the client last read: the "
                                     "save lands only if the cell still holds it (else 409)"})
+
+
+BucketValues = fields.List(fields.Float(allow_none=True, validate=validate.Range(0, 1e12)),
+                           validate=validate.Length(max=36), metadata={
+                               "description": "every month M1 first (null: blank); months "
+                                              "left out are blank"})
+
+
+class LineUpdateSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(1), metadata={
+        "description": "the line's version the client last read: the save lands only if "
+                       "the line is still at it (else 409)"})
+    qty = BucketValues
+    price = BucketValues
+    probability = fields.Integer(allow_none=True, validate=validate.Range(0, 3))
+
+    @validates_schema
+    def something_to_change(self, data: dict, **_kwargs: object) -> None:
+        if not data.keys() - {"version"}:
+            raise ValidationError("Send qty, price or probability.", "_schema")
 
 
 class CellSavedSchema(Schema):

@@ -119,6 +119,14 @@ class PriceRowSchema(Schema):
     active = fields.Boolean(allow_none=True)
 
 
+class PriceUpdateSchema(Schema):
+    price = fields.Float(**Amount, metadata={"description": "null: no customer price"})
+    effective_from = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^\d{4}-\d{2}$", error="Enter the month as YYYY-MM."), metadata={
+        "description": "YYYY-MM; null clears it"})
+    active = fields.Boolean(allow_none=True)
+
+
 class PriceSchema(Schema):
     id = fields.String(required=True)
     customer_code = fields.String(required=True)
@@ -161,6 +169,15 @@ class BudgetSchema(Schema):
     sales = fields.Float(required=True)
 
 
+class BudgetRowSchema(Schema):
+    rep_email = _text(254, required=True)
+    sop_name = _text(120, required=True)
+    year = fields.Integer(required=True, validate=validate.Range(1900, 2200))
+    month = fields.Integer(required=True, validate=validate.Range(1, 12))
+    cases = fields.Float(required=True, allow_nan=False, validate=validate.Range(0, 1e12))
+    sales = fields.Float(**Amount)
+
+
 class BudgetArgs(PageArgs):
     rep = fields.String(load_default="", validate=validate.Length(max=254))
     customer = fields.String(load_default="", validate=validate.Length(max=120),
@@ -186,3 +203,37 @@ class BulkResultSchema(Schema):
     written = fields.Integer(required=True)
     applied = fields.Boolean(required=True)
     problems = fields.List(fields.Nested(ProblemFieldSchema), required=True)
+
+
+Month = {"load_default": None, "validate": validate.Regexp(
+    r"^\d{4}-(0[1-9]|1[0-2])$", error="Write the month as YYYY-MM."),
+    "metadata": {"description": "YYYY-MM"}}
+
+
+class SalesArgs(PageArgs):
+    customer = fields.String(load_default="", validate=validate.Length(max=40),
+                             metadata={"description": "customer code"})
+    item = fields.String(load_default="", validate=validate.Length(max=6),
+                         metadata={"description": "item code"})
+    month_from = fields.String(**Month)
+    month_to = fields.String(**Month)
+
+
+class SalesMonthSchema(Schema):
+    month = fields.String(required=True, metadata={"description": "YYYY-MM"})
+    quantity = fields.Float(allow_none=True)
+    unit_price = fields.Float(allow_none=True)
+    sales = fields.Float(allow_none=True)
+    cogs = fields.Float(allow_none=True)
+    gross_profit = fields.Float(allow_none=True)
+
+
+class SalesHistorySchema(Schema):
+    customer_code = fields.String(required=True)
+    item_code = fields.String(required=True)
+    months = fields.List(fields.Nested(SalesMonthSchema), required=True)
+
+
+class SalesPageSchema(PageSchema):
+    sales = fields.List(fields.Nested(SalesHistorySchema), required=True, metadata={
+        "description": "one entry per customer and item with months in the range"})

@@ -35,7 +35,10 @@ from sop.models import (
     Product,
     User,
 )
+from sop.plans import pad
 from sop.submissions.services import plan_is_editable
+
+NOT_GIVEN = object()  # save_line: the probability is left as it is
 
 
 @dataclass
@@ -201,6 +204,68 @@ def _parse_probability(raw: str | None) -> int | None:
     if text not in {str(code) for code in PROBABILITIES}:
         raise GridError("Choose a probability from the list.")
     return int(text)
+
+
+def save_line(actor: User, cycle: Cycle, line_id: ObjectId, version: int,
+              raw_values: Mapping[str, list[str | None]],
+              probability: Any = NOT_GIVEN) -> dict[str, Any]:
+    """Quantities and/or prices (`raw_values`: "qty"/"price" → every bucket as typed, M1
+    first, the rest blank) and/or the probability of one of the rep's lines, saved at once
+    if the line is still at `version` (else Conflict with the line as it is now), audited
+    with every changed bucket like a cell. Returns the line after the save."""
+    require_editable(cycle, actor)
+    horizon = cycle.horizon_months
+    after: dict[str, Any] = {}
+    for what, raws in raw_values.items():
+        if what not in FIELDS:
+            raise GridError("Unknown cell.")
+        if len(raws) > horizon:
+            raise GridError(f"This cycle has {horizon} months: at most {horizon} values.")
+        after[FIELDS[what]] = pad([parse_value(raw, what) for raw in raws], horizon)
+    if probability is not NOT_GIVEN:
+        after["probability"] = _parse_probability(probability)
+    # scoped by caller: the acting rep's own line (its id and rep both in the filter)
+    collection = ForecastLine._get_collection()
+    key = {"_id": line_id, "cycle": cycle.pk, "rep": actor.pk}
+    line = collection.find_one(key, LINE_PROJECTION)
+    if line is None or line.get("version", 1) != version:
+        raise Conflict(line, _who(line) if line else None, line.get("updated_at") if line
+                       else None)
+    changes = _line_changes(line, after, horizon)
+    if not changes:
+        return line
+    stamp = now()
+    update = {"$set": {**after, "updated_by": actor.pk, "updated_at": stamp,
+                       "source": "portal"}, "$inc": {"version": 1}}
+    if not retry_write_conflicts(lambda: collection.update_one(
+            {**key, "version": line.get("version", 1)}, update)).matched_count:
+        current = collection.find_one(key, LINE_PROJECTION)
+        raise Conflict(current, _who(current) if current else None,
+                       current.get("updated_at") if current else None)
+    product = Product.objects(id=line["product"]).only("item_code").first()
+    customer = Customer.objects(id=line["customer"]).only("code").first()
+    audit_line_changes(actor, [(line_id, f"Item {product.item_code if product else '?'} of "
+                                         f"{customer.code if customer else '?'} changed "
+                                         f"({len(changes)} value(s)).", changes)])
+    return {**line, **after, "version": line.get("version", 1) + 1, "updated_by": actor.pk,
+            "updated_at": stamp}
+
+
+def _line_changes(line: Mapping[str, Any], after: Mapping[str, Any], horizon: int
+                  ) -> dict[str, dict[str, Any]]:
+    """{label: {before, after}} of every bucket (and the probability) `after` changes."""
+    changes = {}
+    for what, field_name in FIELDS.items():
+        if field_name not in after:
+            continue
+        before = pad(line.get(field_name), horizon)
+        changes.update({bucket_label(i, what): {"before": before[i],
+                                                "after": after[field_name][i]}
+                        for i in range(horizon) if before[i] != after[field_name][i]})
+    if "probability" in after and after["probability"] != line.get("probability"):
+        changes["probability"] = {"before": line.get("probability"),
+                                  "after": after["probability"]}
+    return changes
 
 
 def audit_line_changes(actor: User, entries: list[tuple[ObjectId, str, dict[str, Any]]]) -> None:

@@ -19,7 +19,7 @@ from sop.imports.handlers import HANDLERS
 from sop.models import User
 
 BATCH_MAX_ROWS = 20_000  # rows of one request; their writes go in one transaction
-BATCH_KINDS = ("customers", "products", "prices", "sales")
+BATCH_KINDS = ("customers", "products", "prices", "sales", "budget")
 
 
 class BatchTooLarge(ValueError):

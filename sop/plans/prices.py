@@ -116,6 +116,7 @@ class PriceBook:
         self.customers: set[ObjectId] = set(customers) | {c for c, _ in self.entries}
         self.whole_matrix = False
         self.whole_catalog = False
+        self.whole_on_first_miss = False
 
     @classmethod
     def whole(cls, items: Mapping[ObjectId, Mapping[str, Any]] | None = None) -> PriceBook:
@@ -124,11 +125,25 @@ class PriceBook:
         book.whole_matrix = book.whole_catalog = True
         return book
 
+    @classmethod
+    def whole_when_needed(cls) -> PriceBook:
+        """A book that reads the whole matrix and catalog the first time it is asked for a
+        price it lacks (a plan whose lines all carry their own prices reads neither)."""
+        book = cls()
+        book.whole_on_first_miss = True
+        return book
+
     def load(self, pairs: Iterable[Pair]) -> None:
         """Read what valuing these pairs needs and the book does not hold yet."""
         pairs = list(pairs)
         customers = list({c for c, _ in pairs if c not in self.customers})
         products = list({p for _, p in pairs if p not in self.items})
+        if self.whole_on_first_miss and (customers or products):
+            self.entries.update(matrix(None))
+            self.items.update(catalog())
+            self.whole_matrix = self.whole_catalog = True
+            self.whole_on_first_miss = False
+            return
         if customers and not self.whole_matrix:
             self.whole_matrix = len(customers) > SHORT_LIST
             self.entries.update(matrix(None if self.whole_matrix else customers))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sop.models import AuditEntry, PriceEntry, Report, Submission
+from sop.models import AuditEntry, BudgetEntry, PriceEntry, Report, Submission, name_key
 from sop.settings import public_settings  # noqa: F401  (the public operation's service)
 
 ROLES = ("admin", "manager", "sales_rep")
@@ -22,7 +22,8 @@ NOT_READY = (409,)  # the other rep's report is still queued: nothing to downloa
 
 # endpoint: (method, path, body, roles allowed or PUBLIC, hidden from a rep?, allowed codes).
 # {c} is another rep's customer code, {rep} their e-mail, {sub} their submitted plan,
-# {report} their report, {user} their account id; {rep2} a rep whose plan is not handed in.
+# {report} their report, {user} their account id, {line} their forecast line, {budget} a
+# month of their budget; {rep2} a rep whose plan is not handed in.
 TABLE: dict[str, tuple[str, str, Any, frozenset[str] | None, bool, tuple[int, ...]]] = {
     "api_account.me": ("GET", "/api/v1/me", None, EVERYONE, False, OK),
     "api_account.settings_public": ("GET", "/api/v1/settings/public", None, PUBLIC, False, OK),
@@ -35,6 +36,8 @@ TABLE: dict[str, tuple[str, str, Any, frozenset[str] | None, bool, tuple[int, ..
     "api_plans.save_plan_cell": ("PUT", "/api/v1/cycles/2026-11/cells", {
         "customer": "{c}", "item": "110001", "field": "qty", "bucket": 1, "value": 2,
         "loaded": 4}, REP, True, OK),
+    "api_plans.update_line": ("PATCH", "/api/v1/cycles/2026-11/lines/{line}", {
+        "version": 1, "qty": [5]}, REP, True, OK),
     "api_plans.list_submissions": ("GET", "/api/v1/cycles/2026-11/submissions", None,
                                    EVERYONE, False, OK),
     "api_plans.submit": ("POST", "/api/v1/cycles/2026-11/submissions", {"rep": "{rep2}"},
@@ -61,10 +64,19 @@ TABLE: dict[str, tuple[str, str, Any, frozenset[str] | None, bool, tuple[int, ..
         "item_code": "110777", "description": "New"}, ADMIN, False, OK),
     "api_masterdata.update_item": ("PATCH", "/api/v1/items/110001", {"pack_size": "4x5"},
                                    ADMIN, False, OK),
-    "api_masterdata.list_prices": ("GET", "/api/v1/prices?customer={c}", None, EVERYONE, True,
-                                   OK),
-    "api_masterdata.list_budget": ("GET", "/api/v1/budget?rep={rep}", None, EVERYONE, True,
-                                   OK),
+    "api_matrix.list_prices": ("GET", "/api/v1/prices?customer={c}", None, EVERYONE, True, OK),
+    "api_matrix.get_price": ("GET", "/api/v1/prices/{c}/110001", None, EVERYONE, True, OK),
+    "api_matrix.create_price": ("POST", "/api/v1/prices", {
+        "customer_code": "{c}", "item_code": "110002", "price": 3}, ADMIN, False, OK),
+    "api_matrix.update_price": ("PATCH", "/api/v1/prices/{c}/110001", {"price": 5}, ADMIN,
+                                False, OK),
+    "api_matrix.list_budget": ("GET", "/api/v1/budget?rep={rep}", None, EVERYONE, True, OK),
+    "api_matrix.get_budget": ("GET", "/api/v1/budget/{budget}", None, EVERYONE, True, OK),
+    "api_matrix.put_budget": ("PUT", "/api/v1/budget", {
+        "rep_email": "{rep}", "sop_name": "CUSTOMER 42", "year": 2027, "month": 1,
+        "cases": 10}, ADMIN, False, OK),
+    "api_sales.list_sales": ("GET", "/api/v1/sales?customer={c}&month_from=2026-01", None,
+                             EVERYONE, True, OK),
     "api_masterdata.bulk_customers": ("POST", "/api/v1/customers/bulk", {"rows": [
         {"code": "{c}", "name": "Renamed"}]}, ADMIN, False, OK),
     "api_masterdata.bulk_items": ("POST", "/api/v1/items/bulk", {"rows": [
@@ -121,9 +133,13 @@ def test_operation_access_by_role(app, make_user, make_customer, make_product, m
     other = make_user("sales_rep")
     customer = make_customer(other, code="PATITO-000042")
     product = make_product(item_code="110001")
+    make_product(item_code="110002")
     PriceEntry(customer=customer, product=product, price=4.0).save()
+    budget = BudgetEntry(rep=other, sop_name=customer.sop_name,
+                         sop_name_key=name_key(customer.sop_name), customer=customer,
+                         year=2026, month=12, cases=5).save()
     current = make_cycle("2026-11")
-    make_line(current, other, customer, product, qty=[4] * 12)
+    line = make_line(current, other, customer, product, qty=[4] * 12)
     third = make_user("sales_rep")  # a plan not handed in yet, for the submit
     make_line(current, third, make_customer(third), product, qty=[1] * 12)
     submitted = Submission(cycle=current, rep=other, status="submitted",
@@ -131,7 +147,8 @@ def test_operation_access_by_role(app, make_user, make_customer, make_product, m
     report = Report(kind="consolidated", scope=str(other.pk), cache_key="k",
                     requested_by=other).save()
     names = {"c": customer.code, "rep": other.email, "rep2": third.email, "sub": str(submitted.pk),
-             "report": str(report.pk), "user": str(other.pk)}
+             "report": str(report.pk), "user": str(other.pk), "line": str(line.pk),
+             "budget": str(budget.pk)}
     client = app.test_client(use_cookies=False)
     headers = {} if role == "anonymous" else {
         "Authorization": f"Bearer {token_for(make_user(role)).secret}"}

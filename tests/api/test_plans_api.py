@@ -138,14 +138,37 @@ def test_pages_walk_every_line_once_in_rep_customer_item_order(
                 make_line(cycle, rep, customer, product, qty=[1])
                 expected.append((rep.email, customer.code, product.item_code))
     api = token_for(make_user("admin"))
-    seen, cursor = [], None
-    while True:
-        page = api.get("/api/v1/cycles/2026-11/lines?limit=5" + (
-            f"&cursor={cursor}" if cursor else "")).get_json()
-        seen += [(line["rep"], line["customer"], line["item"]) for line in page["lines"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+
+    def pulled(query: str) -> list[tuple[str, str, str]]:
+        seen, cursor = [], None
+        while True:
+            page = api.get(f"/api/v1/cycles/2026-11/lines?{query}" + (
+                f"&cursor={cursor}" if cursor else "")).get_json()
+            seen += [(line["rep"], line["customer"], line["item"]) for line in page["lines"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return seen
+
+    seen = pulled("limit=5")  # pages end inside a customer's items and inside a rep's lines
     assert sorted(seen) == sorted(expected) and len(seen) == 12
     by_rep = [key for key in seen if key[0] == seen[0][0]]
     assert by_rep == sorted(by_rep)  # customer, then item, within a rep
+    one_customer = [key for key in expected if key[1] == expected[0][1]]
+    assert pulled(f"limit=2&customer={expected[0][1]}") == one_customer
+    assert pulled(f"limit=1&item={products[1].item_code}") == sorted(
+        key for key in expected if key[2] == products[1].item_code)
+
+
+def test_lines_without_their_own_price_are_valued_at_the_matrix_price(
+        app, make_user, make_customer, make_product, make_price, make_cycle, make_line,
+        token_for):
+    rep = make_user("sales_rep")
+    cycle = make_cycle("2026-11")
+    customer = make_customer(rep)
+    priced, blank = make_product(list_price=9.0), make_product(list_price=9.0)
+    make_price(customer, blank, 4.0)
+    make_line(cycle, rep, customer, priced, qty=[1, 1], price=[7.0])
+    make_line(cycle, rep, customer, blank, qty=[1, 1], price=[None, 5.0])
+    lines = token_for(rep).get("/api/v1/cycles/2026-11/lines").get_json()["lines"]
+    prices = {line["item"]: line["effective_price"][:3] for line in lines}
+    assert prices == {priced.item_code: [7.0, 7.0, 7.0], blank.item_code: [4.0, 5.0, 5.0]}

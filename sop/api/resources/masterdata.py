@@ -1,6 +1,6 @@
-"""Master data: customers, items, price entries, budget (list with filters and cursor pages,
-read, create, update) and bulk upserts of customers, items, prices and sales history
-through the Excel import's rules (sop.imports.batch)."""
+"""Master data: customers and items (list with filters and cursor pages, read, create,
+update) and bulk upserts of customers, items, prices and sales history through the Excel
+import's rules (sop.imports.batch). Price entries and budget: sop.api.resources.matrix."""
 
 from __future__ import annotations
 
@@ -15,23 +15,22 @@ from sop.api import schemas_masterdata as m
 from sop.api.core import access, api_blueprint, current_api_user
 from sop.api.lookups import cursor_id, customer_coded, item_coded, rep_named
 from sop.api.problems import Problem
-from sop.budget.services import BudgetFilters, filtered_budget
 from sop.customers import services as customers
 from sop.form_submission import FieldError
 from sop.imports.batch import BatchTooLarge, upsert_records
-from sop.models import Customer, PriceEntry, Product, User
+from sop.models import Customer, Product, User
 from sop.products import services as products
-from sop.security import scoped
 
 T = TypeVar("T")
 
-bp = api_blueprint("masterdata", "", "Customers, items, price matrix, budget, sales "
-                   "history: lists, reads, writes and bulk upserts.")
+bp = api_blueprint("masterdata", "", "Customers and items: lists, reads, writes; bulk "
+                   "upserts of customers, items, prices and sales history.")
 CUSTOMER_OUT = customers.EDITABLE_FIELDS
 ITEM_OUT = products.EDITABLE_FIELDS
 
 
-def _page(queryset: QuerySet, args: dict[str, Any], present: Any) -> tuple[list[Any], Any]:
+def cursor_page(queryset: QuerySet, args: dict[str, Any], present: Any
+                ) -> tuple[list[Any], Any]:
     """A cursor page in `_id` order: (rows presented, next cursor or None); references
     loaded in one query per kind."""
     after = cursor_id(args["cursor"])
@@ -66,7 +65,7 @@ def list_customers(args: dict[str, Any]):
     filters = customers.CustomerFilters(text=args["q"], rep=rep, territory=args["territory"],
                                         group=args["group"], active=args["active"])
     found = customers.filtered_customers(user, filters)
-    rows, cursor = _page(found, args, customer_out)
+    rows, cursor = cursor_page(found, args, customer_out)
     return {"customers": rows, "next_cursor": cursor}
 
 
@@ -148,7 +147,7 @@ def list_items(args: dict[str, Any]):
     """The item catalog, filtered (code or description prefix, group, category, active)."""
     filters = products.ProductFilters(text=args["q"], group=args["group"],
                                       category=args["category"], active=args["active"])
-    rows, cursor = _page(products.filtered_products(filters), args, item_out)
+    rows, cursor = cursor_page(products.filtered_products(filters), args, item_out)
     return {"items": rows, "next_cursor": cursor}
 
 
@@ -187,51 +186,6 @@ def update_item(body: dict[str, Any], item_code: str):
     _saved(lambda: products.update_product(actor, product, _item_form(body, item_out(product))),
            lambda p, on: products.set_product_active(actor, p, on), body.get("active"))
     return item_out(product.reload())
-
-
-# --- price matrix and budget -----------------------------------------------------------------
-
-def price_out(entry: PriceEntry) -> dict[str, Any]:
-    return {"id": str(entry.pk), "customer_code": entry.customer.code,
-            "item_code": entry.product.item_code, "price": entry.price,
-            "effective_from": entry.effective_from.strftime("%Y-%m")
-            if entry.effective_from else None, "active": bool(entry.active)}
-
-
-@bp.get("/prices")
-@access("read")
-@bp.arguments(m.PriceArgs, location="query")
-@bp.response(200, m.PricePageSchema)
-def list_prices(args: dict[str, Any]):
-    """Price matrix entries the token may see, by customer and/or item."""
-    user = current_api_user()
-    found = scoped(PriceEntry, user)
-    if args["customer"]:
-        found = found.filter(customer=customer_coded(user, args["customer"]))
-    if args["item"]:
-        found = found.filter(product=item_coded(user, args["item"]))
-    if args["active"]:
-        found = found.filter(active=args["active"] == "yes")
-    rows, cursor = _page(found, args, price_out)
-    return {"prices": rows, "next_cursor": cursor}
-
-
-@bp.get("/budget")
-@access("read")
-@bp.arguments(m.BudgetArgs, location="query")
-@bp.response(200, m.BudgetPageSchema)
-def list_budget(args: dict[str, Any]):
-    """Budget entries (rep, S&OP name, month) the token may see."""
-    user = current_api_user()
-    rep = str(rep_named(user, args["rep"]).pk) if args["rep"] else ""
-    filters = BudgetFilters(rep=rep, customer=args["customer"],
-                            year=str(args["year"] or ""))
-    rows, cursor = _page(filtered_budget(user, filters), args,
-                         lambda e: {"id": str(e.pk), "rep": e.rep.email, "sop_name": e.sop_name,
-                                    "customer_code": e.customer.code if e.customer else None,
-                                    "year": e.year, "month": e.month, "cases": e.cases or 0.0,
-                                    "sales": e.sales or 0.0})
-    return {"budget": rows, "next_cursor": cursor}
 
 
 # --- bulk upserts ----------------------------------------------------------------------------

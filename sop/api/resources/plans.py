@@ -17,12 +17,12 @@ from sop.api.lookups import (
     one_visible,
     rep_named,
 )
-from sop.api.plan_pages import plan_page
+from sop.api.plan_pages import plan_page, saved_line_out
 from sop.api.presenters import board_row, cycle_out, number_text, submission_out
 from sop.api.problems import Problem
-from sop.forecasts.cells import save_cell
+from sop.forecasts.cells import save_cell, save_line
 from sop.forecasts.values import Conflict, GridError, PlanLocked
-from sop.models import Cycle, Submission
+from sop.models import Cycle, ForecastLine, Submission
 from sop.security import scoped
 from sop.submissions import services as submissions
 from sop.submissions.board import board_rows
@@ -93,6 +93,41 @@ def save_plan_cell(body: dict[str, Any], cycle_ref: str):
     line_id = saved.line.get("_id")
     return {"line_id": str(line_id) if line_id else None, "field": body["field"],
             "bucket": body["bucket"], "value": saved.value}
+
+
+@bp.patch("/cycles/<cycle_ref>/lines/<line_id>")
+@access("write", "sales_rep")
+@bp.arguments(s.LineUpdateSchema)
+@bp.response(200, s.LineSchema)
+@bp.alt_response(404, schema=s.ProblemSchema, description="No such cycle or line")
+@bp.alt_response(409, schema=s.ProblemSchema, description="The line is no longer at "
+                 "`version`: `current` holds its version and values now")
+@bp.alt_response(423, schema=s.ProblemSchema, description="The plan is locked")
+def update_line(body: dict[str, Any], cycle_ref: str, line_id: str):
+    """Quantities, prices and/or probability of one of the rep's own lines, saved at once if
+    the line is still at `version` (the grid's rules: audited, refused once submitted)."""
+    user = current_api_user()
+    cycle = cycle_named(user, cycle_ref)
+    line = one_visible(ForecastLine, user, "line", line_id, id=object_id(line_id, "line"),
+                       cycle=cycle)
+    values = {what: [number_text(v) for v in body[what]] for what in ("qty", "price")
+              if what in body}
+    extra = {"probability": "" if body["probability"] is None else str(body["probability"])
+             } if "probability" in body else {}
+    try:
+        saved = save_line(user, cycle, line.pk, body["version"], values, **extra)
+    except Conflict as exc:
+        now = exc.value or {}
+        raise Problem(409, "The line changed since it was read: read `current` and try "
+                      "again.", current={
+                          "version": now.get("version"), "qty": now.get("qty"),
+                          "price": now.get("price"), "probability": now.get("probability"),
+                          "by": exc.by, "at": exc.at.isoformat() if exc.at else None}) from None
+    except PlanLocked as exc:
+        raise Problem(423, str(exc)) from None
+    except GridError as exc:
+        raise Problem(422, str(exc), errors=[{"field": None, "message": str(exc)}]) from None
+    return saved_line_out({**saved, "rep": user.pk})
 
 
 @bp.get("/cycles/<cycle_ref>/submissions")
