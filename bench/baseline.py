@@ -140,15 +140,23 @@ def tree_rss_mb(root: int) -> float:
     return sum(rss.get(pid, 0) for pid in members) / 2**20
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (the database server)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def run_cycle_job(services: dict) -> tuple[float, str, float, float, float]:
+def run_cycle_job(services: dict) -> tuple[float, str, float, float, float, float]:
     """(job seconds, its result, wall seconds of the worker process, peak MB of the worker
-    with its work horse and fitting processes together, CPU seconds of all of them)."""
+    with its work horse and fitting processes together, CPU seconds of all of them, CPU
+    seconds of the database server meanwhile)."""
     started, cpu = time.perf_counter(), children_cpu_seconds()
+    database_cpu = process_cpu_seconds(services["mongo_pid"])
     worker = subprocess.Popen([sys.executable, "-c", WORKER_RUN, services["mongo_uri"],
                                services["redis_url"]], cwd=ROOT, stdout=subprocess.PIPE,
                               text=True)
@@ -158,7 +166,8 @@ def run_cycle_job(services: dict) -> tuple[float, str, float, float, float]:
         time.sleep(0.2)
     wall = time.perf_counter() - started
     seconds, result = worker.stdout.read().strip().splitlines()[-1].split(" | ", 1)
-    return float(seconds), result, wall, peak, children_cpu_seconds() - cpu
+    return (float(seconds), result, wall, peak, children_cpu_seconds() - cpu,
+            process_cpu_seconds(services["mongo_pid"]) - database_cpu)
 
 
 def cycle_figures(services: dict) -> dict[str, float]:
@@ -167,14 +176,16 @@ def cycle_figures(services: dict) -> dict[str, float]:
     load_company_with_cycle(services)
     figures: dict[str, float] = {}
     for label in ("first", "again"):
-        seconds, result, wall, peak, cpu = run_cycle_job(services)
+        seconds, result, wall, peak, cpu, database_cpu = run_cycle_job(services)
         print_table([(f"cycle baseline, {label} run", f"{seconds:.1f} s in the job "
-                      f"({wall:.1f} s with the worker's start, {cpu:.0f} CPU s), peak "
+                      f"({wall:.1f} s with the worker's start, {cpu:.0f} CPU s; database "
+                      f"server {database_cpu:.0f} CPU s; load {os.getloadavg()[0]:.1f}), peak "
                       f"{peak:.0f} MB (worker, work horse and fitting processes together)"),
                      ("  result", result)])
         figures[f"cycle_seconds_{label}"] = round(seconds, 1)
         figures[f"cycle_peak_mb_{label}"] = round(peak)
         figures[f"cycle_cpu_seconds_{label}"] = round(cpu)
+        figures[f"cycle_database_cpu_seconds_{label}"] = round(database_cpu)
     return figures
 
 
