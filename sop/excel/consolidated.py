@@ -54,7 +54,6 @@ class ConsolTotals:
     lines: int = 0
     cases: float = 0.0
     sales: float = 0.0
-    baseline_cases: float = 0.0  # M1-M12 of the lines with a baseline (with `baseline`)
     by_rep: dict[str, list[float]] = field(default_factory=dict)  # 12 cases + 12 $
     by_item: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
 
@@ -143,9 +142,7 @@ def add_consolidated(book: Book, rows: Iterable[ConsolRow], months: Sequence[dat
         values += pad
         values += [Formula(ref.format(number)) for ref in sales_refs]
         if baseline and line.baseline is not None:
-            suggested = sum(line.baseline[:count])
-            values += [suggested, line.baseline_method or None]
-            totals.baseline_cases += suggested
+            values += [sum(line.baseline[:count]), line.baseline_method or None]
         sheet.add(values, columns)
 
         rep_sums = by_rep.get(line.rep)
