@@ -25,6 +25,8 @@ from typing import Any
 
 from common import bench_app, bench_services, own_peak_rss_mb, print_result, print_table
 
+from sop.db import raw_collection
+
 CYCLES = ("2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07")
 
 
@@ -57,9 +59,9 @@ def load(app: Any) -> dict[str, Any]:
             baseline = [{"cycle": cycle.pk, "customer": doc["customer"],
                          "product": doc["product"], "method": "synthetic", "state": "forecast",
                          "qty": [round((q or 0) * 0.9, 1) for q in doc.get("qty") or []]}
-                        for doc in ForecastSnapshot._get_collection().find(
+                        for doc in raw_collection(ForecastSnapshot).find(
                             {"cycle": cycle.pk}, {"customer": 1, "product": 1, "qty": 1})]
-            BaselineLine._get_collection().insert_many(baseline)
+            raw_collection(BaselineLine).insert_many(baseline)
             counts[f"lines {label}"] = lines
         counts["snapshot lines"] = ForecastSnapshot.objects.count()
         counts["baseline lines"] = BaselineLine.objects.count()

@@ -25,6 +25,8 @@ from cycle_data import CYCLE_LABEL, load_company_with_cycle
 from gen_data import company, generate
 from import_sales import in_child
 
+from sop.db import raw_collection
+
 HEALTH_SAMPLES = 200
 
 
@@ -120,7 +122,7 @@ def empty_sales_history(services: dict[str, Any]) -> None:
     from sop.models import SalesHistory
 
     with bench_app(services).app_context():
-        SalesHistory._get_collection().delete_many({})
+        raw_collection(SalesHistory).delete_many({})
 
 
 def main() -> None:

@@ -17,6 +17,8 @@ from typing import Any
 from common import bench_app, print_table
 from gen_data import TODAY, company
 
+from sop.db import raw_collection
+
 CYCLE_LABEL = "2026-11"  # planning from the month after the generated history ends
 PREVIOUS_LABEL = "2026-10"
 BIG_CUSTOMER = "PATITO-000001"
@@ -73,7 +75,7 @@ def widen_customer(generated: Any, code: str, items: int) -> int:
     extra = [p for p in Product.objects.order_by("item_code").only("id", "list_price")
              if p.id not in present_ids][: max(0, items - len(present_ids))]
     start = generated.first_month
-    PriceEntry._get_collection().insert_many([
+    raw_collection(PriceEntry).insert_many([
         {"customer": customer.pk, "product": p.pk, "price": round(p.list_price * 0.95, 2),
          "active": True, "effective_from": datetime(start.year, start.month, 1)}
         for p in extra])
@@ -86,7 +88,7 @@ def widen_customer(generated: Any, code: str, items: int) -> int:
         rows.append({"customer": customer.pk, "product": product.pk, "months": months,
                      "fingerprint": fingerprint(months)})
     if rows:
-        SalesHistory._get_collection().insert_many(rows)
+        raw_collection(SalesHistory).insert_many(rows)
     return len(present_ids) + len(extra)
 
 
@@ -106,11 +108,11 @@ def insert_extra_lines(generated: Any, cycle: Any, code: str, revision: int) -> 
              "qty": [float(3 + (index + month + revision) % 11) for month in range(horizon)],
              "price": [entry.get("price")] + [None] * (horizon - 1), "source": "portal",
              "version": 1, "updated_at": stamp, "created_at": stamp}
-            for index, entry in enumerate(PriceEntry._get_collection().find(
+            for index, entry in enumerate(raw_collection(PriceEntry).find(
                 {"customer": customer.pk}, {"product": 1, "price": 1}))
             if entry["product"] not in planned_ids]
     if rows:
-        ForecastLine._get_collection().insert_many(rows)
+        raw_collection(ForecastLine).insert_many(rows)
     return len(rows)
 
 
@@ -126,10 +128,10 @@ def insert_baselines(cycle: Any) -> int:
              "qty": [round(q * (0.6 + (index % 9) / 10), 1) for q in line.get("qty") or []],
              "method": methods[index % len(methods)], "state": "forecast",
              "error": float(10 + index % 40), "computed_at": stamp}
-            for index, line in enumerate(ForecastLine._get_collection().find(
+            for index, line in enumerate(raw_collection(ForecastLine).find(
                 {"cycle": cycle.pk}, {"customer": 1, "product": 1, "qty": 1}))]
     if rows:
-        BaselineLine._get_collection().insert_many(rows)
+        raw_collection(BaselineLine).insert_many(rows)
     return len(rows)
 
 

@@ -28,6 +28,8 @@ from typing import Any
 from common import bench_app, bench_services, gunicorn, print_result, print_table
 from cycle_data import BIG_CUSTOMER, BIG_ITEMS, CYCLE_LABEL, load_company_with_cycle
 
+from sop.db import raw_collection
+
 REPS = 10
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
@@ -88,7 +90,7 @@ def plan_saves(services: dict, accounts: list, saves: int) -> tuple[str, dict[st
             rep = User.objects.get(email=email)
             customer = Customer.objects(sales_rep=rep, code__ne=BIG_CUSTOMER).order_by(
                 "code").first()
-            lines = list(ForecastLine._get_collection().find(
+            lines = list(raw_collection(ForecastLine).find(
                 {"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk},
                 {"product": 1, "qty": 1}).limit(8))
             cells = [(line, bucket) for bucket in range(4) for line in lines]
@@ -159,7 +161,7 @@ def check_database(services: dict, plans: dict[str, list], finals: dict) -> dict
         for steps in plans.values():
             for step in steps:
                 per_line[step["line"]] = per_line.get(step["line"], 0) + 1
-        docs = {d["_id"]: d for d in ForecastLine._get_collection().find(
+        docs = {d["_id"]: d for d in raw_collection(ForecastLine).find(
             {"_id": {"$in": list(per_line)}}, {"qty": 1, "version": 1})}
         for (line_id, bucket), value in finals.items():
             if docs[line_id]["qty"][int(bucket)] != value:

@@ -34,6 +34,8 @@ from pathlib import Path
 
 from common import bench_app, bench_services, peak_rss_mb, print_result, print_table
 
+from sop.db import raw_collection
+
 BENCH_REP = ("wendy.bench@example.com", "Wendy Bench")  # initials WB
 SHEETS = 30
 CATALOG = 220
@@ -83,9 +85,9 @@ def add_bench_rep(services: dict) -> dict:
                               "price": [round(product.list_price, 2)] * 3 + [None] * 13,
                               "source": "portal", "version": 1, "updated_at": stamp,
                               "created_at": stamp})
-        PriceEntry._get_collection().insert_many(prices)
-        ForecastLine._get_collection().insert_many(lines)
-        BaselineLine._get_collection().insert_many(baselines)
+        raw_collection(PriceEntry).insert_many(prices)
+        raw_collection(ForecastLine).insert_many(lines)
+        raw_collection(BaselineLine).insert_many(baselines)
         return {"lines": len(lines), "pairs": len(prices)}
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, g, has_request_context, request
 
 from sop.clock import now
+from sop.db import raw_collection
 from sop.models import AuditEntry, User
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,6 @@ def record_audits(
                   "message": message,
                   "changes": changes or {}} for entity_id, message, changes in entries]
     if documents:
-        AuditEntry._get_collection().insert_many(documents, ordered=False)
+        raw_collection(AuditEntry).insert_many(documents, ordered=False)
         log.info("audit %s x%d", action, len(documents))
     return len(documents)

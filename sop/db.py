@@ -9,6 +9,7 @@ from typing import TypeVar
 import mongoengine
 from flask import Flask
 from mongoengine.errors import OperationError
+from pymongo.collection import Collection
 from pymongo.errors import OperationFailure
 from pymongo.uri_parser import parse_uri
 from redis import Redis
@@ -49,6 +50,13 @@ def data_version_listener(app: Flask) -> DataVersionListener:
     (sop.dataversions); short timeouts: a Redis hiccup must not hold up writes."""
     redis = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=1)
     return DataVersionListener(redis)
+
+
+def raw_collection(document: type[mongoengine.Document]) -> Collection:
+    """The pymongo collection behind `document` (its declared `COLLECTION`), for the bulk
+    writes, aggregations and raw reads MongoEngine's querysets do not offer; MongoEngine names
+    it only by an underscore method. Indexes are `ensure_indexes`' job at start."""
+    return mongoengine.get_db()[document.COLLECTION]
 
 
 def ensure_indexes() -> None:

@@ -18,6 +18,7 @@ from flask_login import current_user
 from mongoengine import Document, ValidationError
 from mongoengine.queryset import QuerySet
 
+from sop.db import raw_collection
 from sop.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -142,8 +143,8 @@ def get_scoped_cached_or_404(document: type[Document], user: Any, object_id: Any
         abort(404)
     key = ObjectId(object_id)
     stored = cached_until_written(
-        ("scoped-row", document.__name__, key), (document._get_collection_name(),),
-        lambda: document._get_collection().find_one({"_id": key}))
+        ("scoped-row", document.__name__, key), (document.COLLECTION,),
+        lambda: raw_collection(document).find_one({"_id": key}))
     owner_field = None if sees_all or scope == "all" else document._fields[scope].db_field
     if stored is None or (owner_field is not None and stored.get(owner_field) != user.pk):
         abort(404)

@@ -7,7 +7,7 @@ says in one comment why it needs no scope of its own:
 - `# not rep-scoped: <why>`: a read that no rep's request reaches, or that is not a rep's
   view of the data (a job, an admin's import, the managers' board, signing in).
 
-A read is `<Model>._get_collection()` followed by find / find_one / aggregate /
+A read is `raw_collection(<Model>)` followed by find / find_one / aggregate /
 count_documents / distinct / estimated_document_count, directly or through a name bound to it
 in the same function, or the collection handed to another function that reads it."""
 
@@ -21,6 +21,7 @@ from pathlib import Path
 import mongoengine
 
 import sop.models
+from sop.db import raw_collection
 
 SOP = Path(__file__).resolve().parent.parent / "sop"
 READS = {"find", "find_one", "aggregate", "count_documents", "distinct",
@@ -41,11 +42,11 @@ def rep_scoped_models() -> set[str]:
 
 
 def _collection_of(node: ast.AST, models: set[str]) -> str | None:
-    """`Model` when `node` is `Model._get_collection()` of a rep-scoped model."""
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "_get_collection" and isinstance(node.func.value, ast.Name)
-            and node.func.value.id in models):
-        return node.func.value.id
+    """`Model` when `node` is `raw_collection(Model)` of a rep-scoped model."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "raw_collection" and len(node.args) == 1
+            and isinstance(node.args[0], ast.Name) and node.args[0].id in models):
+        return node.args[0].id
     return None
 
 
@@ -129,23 +130,23 @@ def test_every_raw_read_of_rep_owned_data_goes_through_the_scoping_path():
 def test_the_check_finds_an_unscoped_read_and_accepts_a_scoped_or_explained_one():
     models = {"ForecastLine", "Customer"}
     bare = ("def lines(cycle):\n"
-            "    return ForecastLine._get_collection().find({'cycle': cycle})\n")
+            "    return raw_collection(ForecastLine).find({'cycle': cycle})\n")
     through_name = ("def lines(cycle):\n"
-                    "    collection = ForecastLine._get_collection()\n"
+                    "    collection = raw_collection(ForecastLine)\n"
                     "    return list(collection.distinct('rep', {'cycle': cycle}))\n")
-    handed = "def names(ids):\n    return by_id(Customer._get_collection(), ids)\n"
+    handed = "def names(ids):\n    return by_id(raw_collection(Customer), ids)\n"
     assert unscoped_reads(bare, models) == ["<source>:2 ForecastLine.find"]
     assert unscoped_reads(through_name, models) == ["<source>:3 ForecastLine.distinct"]
     assert unscoped_reads(handed, models) == ["<source>:2 Customer handed to a reader"]
     scoped = ("def lines(cycle, user):\n"
-              "    return ForecastLine._get_collection().find(\n"
+              "    return raw_collection(ForecastLine).find(\n"
               "        scoped_query(ForecastLine, user, {'cycle': cycle}))\n")
     explained = ("def lines(cycle, rep):\n"
                  "    # scoped by caller: `rep` is the acting rep\n"
-                 "    return ForecastLine._get_collection().find({'rep': rep})\n")
+                 "    return raw_collection(ForecastLine).find({'rep': rep})\n")
     unexplained = ("def lines(cycle, rep):\n"
                    "    # scoped by caller:\n"
-                   "    return ForecastLine._get_collection().find({'rep': rep})\n")
+                   "    return raw_collection(ForecastLine).find({'rep': rep})\n")
     assert unscoped_reads(scoped, models) == []
     assert unscoped_reads(explained, models) == []
     assert unscoped_reads(unexplained, models) == ["<source>:3 ForecastLine.find"]
@@ -169,11 +170,11 @@ def test_scoped_filter_reads_the_same_rows_as_scoped(app_context, make_user, mak
     make_line(cycle, other, theirs, product, qty=[2])
     for model in (User, Customer, PriceEntry, ForecastLine, Product, ImportLog):
         for user in (rep, manager):
-            raw = {doc["_id"] for doc in model._get_collection().find(
+            raw = {doc["_id"] for doc in raw_collection(model).find(
                 scoped_filter(model, user), {"_id": 1})}
             assert raw == set(scoped(model, user).scalar("id")), (model, user.role)
-    assert {d["customer"] for d in ForecastLine._get_collection().find(scoped_filter(
+    assert {d["customer"] for d in raw_collection(ForecastLine).find(scoped_filter(
         ForecastLine, rep))} == {mine.pk}
     narrowed = scoped_query(PriceEntry, rep, {"customer": theirs.pk})
-    assert not PriceEntry._get_collection().count_documents(narrowed)
+    assert not raw_collection(PriceEntry).count_documents(narrowed)
     assert visible_reps(rep) == [rep.pk] and visible_reps(manager) is None

@@ -24,6 +24,7 @@ from pymongo.errors import BulkWriteError
 
 from sop.accuracy.lags import LagTarget
 from sop.accuracy.reading import SHORT_LIST, Pair, Restriction
+from sop.db import raw_collection
 from sop.models import BaselineLine, Cycle, FrozenPlanPack
 from sop.plans import plan_source
 from sop.security import scoped_query, visible_reps
@@ -42,7 +43,7 @@ def _cases(values: Sequence[float | None] | None, horizon: int) -> bytes:
 def ensure_packed(cycles: Iterable[Cycle]) -> None:
     """Pack every one of these closed cycles that is not packed yet."""
     cycles = list(cycles)
-    collection = FrozenPlanPack._get_collection()
+    collection = raw_collection(FrozenPlanPack)
     # not rep-scoped: the markers say which cycles are packed, they carry no customer's data
     done = {doc["cycle"] for doc in collection.find(
         {"cycle": {"$in": [cycle.pk for cycle in cycles]}, "customer": None}, {"cycle": 1})}
@@ -61,14 +62,14 @@ def pack_cycle(cycle: Cycle) -> int:
         plans[doc["customer"]] += (doc["product"].binary + doc["rep"].binary
                                    + _cases(doc.get("qty"), horizon))
     baselines: dict[ObjectId, bytearray] = defaultdict(bytearray)
-    for doc in BaselineLine._get_collection().find(
+    for doc in raw_collection(BaselineLine).find(
             {"cycle": cycle.pk}, {"customer": 1, "product": 1, "qty": 1, "_id": 0}):
         baselines[doc["customer"]] += doc["product"].binary + _cases(doc.get("qty"), horizon)
     packs = [{"cycle": cycle.pk, "customer": customer, "horizon": horizon,
               "plan": Binary(bytes(plans.get(customer, b""))),
               "baseline": Binary(bytes(baselines.get(customer, b"")))}
              for customer in sorted(plans.keys() | baselines.keys())]
-    collection = FrozenPlanPack._get_collection()
+    collection = raw_collection(FrozenPlanPack)
     written = sum(_insert_new(collection, packs[start:start + INSERT_BATCH])
                   for start in range(0, len(packs), INSERT_BATCH))
     _insert_new(collection, [{"cycle": cycle.pk, "customer": None, "horizon": horizon}])
@@ -107,7 +108,7 @@ def frozen_buckets(viewer: Any, targets: list[LagTarget], restriction: Restricti
     customers, products = restriction.customers, restriction.products
     query = {"cycle": {"$in": list(buckets_of)}, "customer": {"$in": sorted(customers)} if (
         customers is not None and len(customers) <= SHORT_LIST) else {"$ne": None}}
-    collection = FrozenPlanPack._get_collection()
+    collection = raw_collection(FrozenPlanPack)
     for pack in collection.find(scoped_query(FrozenPlanPack, viewer, query)):
         customer = pack["customer"]
         if customers is not None and customer not in customers:

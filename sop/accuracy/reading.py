@@ -16,6 +16,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.collection import Collection
 
+from sop.db import raw_collection
 from sop.models import Customer, Product, SalesHistory, User
 from sop.models.sales import FIGURES, MONTH_BYTES, fingerprint_months
 from sop.security import scoped_query
@@ -66,7 +67,7 @@ def actuals(viewer: Any, months: Iterable[str], restriction: Restriction) -> Act
         return Actuals(by_month, latest)
     wanted = {month.encode(): month for month in months}
     step = MONTH_BYTES + FIGURES.size
-    collection = SalesHistory._get_collection()
+    collection = raw_collection(SalesHistory)
     without_fingerprint: list[ObjectId] = []
     for doc in collection.find(scoped_query(SalesHistory, viewer, restriction.query({})),
                                {"customer": 1, "product": 1, "fingerprint": 1}):
@@ -112,13 +113,13 @@ class Names:
 
 def names(viewer: Any, product_ids: Iterable[ObjectId]) -> Names:
     """The customers `viewer` may see and the named items and reps."""
-    customers = {doc["_id"]: doc for doc in Customer._get_collection().find(
+    customers = {doc["_id"]: doc for doc in raw_collection(Customer).find(
         scoped_query(Customer, viewer, {}),
         {"code": 1, "sop_name": 1, "name": 1, "sales_rep": 1, "territory": 1})}
     product_ids = set(product_ids)
     product_query = {"_id": {"$in": sorted(product_ids)}} if len(product_ids) <= SHORT_LIST \
         else {}
-    products = {doc["_id"]: doc for doc in Product._get_collection().find(
+    products = {doc["_id"]: doc for doc in raw_collection(Product).find(
         product_query, {"item_code": 1, "description": 1, "group_description": 1})
         if doc["_id"] in product_ids}
     return Names(customers, products, _rep_names(customers.values()))
@@ -128,5 +129,5 @@ def _rep_names(customers: Iterable[Mapping[str, Any]]) -> dict[ObjectId, str]:
     # scoped by caller: the reps of the customers in the viewer's scope
     rep_ids = sorted({c["sales_rep"] for c in customers if c.get("sales_rep")})
     return {doc["_id"]: doc.get("full_name") or doc.get("email") or str(doc["_id"])
-            for doc in User._get_collection().find({"_id": {"$in": rep_ids}},
+            for doc in raw_collection(User).find({"_id": {"$in": rep_ids}},
                                                    {"full_name": 1, "email": 1})}

@@ -21,6 +21,7 @@ from rq.results import Result
 
 from sop.audit import field_changes, record_audit
 from sop.clock import now, schedule_zone
+from sop.db import raw_collection
 from sop.excel.writer import DATETIME_FORMAT, Column, table_workbook
 from sop.extensions import QUEUE_NAMES, redis_queues
 from sop.jobs.runner import job_label
@@ -189,8 +190,8 @@ def archive_audit_entries() -> int:
     from sop.settings import get_setting
 
     cutoff = now() - timedelta(days=int(get_setting("audit_retention_days")))
-    live = AuditEntry._get_collection()
-    archive = ArchivedAuditEntry._get_collection()
+    live = raw_collection(AuditEntry)
+    archive = raw_collection(ArchivedAuditEntry)
     moved = 0
     while True:
         batch = list(live.find({"at": {"$lt": cutoff}}).sort("_id", 1).limit(ARCHIVE_BATCH))

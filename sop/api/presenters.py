@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sop.db import raw_collection
 from sop.models import ApiToken, Customer, Cycle, Product, Submission, User
 from sop.submissions.board import BoardRow
 
@@ -24,7 +25,7 @@ def natural_keys() -> tuple[dict[Any, str], dict[Any, str], dict[Any, str]]:
 
     def read(document: Any, field: str) -> dict[Any, str]:
         # not rep-scoped: only the names of ids taken from lines already scoped
-        return {d["_id"]: d.get(field) for d in document._get_collection().find({}, {field: 1})}
+        return {d["_id"]: d.get(field) for d in raw_collection(document).find({}, {field: 1})}
 
     return (cached_until_written(("api-emails",), ("users",), lambda: read(User, "email")),
             cached_until_written(("api-customer-codes",), ("customers",),

@@ -13,6 +13,7 @@ from flask import current_app
 
 from sop.audit import record_audit
 from sop.clock import now
+from sop.db import raw_collection
 from sop.listing import cached_until_written
 from sop.models import PasswordResetToken, User
 from sop.models.user import new_session_token
@@ -74,7 +75,7 @@ def load_session_user(session_id: str) -> User | None:
         return None
     # not rep-scoped: signing in reads the session's own account
     stored = cached_until_written(("session-user", key), ("users",), lambda: (
-        User._get_collection().find_one({"_id": key, "active": True})))
+        raw_collection(User).find_one({"_id": key, "active": True})))
     if stored is None or not token or not secrets.compare_digest(
             stored.get("session_token") or "", token):
         return None

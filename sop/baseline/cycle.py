@@ -22,6 +22,7 @@ from pymongo import DeleteMany, UpdateOne
 from sop.baseline.batch import forecast_many
 from sop.baseline.engine import SeriesForecast
 from sop.clock import now
+from sop.db import raw_collection
 from sop.models import BaselineLine, Customer, Cycle, Product, SalesHistory
 from sop.models.sales import FIGURES, MONTH_BYTES
 from sop.months import add_months, months_apart
@@ -64,7 +65,7 @@ def compute_cycle_baseline(cycle: Cycle, processes: int = 1,
     first_bucket = cycle.planning_start
     histories = read_histories(first_bucket)
     history_to = max((last for last, _ in histories.values()), default=None)
-    collection = BaselineLine._get_collection()
+    collection = raw_collection(BaselineLine)
     stored = {(d["customer"], d["product"]): d.get("history_digest")
               for d in collection.find({"cycle": cycle.pk},  # not rep-scoped: the job's own
                                        {"customer": 1, "product": 1, "history_digest": 1})}
@@ -114,7 +115,7 @@ def read_histories(before: date) -> dict[Pair, tuple[date, np.ndarray]]:
     step = MONTH_BYTES + FIGURES.size
     histories = {}
     # not rep-scoped: the baseline job reads every pair's history, no rep's view of it
-    for document in SalesHistory._get_collection().find(
+    for document in raw_collection(SalesHistory).find(
             {}, {"customer": 1, "product": 1, "fingerprint": 1}):
         if document["customer"] not in customers or document["product"] not in products:
             continue
@@ -169,7 +170,7 @@ def _remove(cycle: Cycle, pairs: list[Pair]) -> int:
     by_customer: dict[ObjectId, list[ObjectId]] = {}
     for customer, product in pairs:
         by_customer.setdefault(customer, []).append(product)
-    BaselineLine._get_collection().bulk_write(
+    raw_collection(BaselineLine).bulk_write(
         [DeleteMany({"cycle": cycle.pk, "customer": c, "product": {"$in": p}})
          for c, p in by_customer.items()], ordered=False)
     return len(pairs)

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from sop.cycles.services import reps_with_customers
+from sop.db import raw_collection
 from sop.models import BudgetEntry, Cycle, Submission
 from sop.plans import PlanTotals, plan_totals, previous_cycle, previous_over_same_months
 
@@ -26,7 +27,7 @@ class Progress:
 def cycle_progress(cycle: Cycle) -> Progress:
     reps = {rep.pk for rep in reps_with_customers()}
     # not rep-scoped: the cycle page is for admins and managers
-    statuses = {row["rep"]: row["status"] for row in Submission._get_collection().find(
+    statuses = {row["rep"]: row["status"] for row in raw_collection(Submission).find(
         {"cycle": cycle.pk}, {"rep": 1, "status": 1, "_id": 0})}
     progress = Progress(reps=len(reps))
     for rep_id in reps:
@@ -87,7 +88,7 @@ def budget_by_month(months: list[date]) -> dict[date, tuple[float, float]]:
     # not rep-scoped: the cycle page's budget of every rep (admins and managers)
     return {date(row["_id"]["year"], row["_id"]["month"], 1): (row["cases"] or 0.0,
                                                                 row["sales"] or 0.0)
-            for row in BudgetEntry._get_collection().aggregate(pipeline)}
+            for row in raw_collection(BudgetEntry).aggregate(pipeline)}
 
 
 def _previous_by_bucket(cycle: Cycle, months: int) -> dict[int, tuple[float, float]]:

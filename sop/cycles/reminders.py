@@ -9,6 +9,7 @@ from datetime import date
 
 from sop.clock import local_now, now
 from sop.cycles.services import current_open_cycle, reps_with_customers
+from sop.db import raw_collection
 from sop.mail import notification_enabled, send_email
 from sop.models import Cycle, Submission, User
 from sop.settings import get_setting
@@ -47,7 +48,7 @@ def reps_owing_plans(cycle: Cycle) -> list[tuple[User, str | None]]:
     """Reps with customers whose plan for the cycle is not handed in, with its status (None:
     never started)."""
     # not rep-scoped: the reminder job goes over every rep
-    statuses = {row["rep"]: row.get("status") for row in Submission._get_collection().find(
+    statuses = {row["rep"]: row.get("status") for row in raw_collection(Submission).find(
         {"cycle": cycle.pk}, {"rep": 1, "status": 1})}
     return [(rep, statuses.get(rep.pk)) for rep in reps_with_customers()
             if statuses.get(rep.pk) in OWING_STATUSES or rep.pk not in statuses]

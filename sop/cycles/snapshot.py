@@ -11,6 +11,7 @@ from mongoengine import NotUniqueError
 from pymongo.errors import BulkWriteError
 
 from sop.cycles.services import reps_with_customers
+from sop.db import raw_collection
 from sop.models import Cycle, ForecastLine, ForecastSnapshot, Submission, SubmissionEvent
 from sop.plans import raw_lines, value_lines
 
@@ -20,7 +21,7 @@ SNAPSHOT_BATCH = 1000
 def freeze_snapshot(cycle: Cycle, frozen_at: datetime) -> int:
     """Copy every line of the cycle into ForecastSnapshot with its effective prices, in
     batches. Safe to repeat: a line already frozen is skipped (unique key)."""
-    collection = ForecastSnapshot._get_collection()
+    collection = raw_collection(ForecastSnapshot)
     batch: list[dict[str, Any]] = []
     written = 0
     for valued in value_lines(raw_lines({"cycle": cycle.pk}, (
@@ -54,7 +55,7 @@ def mark_missed(cycle: Cycle, at: datetime) -> int:
     approved gets a `missed` submission (created when they never started)."""
     rep_ids = {rep.pk for rep in reps_with_customers()}
     # not rep-scoped: closing a cycle (an admin or the hourly job) marks every rep
-    rep_ids |= set(ForecastLine._get_collection().distinct("rep", {"cycle": cycle.pk}))
+    rep_ids |= set(raw_collection(ForecastLine).distinct("rep", {"cycle": cycle.pk}))
     missed = 0
     for rep_id in sorted(rep_ids):
         event = SubmissionEvent(status="missed", at=at,

@@ -18,6 +18,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from sop.db import raw_collection
 from sop.listing import cached_until_written
 from sop.models import (
     BaselineLine,
@@ -210,7 +211,7 @@ def _budget(viewer: User, months: tuple[date, ...]) -> dict[date, tuple[float, f
                             "cases": {"$sum": "$cases"}, "sales": {"$sum": "$sales"}}}]
     return {date(row["_id"]["year"], row["_id"]["month"], 1): (row["cases"] or 0.0,
                                                                 row["sales"] or 0.0)
-            for row in BudgetEntry._get_collection().aggregate(pipeline)}
+            for row in raw_collection(BudgetEntry).aggregate(pipeline)}
 
 
 def _actuals(viewer: User, first: date, last: date) -> list[tuple[float | None, float | None]]:
@@ -221,7 +222,7 @@ def _actuals(viewer: User, first: date, last: date) -> list[tuple[float | None, 
     months = months_between(first.strftime("%Y-%m"), last.strftime("%Y-%m"))
     wanted = {month.encode(): month for month in months}
     sums = {month: [0.0, 0.0] for month in months}
-    collection = SalesHistory._get_collection()
+    collection = raw_collection(SalesHistory)
     unpacked: list[ObjectId] = []
     for doc in collection.find(scoped_query(SalesHistory, viewer, {}), {"fingerprint": 1}):
         if not doc.get("fingerprint"):
@@ -246,7 +247,7 @@ def _baseline(cycle: Cycle, viewer: User, buckets: int) -> list[float | None]:
     """The statistical baseline in cases per month over the viewer's customers (None when no
     pair has one)."""
     sums: list[float | None] = [None] * buckets
-    for doc in BaselineLine._get_collection().find(
+    for doc in raw_collection(BaselineLine).find(
             scoped_query(BaselineLine, viewer, {"cycle": cycle.pk}), {"qty": 1, "_id": 0}):
         for i, value in enumerate((doc.get("qty") or [])[:buckets]):
             sums[i] = (sums[i] or 0.0) + value
@@ -257,7 +258,7 @@ def _names(customer_ids: frozenset[Any], product_ids: frozenset[Any]
            ) -> tuple[dict[Any, tuple[str, str]], dict[Any, tuple[str, str]]]:
     # scoped by caller: ids of lines read in the viewer's scope
     customers = {row["_id"]: (row.get("sop_name") or "(unknown customer)", row.get("code", ""))
-                 for row in Customer._get_collection().find(
+                 for row in raw_collection(Customer).find(
                      {"_id": {"$in": list(customer_ids)}}, {"sop_name": 1, "code": 1})}
     items = {pid: (row.get("description") or "", row.get("item_code") or "")
              for pid, row in cached_catalog(product_ids).items()}

@@ -9,6 +9,7 @@ from typing import Any
 
 from sop.auth.services import generate_password
 from sop.clock import now
+from sop.db import raw_collection
 from sop.dev.demo_company import CompanyGenerator
 from sop.models import (
     BudgetEntry,
@@ -46,7 +47,7 @@ def create_accounts(company: CompanyGenerator, staff: bool = True
 
 
 def _insert(document: type, rows: list[dict[str, Any]]) -> int:
-    collection = document._get_collection()
+    collection = raw_collection(document)
     for start in range(0, len(rows), BATCH):
         collection.insert_many(rows[start:start + BATCH], ordered=False)
     return len(rows)

@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from sop.audit import record_audits
 from sop.clock import now
-from sop.db import retry_write_conflicts
+from sop.db import raw_collection, retry_write_conflicts
 from sop.forecasts.grid import Totals, customer_totals
 from sop.forecasts.values import (
     FIELDS,
@@ -88,7 +88,7 @@ def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Pro
     names the rep, customer and item, so another rep's line id matches nothing.
     Returns the line's id and version after the change."""
     # scoped by caller: the acting rep's own line of a customer the route loaded scoped
-    collection = ForecastLine._get_collection()
+    collection = raw_collection(ForecastLine)
     key = {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk, "product": product.pk}
     stamp = now()
     update = {"$set": {path: value, "updated_by": actor.pk, "updated_at": stamp,
@@ -130,7 +130,7 @@ def take_back_if_locked_meanwhile(actor: User, cycle: Cycle, line_id: ObjectId, 
     plan never changes under its frozen totals."""
     if plan_is_editable(cycle, actor):
         return
-    ForecastLine._get_collection().update_one(
+    raw_collection(ForecastLine).update_one(
         {"_id": line_id, path: value}, {"$set": {path: loaded}, "$inc": {"version": 1}})
     raise PlanLocked("The plan was submitted while this was being saved: the change was "
                      "not kept.")
@@ -160,7 +160,7 @@ def save_cell(actor: User, cycle: Cycle, customer: Customer, product: Product, w
     path = f"{FIELDS[what]}.{bucket}"
     if value == loaded:
         # scoped by caller: the acting rep's own line of a customer the route loaded scoped
-        line = ForecastLine._get_collection().find_one(
+        line = raw_collection(ForecastLine).find_one(
             {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk,
              "product": product.pk}, LINE_PROJECTION)
         current = _read_path(line, path) if line else None
@@ -225,7 +225,7 @@ def save_line(actor: User, cycle: Cycle, line_id: ObjectId, version: int,
     if probability is not NOT_GIVEN:
         after["probability"] = _parse_probability(probability)
     # scoped by caller: the acting rep's own line (its id and rep both in the filter)
-    collection = ForecastLine._get_collection()
+    collection = raw_collection(ForecastLine)
     key = {"_id": line_id, "cycle": cycle.pk, "rep": actor.pk}
     line = collection.find_one(key, LINE_PROJECTION)
     if line is None or line.get("version", 1) != version:

@@ -12,6 +12,7 @@ from typing import Any
 from bson import ObjectId
 from markupsafe import Markup
 
+from sop.db import raw_collection
 from sop.forecasts.values import (
     LINE_PROJECTION,
     short,
@@ -195,7 +196,7 @@ def customer_totals(cycle: Cycle, rep: User | ObjectId, customer: Customer | Obj
     horizon, mandatory = cycle.horizon_months, cycle.mandatory_months
     if lines is None:  # whole documents: a projection costs the embedded server more
         # scoped by caller: the route loads `rep` and `customer` through sop.security
-        lines = list(ForecastLine._get_collection().find(
+        lines = list(raw_collection(ForecastLine).find(
             {"cycle": cycle.pk, "rep": _pk(rep), "customer": _pk(customer)}))
     book = customer_price_book(_pk(customer), {line["product"] for line in lines})
     totals = Totals(horizon, mandatory, [0.0] * horizon, [0.0] * horizon,
@@ -221,7 +222,7 @@ def _base_rows(cycle: Cycle, rep: User, customer: Customer, only: ObjectId | Non
     horizon, mandatory = cycle.horizon_months, cycle.mandatory_months
     narrow = {"product": only} if only is not None else {}
     # scoped by caller: the route loads `rep` and `customer` through sop.security
-    lines = list(ForecastLine._get_collection().find(
+    lines = list(raw_collection(ForecastLine).find(
         {"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk, **narrow},
         LINE_PROJECTION))
     entries = customer_matrix(customer.pk)
@@ -358,7 +359,7 @@ def _sales_by_month(customer_id: ObjectId, product_ids: set[ObjectId]
     result: dict[ObjectId, dict[str, float]] = {}
     unpacked: list[ObjectId] = []
     # scoped by caller: the grid's customer, loaded through sop.security
-    for doc in SalesHistory._get_collection().find({"customer": customer_id},
+    for doc in raw_collection(SalesHistory).find({"customer": customer_id},
                                                    {"product": 1, "fingerprint": 1}):
         if doc["product"] not in product_ids:
             continue
@@ -368,7 +369,7 @@ def _sales_by_month(customer_id: ObjectId, product_ids: set[ObjectId]
         result[doc["product"]] = {month: unpack_figures(figures)[0] or 0.0 for month, figures
                                   in read_fingerprint(bytes(doc["fingerprint"])).items()}
     if unpacked:  # written before fingerprints existed
-        for doc in SalesHistory._get_collection().find(
+        for doc in raw_collection(SalesHistory).find(
                 {"_id": {"$in": unpacked}}, {"product": 1, "months.month": 1,
                                              "months.quantity": 1}):
             result[doc["product"]] = {m["month"]: m.get("quantity") or 0.0
@@ -393,7 +394,7 @@ def _budget(customer_id: ObjectId, months: list[date]
     cases: list[float | None] = [None] * len(months)
     dollars: list[float | None] = [None] * len(months)
     # scoped by caller: the grid's customer, loaded through sop.security
-    for row in BudgetEntry._get_collection().find(
+    for row in raw_collection(BudgetEntry).find(
             {"customer": customer_id, "year": {"$in": sorted({m.year for m in months})}},
             {"year": 1, "month": 1, "cases": 1, "sales": 1}):
         i = wanted.get((row["year"], row["month"]))
@@ -425,7 +426,7 @@ def customers_missing_months(cycle: Cycle, rep: User) -> set[ObjectId]:
     mandatory = cycle.mandatory_months
     missing: set[ObjectId] = set()
     # scoped by caller: the plan's rep, loaded by the route through sop.security
-    for line in ForecastLine._get_collection().find(
+    for line in raw_collection(ForecastLine).find(
             {"cycle": cycle.pk, "rep": rep.pk}, {"customer": 1, "qty": 1}):
         if line["customer"] not in missing and missing_months(line.get("qty") or [],
                                                               mandatory):

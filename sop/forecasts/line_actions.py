@@ -15,6 +15,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from sop.audit import record_audit
 from sop.clock import now
+from sop.db import raw_collection
 from sop.forecasts.cells import audit_line_changes, new_line, require_editable
 from sop.forecasts.values import (
     LINE_PROJECTION,
@@ -69,7 +70,7 @@ def add_item(actor: User, cycle: Cycle, customer: Customer, item_code: str) -> d
         raise GridError(f"Item {product.item_code} is already in this customer's grid.")
     doc = new_line(cycle, actor, customer, product, now())
     try:
-        ForecastLine._get_collection().insert_one(doc)
+        raw_collection(ForecastLine).insert_one(doc)
     except DuplicateKeyError:
         raise GridError(f"Item {product.item_code} is already in this customer's grid.") \
             from None
@@ -86,7 +87,7 @@ def remove_line(actor: User, cycle: Cycle, customer: Customer, product: Product)
     """Remove a line without any quantity or price (blank or 0)."""
     require_editable(cycle, actor)
     # scoped by caller: the acting rep's own line of a customer the route loaded scoped
-    collection = ForecastLine._get_collection()
+    collection = raw_collection(ForecastLine)
     line = collection.find_one({"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk,
                                 "product": product.pk}, LINE_PROJECTION)
     if line is None:
@@ -113,7 +114,7 @@ def fill_row(actor: User, cycle: Cycle, customer: Customer, product: Product,
     if value is None:
         raise GridError("Enter the quantity to fill the row with.")
     # scoped by caller: the acting rep's own line of a customer the route loaded scoped
-    collection = ForecastLine._get_collection()
+    collection = raw_collection(ForecastLine)
     key = {"cycle": cycle.pk, "rep": actor.pk, "customer": customer.pk, "product": product.pk}
     count = cycle.horizon_months if scope == "all" else cycle.mandatory_months
     line = collection.find_one(key, LINE_PROJECTION)
@@ -165,7 +166,7 @@ def copy_last_cycle(actor: User, cycle: Cycle, customers: list[Customer]) -> Cop
     horizon = cycle.horizon_months
     codes = {c.pk: c.code for c in customers}
     # scoped by caller: the acting rep's own lines of customers the route loaded scoped
-    collection = ForecastLine._get_collection()
+    collection = raw_collection(ForecastLine)
     existing = {(d["customer"], d["product"]): d for d in collection.find(
         {"cycle": cycle.pk, "rep": actor.pk, "customer": {"$in": ids}}, LINE_PROJECTION)}
     active = {pair for pair, entry in matrix(ids).items() if entry.active}
@@ -247,7 +248,7 @@ def fill_from_baseline(actor: User, cycle: Cycle, customers: list[Customer],
     if product is not None:
         query["product"] = product.pk
     # scoped by caller: the acting rep's own lines of customers the route loaded scoped
-    collection = ForecastLine._get_collection()
+    collection = raw_collection(ForecastLine)
     existing = {(d["customer"], d["product"]): d for d in collection.find(query, LINE_PROJECTION)}
     active = {pair for pair, entry in matrix(ids).items() if entry.active}
     if product is not None:
@@ -323,7 +324,7 @@ def line_history(cycle: Cycle, rep: User, customer: Customer, product: Product
                  ) -> tuple[dict[str, Any] | None, list[AuditEntry]]:
     """The line (if it exists) and every audited change of it, newest first."""
     # scoped by caller: the route loads rep, customer and item through sop.security
-    line = ForecastLine._get_collection().find_one(
+    line = raw_collection(ForecastLine).find_one(
         {"cycle": cycle.pk, "rep": rep.pk, "customer": customer.pk, "product": product.pk},
         {"_id": 1, "version": 1})
     if line is None:

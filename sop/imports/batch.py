@@ -13,6 +13,7 @@ from mongoengine.connection import get_connection
 from pymongo.errors import OperationFailure
 
 from sop.audit import record_audit
+from sop.db import raw_collection
 from sop.excel.masterdata import FORMATS, ProblemLog, RowProblem, normalise_header, read_records
 from sop.imports.apply import write_chunk
 from sop.imports.handlers import HANDLERS
@@ -70,7 +71,7 @@ def upsert_records(actor: User, kind: str, records: list[dict[str, Any]]) -> Bat
         return result
     operations = handler.expand([write.as_operation() for write in plan.writes])
     if operations:
-        target = handler.target._get_collection()
+        target = raw_collection(handler.target)
         try:
             with get_connection().start_session() as session:
                 session.with_transaction(lambda s: write_chunk(target, operations, s))

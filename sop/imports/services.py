@@ -25,6 +25,7 @@ from rq.timeouts import JobTimeoutException
 
 from sop.audit import record_audit
 from sop.clock import now
+from sop.db import raw_collection
 from sop.errors import QUEUE_DOWN
 from sop.excel.budget import read_budget
 from sop.excel.import_files import annotated_copy, problems_workbook
@@ -193,7 +194,7 @@ def apply_import(record_id: str) -> dict[str, Any]:
     """Write every staged change (worker job): all or nothing (sop.imports.apply)."""
     record = ImportLog.objects.get(id=record_id)
     handler = HANDLERS[record.kind]
-    target = handler.target._get_collection()
+    target = raw_collection(handler.target)
     ImportLog.objects(id=record.pk).update_one(set__phase="writing")
     undo_log = UndoLog(get_db(), record.pk, target)
     written = 0

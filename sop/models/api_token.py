@@ -35,8 +35,9 @@ class ApiToken(Document):
 
     rep_scope = "owner"  # sop.security.scoped: a rep sees only their own tokens
 
+    COLLECTION = "api_tokens"
     meta = {
-        "collection": "api_tokens",
+        "collection": COLLECTION,
         "indexes": [("owner", "-created_at")],
         "ordering": ["-created_at"],
     }

@@ -37,10 +37,12 @@ class AuditEntryFields(Document):
 class AuditEntry(AuditEntryFields):
     """Append-only: services insert entries; nothing updates or deletes them but the archive job."""
 
-    meta = {"collection": "audit_entries"}
+    COLLECTION = "audit_entries"
+    meta = {"collection": COLLECTION}
 
 
 class ArchivedAuditEntry(AuditEntryFields):
     """Entries older than `audit_retention_days`, moved here by the weekly archive job."""
 
-    meta = {"collection": "audit_archive"}
+    COLLECTION = "audit_archive"
+    meta = {"collection": COLLECTION}

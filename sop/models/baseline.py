@@ -42,8 +42,9 @@ class BaselineLine(Document):
 
     rep_scope = "customer:customer"  # a rep sees the baseline of own customers only
 
+    COLLECTION = "baseline_lines"
     meta = {
-        "collection": "baseline_lines",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["cycle", "customer", "product"], "unique": True},
             ("cycle", "product"),

@@ -23,8 +23,9 @@ class BudgetEntry(Document):
 
     rep_scope = "rep"
 
+    COLLECTION = "budget_entries"
     meta = {
-        "collection": "budget_entries",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["rep", "sop_name_key", "year", "month"], "unique": True},
             ("customer", "year", "month"), ("year", "month"),

@@ -49,8 +49,9 @@ class Customer(Document):
 
     rep_scope = "sales_rep"  # sop.security.scoped: a rep sees own customers only
 
+    COLLECTION = "customers"
     meta = {
-        "collection": "customers",
+        "collection": COLLECTION,
         "indexes": [
             "code_lower", "name_lower", "sop_name_key", "aliases",
             ("sales_rep", "active", "sop_name_key"),

@@ -36,8 +36,9 @@ class Cycle(Document):
 
     rep_scope = "all"  # every role sees the cycles; what hangs off them is scoped
 
+    COLLECTION = "cycles"
     meta = {
-        "collection": "cycles",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["year", "month"], "unique": True},
             ("status", "-year", "-month"),

@@ -63,8 +63,9 @@ class ForecastLine(Document):
 
     rep_scope = "rep"  # sop.security.scoped: a rep sees and writes only their own lines
 
+    COLLECTION = "forecast_lines"
     meta = {
-        "collection": "forecast_lines",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["cycle", "rep", "customer", "product"], "unique": True},
             ("cycle", "customer", "product"),
@@ -91,8 +92,9 @@ class ForecastSnapshot(Document):
 
     rep_scope = "rep"
 
+    COLLECTION = "forecast_snapshots"
     meta = {
-        "collection": "forecast_snapshots",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["cycle", "rep", "customer", "product"], "unique": True},
             ("cycle", "customer", "product"),

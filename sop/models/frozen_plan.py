@@ -23,7 +23,8 @@ class FrozenPlanPack(Document):
 
     rep_scope = "customer:customer"  # and a rep's plan entries are the rep's own lines only
 
+    COLLECTION = "frozen_plan_packs"
     meta = {
-        "collection": "frozen_plan_packs",
+        "collection": COLLECTION,
         "indexes": [{"fields": ["cycle", "customer"], "unique": True}],
     }

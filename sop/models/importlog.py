@@ -55,8 +55,9 @@ class ImportLog(Document):
 
     rep_scope = None  # imports are an admin matter: never visible to reps
 
+    COLLECTION = "import_logs"
     meta = {
-        "collection": "import_logs",
+        "collection": COLLECTION,
         "indexes": [("kind", "-created_at"), ("uploaded_by", "-created_at"), "-created_at"],
         "ordering": ["-created_at"],
     }

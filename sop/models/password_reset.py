@@ -13,4 +13,5 @@ class PasswordResetToken(Document):
     expires_at = DateTimeField(required=True)
     used_at = DateTimeField()
 
-    meta = {"collection": "password_reset_tokens", "indexes": ["user", "expires_at"]}
+    COLLECTION = "password_reset_tokens"
+    meta = {"collection": COLLECTION, "indexes": ["user", "expires_at"]}

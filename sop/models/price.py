@@ -19,8 +19,9 @@ class PriceEntry(Document):
 
     rep_scope = "customer:customer"
 
+    COLLECTION = "price_entries"
     meta = {
-        "collection": "price_entries",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["customer", "product"], "unique": True},
             ("product", "active"),

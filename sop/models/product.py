@@ -40,8 +40,9 @@ class Product(Document):
 
     rep_scope = "all"  # the catalog is shared; who buys what is scoped through prices
 
+    COLLECTION = "products"
     meta = {
-        "collection": "products",
+        "collection": COLLECTION,
         "indexes": [
             "description_lower",
             ("category", "item_code"), ("group_code", "item_code"),

@@ -47,8 +47,9 @@ class Report(Document):
 
     rep_scope = "requested_by"  # sop.security.scoped: a rep sees only their own reports
 
+    COLLECTION = "reports"
     meta = {
-        "collection": "reports",
+        "collection": COLLECTION,
         "indexes": [
             ("cache_key", "status", "-finished_at"),
             ("requested_by", "-created_at"),

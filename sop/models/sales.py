@@ -104,8 +104,9 @@ class SalesHistory(Document):
         self.months = sorted(self.months, key=lambda m: m.month)
         self.fingerprint = fingerprint(m.to_mongo() for m in self.months)
 
+    COLLECTION = "sales_history"
     meta = {
-        "collection": "sales_history",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["customer", "product"], "unique": True},
             "product",

@@ -11,4 +11,5 @@ class Setting(Document):
     updated_by = StringField()  # e-mail of the admin who last changed it
     updated_at = DateTimeField(default=now)
 
-    meta = {"collection": "settings"}
+    COLLECTION = "settings"
+    meta = {"collection": COLLECTION}

@@ -51,8 +51,9 @@ class Submission(Document):
 
     rep_scope = "rep"
 
+    COLLECTION = "submissions"
     meta = {
-        "collection": "submissions",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["cycle", "rep"], "unique": True},
             ("cycle", "status"),

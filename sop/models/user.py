@@ -37,8 +37,9 @@ class User(UserMixin, Document):
 
     rep_scope = "id"  # sop.security.scoped: a rep sees only their own account
 
+    COLLECTION = "users"
     meta = {
-        "collection": "users",
+        "collection": COLLECTION,
         "indexes": ["role", "active", "full_name_lower"],
         "ordering": ["full_name_lower"],
     }

@@ -68,8 +68,9 @@ class WorkbookUpload(Document):
 
     rep_scope = "rep"  # a rep sees the uploads of their own plan, whoever uploaded them
 
+    COLLECTION = "workbook_uploads"
     meta = {
-        "collection": "workbook_uploads",
+        "collection": COLLECTION,
         "indexes": [("rep", "cycle", "-created_at"), "-created_at"],
         "ordering": ["-created_at"],
     }

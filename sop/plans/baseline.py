@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bson import ObjectId
 
+from sop.db import raw_collection
 from sop.models import BaselineLine, Cycle
 from sop.plans.prices import SHORT_LIST, Pair
 
@@ -59,7 +60,7 @@ def baseline_for(cycle: Cycle | ObjectId, pairs: Iterable[Pair]) -> dict[Pair, B
     found: dict[Pair, Baseline] = {}
     for query in queries:
         # scoped by caller: `pairs` are of customers the caller loaded through sop.security
-        for doc in BaselineLine._get_collection().find(query, fields):
+        for doc in raw_collection(BaselineLine).find(query, fields):
             pair = (doc["customer"], doc["product"])
             if pair in wanted:
                 found[pair] = Baseline(tuple(doc.get("qty") or ()), doc.get("method") or "",

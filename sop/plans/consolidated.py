@@ -10,6 +10,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from sop.db import raw_collection
 from sop.models import Customer, Cycle, User
 from sop.plans.baseline import baseline_for
 from sop.plans.lines import frozen_line, is_frozen, plan_source, value_line
@@ -33,11 +34,11 @@ def consolidated_rows(cycle: Cycle, rep_ids: list[ObjectId] | None,
     frozen = is_frozen(source)
     # One query per rep by the (cycle, rep) index; "any volume" is checked here, because the
     # embedded database evaluates array conditions slowly.
-    reps = sorted(User._get_collection().find(
+    reps = sorted(raw_collection(User).find(
         {} if rep_ids is None else {"_id": {"$in": list(rep_ids)}}, {"full_name": 1}),
         key=lambda u: ((u.get("full_name") or "").casefold(), u["_id"]))
     # scoped by caller: only the lines of `rep_ids` are read, these are their names
-    customers = {c["_id"]: c for c in Customer._get_collection().find(
+    customers = {c["_id"]: c for c in raw_collection(Customer).find(
         {}, {"sop_name": 1, "sop_name_key": 1, "code": 1})}
     products = catalog()
     book = None if frozen else PriceBook.whole(products)

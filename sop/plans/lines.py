@@ -14,6 +14,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.collection import Collection
 
+from sop.db import raw_collection
 from sop.models import Cycle, ForecastLine, ForecastSnapshot
 from sop.plans.arithmetic import effective_prices, pad, revenue
 from sop.plans.prices import PriceBook
@@ -90,7 +91,7 @@ def raw_lines(query: Mapping[str, Any], fields: Iterable[str] = LINE_FIELDS
               ) -> Iterator[dict[str, Any]]:
     """Live forecast lines matching a pymongo `query`, as dicts."""
     # scoped by caller: every caller passes a query it has scoped
-    return ForecastLine._get_collection().find(dict(query), {f: 1 for f in fields})
+    return raw_collection(ForecastLine).find(dict(query), {f: 1 for f in fields})
 
 
 def plan_source(cycle_id: ObjectId) -> Collection:
@@ -100,15 +101,15 @@ def plan_source(cycle_id: ObjectId) -> Collection:
     rep, customer, product, probability, new_item, qty, price. The cycle is asked, not the
     snapshot: any query matching a whole cycle's snapshot costs the embedded server about
     0.6 s at 20,000 lines, even for one document."""
-    cycle = Cycle._get_collection().find_one({"_id": cycle_id}, {"snapshot_at": 1})
+    cycle = raw_collection(Cycle).find_one({"_id": cycle_id}, {"snapshot_at": 1})
     if cycle is not None and cycle.get("snapshot_at") is not None:
-        return ForecastSnapshot._get_collection()
-    return ForecastLine._get_collection()
+        return raw_collection(ForecastSnapshot)
+    return raw_collection(ForecastLine)
 
 
 def is_frozen(source: Collection) -> bool:
     """Whether `plan_source` answered the snapshot (prices as frozen) or the live lines."""
-    return source.name == ForecastSnapshot._get_collection().name
+    return source.name == raw_collection(ForecastSnapshot).name
 
 
 def valued_plan_lines(cycle_id: ObjectId, query: Mapping[str, Any], fields: Iterable[str]

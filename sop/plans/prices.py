@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from bson import ObjectId
 from pymongo.collection import Collection
 
+from sop.db import raw_collection
 from sop.listing import cached_until_written
 from sop.models import PriceEntry, Product
 from sop.plans.arithmetic import fallback_price
@@ -55,14 +56,14 @@ def matrix(customer_ids: Iterable[ObjectId] | None) -> dict[Pair, MatrixEntry]:
     # scoped by caller: the customers are the caller's visible ones
     return {(d["customer"], d["product"]): MatrixEntry(bool(d.get("active", True)),
                                                        d.get("price"))
-            for d in read_by_keys(PriceEntry._get_collection(), "customer", customer_ids,
+            for d in read_by_keys(raw_collection(PriceEntry), "customer", customer_ids,
                                   MATRIX_FIELDS)}
 
 
 def catalog(product_ids: Iterable[ObjectId] | None = None) -> dict[ObjectId, dict[str, Any]]:
     """Code, description, group, category, active flag and list price of these items (None:
     the whole catalog), by id."""
-    return {p["_id"]: p for p in read_by_keys(Product._get_collection(), "_id", product_ids,
+    return {p["_id"]: p for p in read_by_keys(raw_collection(Product), "_id", product_ids,
                                               CATALOG_FIELDS)}
 
 

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from bson import ObjectId
 from pymongo.collection import Collection
 
+from sop.db import raw_collection
 from sop.models import SalesHistory
 from sop.models.sales import fingerprint_months
 from sop.plans import ValuedLine, valued_plan_lines
@@ -104,7 +105,7 @@ def sales_buckets(scope: Scope, months: Iterable[str]) -> Iterator[SalesBucket]:
     months = set(months)
     wanted = {month.encode(): month for month in months}
     # scoped by caller: `scope` is the report context's (ReportContext, sop.security)
-    collection = SalesHistory._get_collection()
+    collection = raw_collection(SalesHistory)
     unpacked: list[ObjectId] = []
     for doc in scope.documents(collection, {}, {"customer": 1, "product": 1, "fingerprint": 1},
                                "Reading sales", ("customer", "product")):

@@ -11,6 +11,7 @@ from typing import Any
 from bson import ObjectId
 
 from sop.customers.services import MonthRow, last_months
+from sop.db import raw_collection
 from sop.excel.writer import CASES_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, Column, table_workbook
 from sop.listing import cached_until_written, export_about, prefix_match
 from sop.models import Customer, Product, SalesHistory, User
@@ -138,7 +139,7 @@ def _month_rows(match: dict[str, Any], filters: SalesFilters) -> list[dict[str, 
     than sending them."""
     rows = []
     # scoped by caller: `match` holds the viewer's visible customers (_selection)
-    for bucket in SalesHistory._get_collection().find(match):
+    for bucket in raw_collection(SalesHistory).find(match):
         for month in bucket.get("months", []):
             if filters.month_from <= month["month"] <= filters.month_to:
                 rows.append({"customer": bucket["customer"], "product": bucket["product"],

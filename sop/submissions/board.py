@@ -13,6 +13,7 @@ from bson import ObjectId
 from cachetools import FIFOCache
 
 from sop.caches import remembering
+from sop.db import raw_collection
 from sop.listing import cached_choices, cached_until_written
 from sop.models import (
     BudgetEntry,
@@ -99,7 +100,7 @@ def board_cycle(cycle_id: str | None = None) -> Cycle | None:
 
 def _customer_rep_ids() -> set[ObjectId]:
     # not rep-scoped: the board is for managers and admins
-    return set(Customer._get_collection().distinct("sales_rep", {"active": True,
+    return set(raw_collection(Customer).distinct("sales_rep", {"active": True,
                                                                  "sales_rep": {"$ne": None}}))
 
 
@@ -108,7 +109,7 @@ def _line_rep_ids(cycle: Cycle) -> set[ObjectId]:
     rep starting a plan almost always owns customers, who already put them on the board)."""
     # not rep-scoped: the board is for managers and admins
     return cached_choices(("board-line-reps", cycle.pk), lambda: set(
-        ForecastLine._get_collection().distinct("rep", {"cycle": cycle.pk})))
+        raw_collection(ForecastLine).distinct("rep", {"cycle": cycle.pk})))
 
 
 def board_rep_ids(cycle: Cycle) -> list[ObjectId]:
@@ -116,7 +117,7 @@ def board_rep_ids(cycle: Cycle) -> list[ObjectId]:
     anyone with a submission for it."""
     # not rep-scoped: the board is for managers and admins
     ids = _customer_rep_ids() | _line_rep_ids(cycle)
-    ids |= set(Submission._get_collection().distinct("rep", {"cycle": cycle.pk}))
+    ids |= set(raw_collection(Submission).distinct("rep", {"cycle": cycle.pk}))
     return [rep_id for rep_id in ids if rep_id is not None]
 
 
@@ -140,7 +141,7 @@ def board_rows(cycle: Cycle, rep_ids: list[ObjectId] | None = None) -> list[Boar
             ("board-plans", cycle.pk, cycle.horizon_months), VALUED_LINE_COLLECTIONS,
             lambda: totals_by({"cycle": cycle.pk}, cycle.horizon_months, "rep"))
         ids = _customer_rep_ids() | set(plans)
-        ids |= set(Submission._get_collection().distinct("rep", {"cycle": cycle.pk}))
+        ids |= set(raw_collection(Submission).distinct("rep", {"cycle": cycle.pk}))
     else:
         plans = totals_by({"cycle": cycle.pk, "rep": {"$in": rep_ids}}, cycle.horizon_months,
                           "rep")
@@ -188,7 +189,7 @@ def budget_by_rep(cycle: Cycle, rep_ids: list[ObjectId]) -> dict[ObjectId, Cases
                             "sales": {"$sum": "$sales"}}}]
     # not rep-scoped: the board is for managers and admins
     return {row["_id"]: CasesAndDollars(row["cases"] or 0.0, row["sales"] or 0.0)
-            for row in BudgetEntry._get_collection().aggregate(pipeline)}
+            for row in raw_collection(BudgetEntry).aggregate(pipeline)}
 
 
 def last_cycle_figures(cycle: Cycle, key: str, rep_ids: list[ObjectId] | None = None
@@ -241,7 +242,7 @@ def customer_changes(cycle: Cycle, rep: User) -> list[CustomerVersusLastCycle]:
     last = last_cycle_figures(cycle, "customer", [rep.pk])
     ids = set(plans) | set(last or {})
     # not rep-scoped: the board is for managers and admins
-    customers = {row["_id"]: row for row in Customer._get_collection().find(
+    customers = {row["_id"]: row for row in raw_collection(Customer).find(
         {"_id": {"$in": list(ids)}}, {"sop_name": 1, "code": 1})}
     changes = []
     for customer_id in ids:

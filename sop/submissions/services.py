@@ -12,7 +12,7 @@ from mongoengine import NotUniqueError
 
 from sop.audit import field_changes, record_audit
 from sop.clock import now
-from sop.db import retry_write_conflicts
+from sop.db import raw_collection, retry_write_conflicts
 from sop.form_submission import FieldError
 from sop.listing import cached_until_written
 from sop.mail import send_email
@@ -136,10 +136,10 @@ def missing_report(cycle: Cycle, rep: User, line_cap: int = MISSING_LINES_SHOWN,
         return report
     report.customer_count = len(gaps)
     # scoped by caller: the customers of the rep's own lines
-    customers = {row["_id"]: row for row in Customer._get_collection().find(
+    customers = {row["_id"]: row for row in raw_collection(Customer).find(
         {"_id": {"$in": list(gaps)}}, {"sop_name": 1, "code": 1})}
     ordered = sorted(gaps, key=lambda cid: (customers.get(cid, {}).get("sop_name") or "").lower())
-    products = {row["_id"]: row for row in Product._get_collection().find(
+    products = {row["_id"]: row for row in raw_collection(Product).find(
         {"_id": {"$in": list({p for lines in gaps.values() for p, _ in lines})}},
         {"item_code": 1, "description": 1})}
     budget = line_cap
@@ -190,7 +190,7 @@ def plan_is_editable(cycle: Cycle, rep: User, fresh: bool = True) -> bool:
 
     def read() -> dict[str, Any] | None:
         # scoped by caller: the plan's rep (the acting rep, or the rep a manager reviews)
-        return Submission._get_collection().find_one({"cycle": cycle.pk, "rep": rep.pk},
+        return raw_collection(Submission).find_one({"cycle": cycle.pk, "rep": rep.pk},
                                                      {"status": 1})
 
     submission = read() if fresh else cached_until_written(

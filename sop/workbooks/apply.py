@@ -14,6 +14,7 @@ from pymongo.errors import PyMongoError
 
 from sop.audit import record_audit, record_audits
 from sop.clock import now
+from sop.db import raw_collection
 from sop.models import Customer, Cycle, ForecastLine, Product, Submission, User
 from sop.models.submission import EDITABLE_STATUSES
 from sop.submissions.services import submission_for
@@ -51,9 +52,9 @@ def _write_plan(cycle: Cycle, rep: User, plan: ImportPlan) -> None:
     transaction first touches the rep's submission while it is still editable, so a submit
     racing the import either waits for it (a write conflict, retried) or makes it fail."""
     submission_for(cycle, rep)  # the document the guard writes exists before the transaction
-    lines = ForecastLine._get_collection()
-    customers = Customer._get_collection()
-    products = Product._get_collection()
+    lines = raw_collection(ForecastLine)
+    customers = raw_collection(Customer)
+    products = raw_collection(Product)
     steps: list[tuple[Any, list[Any]]] = []
     if plan.new_customers:
         steps.append((customers, [InsertOne(d) for d in plan.new_customers]))
@@ -68,7 +69,7 @@ def _write_plan(cycle: Cycle, rep: User, plan: ImportPlan) -> None:
                               plan.line_ops[start:start + WRITE_CHUNK]]))
 
     def run(session: Any) -> None:
-        guard = Submission._get_collection().update_one(
+        guard = raw_collection(Submission).update_one(
             {"cycle": cycle.pk, "rep": rep.pk, "status": {"$in": sorted(EDITABLE_STATUSES)}},
             {"$set": {"updated_at": now()}}, session=session)
         if not guard.matched_count:

@@ -11,6 +11,7 @@ from bson import ObjectId
 
 from sop.audit import record_audit
 from sop.clock import now
+from sop.db import raw_collection
 from sop.models import BudgetEntry, Customer, Cycle, User, name_key
 from sop.plans import (
     baseline_for,
@@ -114,7 +115,7 @@ def _budget_rows(cycle: Cycle, rep: User, row_type: type) -> list[Any]:
     names = dict(Customer.objects(sales_rep=rep.pk).scalar("id", "sop_name"))
     rows: dict[str, Any] = {}
     # scoped by caller: the rep whose workbook the caller may download
-    for entry in BudgetEntry._get_collection().find(
+    for entry in raw_collection(BudgetEntry).find(
             {"rep": rep.pk, "year": {"$in": sorted({y for y, _ in months})}},
             {"sop_name": 1, "customer": 1, "year": 1, "month": 1, "cases": 1, "sales": 1}):
         month = months.get((entry["year"], entry["month"]))

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from sop.admin.services import archive_audit_entries
 from sop.clock import now
+from sop.db import raw_collection
 from sop.models import ArchivedAuditEntry, AuditEntry
 
 
@@ -94,10 +95,10 @@ def test_the_archive_moves_old_entries_once_and_loses_none(app_context):
     old = [entry("user_login", f"old {n}", at=now() - timedelta(days=91 + n)) for n in range(3)]
     recent = entry("user_login", "recent", at=now() - timedelta(days=89))
 
-    before = {doc["_id"]: doc for doc in AuditEntry._get_collection().find()}
+    before = {doc["_id"]: doc for doc in raw_collection(AuditEntry).find()}
 
     assert archive_audit_entries() == 3
-    for doc in ArchivedAuditEntry._get_collection().find():  # same id, same fields
+    for doc in raw_collection(ArchivedAuditEntry).find():  # same id, same fields
         assert doc == before[doc["_id"]]
     assert [e.message for e in AuditEntry.objects] == ["recent"]
     assert sorted(e.message for e in ArchivedAuditEntry.objects) == ["old 0", "old 1", "old 2"]
@@ -110,8 +111,8 @@ def test_the_archive_moves_old_entries_once_and_loses_none(app_context):
 
 def test_an_archive_run_cut_short_after_the_copy_is_finished_by_the_next(app_context):
     old = entry("user_login", "old", at=now() - timedelta(days=120))
-    ArchivedAuditEntry._get_collection().insert_one(  # copied, then the run stopped
-        AuditEntry._get_collection().find_one({"_id": old.pk}))
+    raw_collection(ArchivedAuditEntry).insert_one(  # copied, then the run stopped
+        raw_collection(AuditEntry).find_one({"_id": old.pk}))
 
     assert archive_audit_entries() == 1
     assert AuditEntry.objects.count() == 0 and ArchivedAuditEntry.objects.get().pk == old.pk

@@ -11,6 +11,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
+from sop.db import raw_collection
 from sop.imports import services
 from sop.models import (
     AuditEntry,
@@ -309,7 +310,7 @@ def test_importing_the_same_sales_file_twice_writes_nothing_the_second_time(
     assert (second.counts["unchanged"], second.counts["writes"]) == (2, 0)
     from sop.models.sales import fingerprint
 
-    [bucket] = SalesHistory._get_collection().find()
+    [bucket] = raw_collection(SalesHistory).find()
     assert [m["month"] for m in bucket["months"]] == ["2025-12", "2026-01"]
     assert bucket["fingerprint"] == fingerprint(bucket["months"])  # as every writer keeps it
 
@@ -346,7 +347,7 @@ def test_an_apply_interrupted_by_a_dead_worker_is_undone_later(client, admin, ma
     record = latest()
     services.confirm_import(record.applied_by or User.objects.first(), record)
     # The worker writes the first chunk, then dies (no exception handling runs at all).
-    target = Customer._get_collection()
+    target = raw_collection(Customer)
     undo_log = UndoLog(get_db(), record.pk, target)
     first = next(iter(services._staged_chunks(record.reload())))
     undo_log.prepare(first["operations"])

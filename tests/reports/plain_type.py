@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from sop.db import raw_collection
 from sop.models import ForecastLine, SalesHistory
 from sop.reports.book import ReportBook, ReportColumn
 from sop.reports.registry import REPORT_TYPES, ReportContext, ReportType, register
@@ -25,7 +26,7 @@ def build(ctx: ReportContext) -> None:
     book = ReportBook(ctx, "Plain lines", ["Cases: the sum of the quantities entered."])
     sheet = book.sheet("Lines", [ReportColumn("Customer"), ReportColumn("Cases", "cases")])
     total = 0.0
-    lines = list(ForecastLine._get_collection().find(query).sort("_id"))
+    lines = list(raw_collection(ForecastLine).find(query).sort("_id"))
     for done, line in enumerate(lines, start=1):
         cases = sum(q or 0 for q in line["qty"])
         sheet.row([str(line["customer"]), cases])

@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 
 import sop.reports  # noqa: F401  (registers the types)
 from sop.cycles.states import close_cycle
+from sop.db import raw_collection
 from sop.models import (
     BaselineLine,
     BudgetEntry,
@@ -442,7 +443,7 @@ def test_sales_summary_for_a_rep(sales, tmp_path):
 
 
 def test_sales_summary_counts_history_stored_before_fingerprints(sales, tmp_path):
-    SalesHistory._get_collection().insert_one({  # no fingerprint: written before they existed
+    raw_collection(SalesHistory).insert_one({  # no fingerprint: written before they existed
         "customer": sales["acme"].pk, "product": sales["shallots"].pk, "months": [
             {"month": "2025-12", "quantity": 4.0, "sales": 40.0, "gross_profit": 8.0},
             {"month": "2024-12", "quantity": 2.0, "sales": 10.0}]})

@@ -31,6 +31,7 @@ import pytest
 from openpyxl import load_workbook
 
 from sop.clock import now
+from sop.db import raw_collection
 from sop.models import BudgetEntry, SalesHistory
 from sop.models.sales import SalesMonth
 from sop.reports.registry import REPORT_TYPES, ReportContext, ReportFilters
@@ -76,7 +77,7 @@ def company(app_context, make_user, make_customer, make_product, make_price, mak
           ("2025-03", 1, 1, None), ("2025-10", 99, 999, None), ("2025-11", 12, 60, None),
           ("2025-12", 15, 75, None), ("2026-01", 30, 180, 45), ("2026-02", 50, 300, 90),
           ("2026-03", 7, 35, None))
-    SalesHistory._get_collection().insert_one({  # no fingerprint: written before they existed
+    raw_collection(SalesHistory).insert_one({  # no fingerprint: written before they existed
         "customer": bravo.pk, "product": item2.pk, "months": [
             {"month": "2025-12", "quantity": 3.0, "sales": 30.0},
             {"month": "2026-01", "quantity": 5.0, "sales": 50.0}]})

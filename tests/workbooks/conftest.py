@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from sop.db import raw_collection
 from sop.models import Customer, Cycle, ForecastLine, Product, User
 
 HORIZON = 16
@@ -39,7 +40,7 @@ class Company:
         names = {c.pk: c.sop_name for c in Customer.objects}
         codes = {p.pk: p.item_code for p in Product.objects}
         return {(names[d["customer"]], codes[d["product"]]): d
-                for d in ForecastLine._get_collection().find(
+                for d in raw_collection(ForecastLine).find(
                     {"cycle": self.cycle.pk, "rep": self.rep.pk})}
 
 

@@ -11,6 +11,7 @@ from sop.api.core import access, api_blueprint, current_api_user
 from sop.api.lookups import cursor_id, customer_coded, item_coded
 from sop.api.presenters import natural_keys
 from sop.api.problems import Problem
+from sop.db import raw_collection
 from sop.models import SalesHistory
 from sop.models.sales import FIGURE_FIELDS, read_fingerprint, unpack_figures
 from sop.security import scoped_query
@@ -39,7 +40,7 @@ def list_sales(args: dict[str, Any]):
     if after is not None:
         query["_id"] = {"$gt": after}
     # the packed months (the bucket's fingerprint) instead of its embedded documents
-    found = list(SalesHistory._get_collection().find(
+    found = list(raw_collection(SalesHistory).find(
         scoped_query(SalesHistory, user, query), {"customer": 1, "product": 1,
                                                   "fingerprint": 1}
     ).sort("_id", 1).limit(args["limit"] + 1))

@@ -8,6 +8,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from sop.db import raw_collection
 from sop.models import Customer, Product, User
 from sop.months import month_label, parse_year_month
 from sop.plans import VALUED_LINE_COLLECTIONS
@@ -59,30 +60,30 @@ def line_filter(ctx: ReportContext) -> Callable[[Mapping[str, Any]], bool] | Non
 def names_by_id() -> tuple[dict[ObjectId, dict], dict[ObjectId, dict], dict[ObjectId, str]]:
     """Customers, products and user names by id (small collections, read whole)."""
     # scoped by caller: names of what the scoped lines refer to
-    customers = {c["_id"]: c for c in Customer._get_collection().find(
+    customers = {c["_id"]: c for c in raw_collection(Customer).find(
         {}, {"code": 1, "sop_name": 1, "sop_name_key": 1, "territory": 1, "sales_rep": 1})}
-    products = {p["_id"]: p for p in Product._get_collection().find(
+    products = {p["_id"]: p for p in raw_collection(Product).find(
         {}, {"item_code": 1, "description": 1, "group_description": 1})}
     users = {u["_id"]: u.get("full_name") or u.get("email") or "" for u in
-             User._get_collection().find({}, {"full_name": 1, "email": 1})}
+             raw_collection(User).find({}, {"full_name": 1, "email": 1})}
     return customers, products, users
 
 
 def customers_by_id(ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
     # scoped by caller: names of what the scoped rows refer to
-    return by_id(Customer._get_collection(), ids,
+    return by_id(raw_collection(Customer), ids,
                  ("code", "sop_name", "name", "sales_rep", "territory"))
 
 
 def products_by_id(ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
-    return by_id(Product._get_collection(), ids,
+    return by_id(raw_collection(Product), ids,
                  ("item_code", "description", "group_description", "category"))
 
 
 def rep_names(customers: Mapping[ObjectId, Mapping[str, Any]]) -> dict[ObjectId, str]:
     """{rep id: full name} of the customers' reps."""
     # scoped by caller: names of what the scoped rows refer to
-    users = by_id(User._get_collection(), {c["sales_rep"] for c in customers.values()
+    users = by_id(raw_collection(User), {c["sales_rep"] for c in customers.values()
                                            if c.get("sales_rep")}, ("full_name", "email"))
     return {user_id: user.get("full_name") or user.get("email") or str(user_id)
             for user_id, user in users.items()}

@@ -12,6 +12,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from sop.db import raw_collection
 from sop.models import BudgetEntry
 from sop.plans import (
     Pair,
@@ -319,7 +320,7 @@ def _budget_entries(ctx: ReportContext, months: list[date]) -> Iterable[dict[str
     customers = set(ctx.customer_ids() or ()) if (filters.territory or filters.customer) \
         else None
     # scoped by caller: `query` holds the report context's reps (_rep_query)
-    for entry in BudgetEntry._get_collection().find(query, {
+    for entry in raw_collection(BudgetEntry).find(query, {
             "rep": 1, "customer": 1, "year": 1, "month": 1, "cases": 1, "sales": 1}):
         if customers is None or entry.get("customer") in customers:
             yield entry

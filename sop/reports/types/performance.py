@@ -11,6 +11,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from sop.db import raw_collection
 from sop.models import BudgetEntry
 from sop.months import add_months, parse_year_month
 from sop.reports.book import ReportBook, ReportColumn, ReportSheet
@@ -163,7 +164,7 @@ def budget_by_customer(scope: Scope, months: list[str]) -> dict[ObjectId, tuple[
         return {}
     result: dict[ObjectId, tuple[float, float]] = {}
     # scoped by caller: `scope` is the report context's (ReportContext, sop.security)
-    for row in scope.documents(BudgetEntry._get_collection(),
+    for row in scope.documents(raw_collection(BudgetEntry),
                                {"$or": wanted, "customer": {"$ne": None}},
                                {"customer": 1, "cases": 1, "sales": 1}, "Reading budget",
                                ("customer", "rep")):

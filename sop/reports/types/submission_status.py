@@ -7,6 +7,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from sop.db import raw_collection
 from sop.models import Customer, User
 from sop.plans import missing_months, valued_plan_lines
 from sop.reports.book import EFFECTIVE_PRICE_NOTE, FORECAST_DOLLARS_NOTE, ReportBook, ReportColumn
@@ -27,7 +28,7 @@ def build_submission_status(ctx: ReportContext) -> None:
     ids = board_rep_ids(cycle) if rep_ids is None else rep_ids
     statuses = board_statuses(cycle, ids)
     customers_of: dict[ObjectId, int] = {}
-    for row in Customer._get_collection().find(scoped_query(
+    for row in raw_collection(Customer).find(scoped_query(
             Customer, ctx.viewer, {"active": True, "sales_rep": {"$ne": None}}),
             {"sales_rep": 1}):
         customers_of[row["sales_rep"]] = customers_of.get(row["sales_rep"], 0) + 1
