@@ -23,21 +23,13 @@ def database_name(uri: str) -> str:
     return parse_uri(uri).get("database") or "sop"
 
 
-def connect_database(app: Flask, fresh: bool = False) -> None:
-    """Connect the default alias; indexes are ensured by `ensure_indexes` at start.
-    `fresh` (in a forked child) forgets the inherited client without closing it: closing
-    would talk over the parent's sockets."""
+def connect_database(app: Flask) -> None:
+    """Connect the default alias; indexes are ensured by `ensure_indexes` at start. In a
+    forked child (an RQ work horse) this replaces the client inherited from the parent:
+    pymongo resets an inherited client's pools and locks after fork(), so closing it in the
+    child sends nothing over the parent's sockets, and `disconnect` drops every
+    document's collection cached against it."""
     uri = app.config["MONGODB_URI"]
-    if fresh:
-        from mongoengine import connection
-
-        from sop.models import ALL_DOCUMENTS
-
-        for registry in (connection._connections, connection._dbs):
-            registry.pop(connection.DEFAULT_CONNECTION_NAME, None)
-        connection._connection_settings.pop(connection.DEFAULT_CONNECTION_NAME, None)
-        for document in ALL_DOCUMENTS:
-            document._collection = None  # cached against the old client
     mongoengine.disconnect()
     mongoengine.connect(
         host=uri, db=database_name(uri), serverSelectionTimeoutMS=5000, tz_aware=True,

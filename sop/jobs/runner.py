@@ -95,7 +95,7 @@ class AppWorker(AppJobs, Worker):
         across fork() (its sockets and locks belong to the parent)."""
         from sop.db import connect_database
 
-        connect_database(self.app, fresh=True)
+        connect_database(self.app)
         super().main_work_horse(job, queue)
 
 
