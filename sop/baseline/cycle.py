@@ -27,7 +27,7 @@ from sop.models import BaselineLine, Customer, Cycle, Product, SalesHistory
 from sop.models.sales import FIGURES, MONTH_BYTES
 from sop.months import add_months, months_apart
 
-ENGINE_VERSION = "2"  # bump when the engine's choices change: every line is fitted again
+ENGINE_VERSION = "3"  # bump when the engine's choices change: every line is fitted again
 MAX_HISTORY_MONTHS = 72  # older months say little about next year's demand
 WRITE_BATCH = 1000
 SERIES_PER_PROCESS = 500  # below this a process's start (imports, ~2 s) costs more than it saves

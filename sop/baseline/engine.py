@@ -25,10 +25,14 @@ ORIGINS_BEFORE_END = (12, 6)
 MIN_FIT_MONTHS = 12  # an origin must leave at least this much history to fit on
 MAX_MEMBERS = 3
 MEMBER_ERROR_RATIO = 2.0
+# Complex exponential smoothing competes from three seasons of history: below that it did
+# not help (M3 monthly cut to 24 months: 14.56 with it, 14.53 without) and nearly doubled
+# the fitting time of a 24-month series (4.3 ms more).
+CES_MIN_SEASONS = 3
 INTERMITTENT_ADI = 1.32  # average demand interval (Syntetos-Boylan): past it, Croston-type
 
 CONTINUOUS_METHODS = ("naive", "seasonal_naive", "moving_average", "ses", "damped_trend",
-                      "ets", "theta")
+                      "ets", "ces", "theta")
 INTERMITTENT_METHODS = ("croston", "croston_sba", "tsb", "moving_average", "ses")
 
 
@@ -52,6 +56,8 @@ def forecast_series(history: Sequence[float], horizon: int, season: int = 12
     names = INTERMITTENT_METHODS if _is_intermittent(fitted) else CONTINUOUS_METHODS
     shortest_fit = len(fitted) - max(_origins(len(fitted)), default=0)
     names = [n for n in names if n != "seasonal_naive" or shortest_fit >= season]
+    if len(fitted) < CES_MIN_SEASONS * season:
+        names = [n for n in names if n != "ces"]
     errors, holdout = _rolling_origin_errors(fitted, names, season)
     if not errors:  # too short to compare anything: the mean of what there is
         return SeriesForecast(np.full(horizon, fitted[-season:].mean()), "moving_average",

@@ -30,7 +30,7 @@ class BaselineLine(Document):
     customer = ReferenceField(Customer, required=True)
     product = ReferenceField(Product, required=True)
     qty = ListField(FloatField(min_value=0))  # one entry per bucket of the cycle
-    method = StringField(max_length=40, required=True)  # e.g. "seasonal_naive", "theta", "dead"
+    method = StringField(max_length=80, required=True)  # e.g. "seasonal_naive", "theta", "dead"
     state = StringField(choices=BASELINE_STATES, default="forecast")
     error = FloatField(null=True)  # the method's out-of-sample WMAPE (%) in the comparison
     outlier_months = ListField(StringField(max_length=7))  # "YYYY-MM", clipped for fitting
