@@ -98,6 +98,8 @@ def to_boolean(value: Any) -> bool:
 
 
 def to_whole(value: Any, low: int, high: int) -> int:
+    if type(value) is int and low <= value <= high:  # a JSON number (sop.imports.batch)
+        return value
     if type(value) is float and value.is_integer() and low <= value <= high:
         return int(value)
     number = to_number(value)
