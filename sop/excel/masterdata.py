@@ -143,13 +143,12 @@ def read_records(records: list[dict[str, Any]], fmt: ImportFormat, problems: Pro
     seen_keys: dict[int, int] = {}
     for row_number, record in enumerate(records, start=1):
         cells = list(map(record.get, names))
-        if all(blank(c) for c in cells):
-            problems.append(RowProblem(sheet, row_number, fmt.fields[0].header, None,
-                                       "The row is empty."))
-            continue
         parsed = _checked(row_number, cells, plan, fmt, problems, seen_keys)
         if parsed is not None:
             yield parsed
+        elif all(blank(c) for c in cells):  # (checked after: most rows are not)
+            problems.append(RowProblem(sheet, row_number, fmt.fields[0].header, None,
+                                       "The row is empty."))
 
 
 def _checked(row_number: int, cells: list[Any], plan: SheetPlan, fmt: ImportFormat,
