@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from sop.api.bulk_rows import BulkRows
 from sop.api.schemas import PageArgs, PageSchema, ProblemFieldSchema
 from sop.imports.batch import BATCH_MAX_ROWS
 
@@ -190,9 +191,7 @@ class BudgetPageSchema(PageSchema):
 
 
 def bulk_schema(row: type[Schema], name: str) -> type[Schema]:
-    return Schema.from_dict({"rows": fields.List(fields.Nested(row), required=True,
-                                                 validate=validate.Length(1, BATCH_MAX_ROWS))},
-                            name=name)
+    return Schema.from_dict({"rows": BulkRows(row, BATCH_MAX_ROWS)}, name=name)
 
 
 class BulkResultSchema(Schema):

@@ -100,6 +100,8 @@ def to_boolean(value: Any) -> bool:
 def to_whole(value: Any, low: int, high: int) -> int:
     if type(value) is float and value.is_integer() and low <= value <= high:
         return int(value)
+    if type(value) is int and low <= value <= high:  # a JSON number (sop.imports.batch)
+        return value
     number = to_number(value)
     if not number.is_integer() or not low <= number <= high:
         raise CellError(f"Enter a whole number from {low} to {high}.")

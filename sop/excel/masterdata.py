@@ -139,16 +139,16 @@ def read_records(records: list[dict[str, Any]], fmt: ImportFormat, problems: Pro
     """`read_rows` for rows that arrive as records keyed by field name (the JSON API's bulk
     upserts): the same conversions, checks and duplicate-key rule; row 1 is the first."""
     plan = SheetPlan(sheet, list(enumerate(fmt.fields)))
+    names = [f.name for f in fmt.fields]
     seen_keys: dict[int, int] = {}
     for row_number, record in enumerate(records, start=1):
-        cells = [record.get(f.name) for f in fmt.fields]
-        if all(blank(c) for c in cells):
-            problems.append(RowProblem(sheet, row_number, fmt.fields[0].header, None,
-                                       "The row is empty."))
-            continue
+        cells = list(map(record.get, names))
         parsed = _checked(row_number, cells, plan, fmt, problems, seen_keys)
         if parsed is not None:
             yield parsed
+        elif all(blank(c) for c in cells):  # (checked after: most rows are not)
+            problems.append(RowProblem(sheet, row_number, fmt.fields[0].header, None,
+                                       "The row is empty."))
 
 
 def _checked(row_number: int, cells: list[Any], plan: SheetPlan, fmt: ImportFormat,

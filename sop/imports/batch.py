@@ -14,7 +14,7 @@ from pymongo.errors import OperationFailure
 
 from sop.audit import record_audit
 from sop.db import raw_collection
-from sop.excel.masterdata import FORMATS, ProblemLog, RowProblem, normalise_header, read_records
+from sop.excel.masterdata import FORMATS, ProblemLog, normalise_header, read_records
 from sop.imports.apply import write_chunk
 from sop.imports.handlers import HANDLERS
 from sop.models import User
@@ -47,12 +47,15 @@ class BatchResult:
     problems: list[BatchProblem] = field(default_factory=list)
 
 
-def _problem(kind: str, problem: RowProblem) -> BatchProblem:
-    """A reader's problem (named by column header) named by the record's field."""
+def _problems(kind: str, problems: ProblemLog) -> list[BatchProblem]:
+    """The reader's problems (named by column header) named by the record's field."""
     by_header = FORMATS[kind].field_by_header()
-    spec = by_header.get(normalise_header(problem.column))
-    name = spec.name if spec else problem.column
-    return BatchProblem(problem.row, name, problem.value, problem.message, problem.severity)
+    found = []
+    for problem in problems:
+        spec = by_header.get(normalise_header(problem.column))
+        found.append(BatchProblem(problem.row, spec.name if spec else problem.column,
+                                  problem.value, problem.message, problem.severity))
+    return found
 
 
 def upsert_records(actor: User, kind: str, records: list[dict[str, Any]]) -> BatchResult:
@@ -66,7 +69,7 @@ def upsert_records(actor: User, kind: str, records: list[dict[str, Any]]) -> Bat
     plan = handler.prepare(read_records(records, FORMATS[kind], problems), problems)
     result = BatchResult(rows=len(records), added=plan.added, changed=plan.changed,
                          unchanged=plan.unchanged,
-                         problems=[_problem(kind, p) for p in problems])
+                         problems=_problems(kind, problems))
     if problems.errors:
         return result
     operations = handler.expand([write.as_operation() for write in plan.writes])

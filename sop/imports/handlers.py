@@ -22,6 +22,7 @@ from mongoengine import Document
 from sop.clock import now
 from sop.db import raw_collection
 from sop.excel.masterdata import FORMATS, ImportFormat, ParsedRow, ProblemLog, RowProblem
+from sop.listing import cached_until_written
 from sop.models import (
     BudgetEntry,
     Customer,
@@ -200,8 +201,19 @@ class ProductImport(ImportHandler):
 
 
 def _lookup_ids() -> tuple[dict[str, ObjectId], dict[str, ObjectId]]:
-    customers = {code.lower(): pk for pk, code in Customer.objects.scalar("id", "code")}
-    products = dict(Product.objects.scalar("item_code", "id"))
+    """Customer ids by lower-cased code, item ids by code: kept per process until either
+    collection is written (an API push sends 24 batches; each read 1,800 documents again).
+    Shared between calls: read them, never change them."""
+    return cached_until_written(("import-lookup-ids",), ("customers", "products"),
+                                _read_lookup_ids)
+
+
+def _read_lookup_ids() -> tuple[dict[str, ObjectId], dict[str, ObjectId]]:
+    # not rep-scoped: imports are an admin's, over every rep's data
+    customers = {d["code"].lower(): d["_id"]
+                 for d in raw_collection(Customer).find({}, {"code": 1})}
+    products = {d["item_code"]: d["_id"]
+                for d in raw_collection(Product).find({}, {"item_code": 1})}
     return customers, products
 
 

@@ -94,6 +94,42 @@ def test_bulk_sales_upserts_and_a_resent_batch_changes_nothing(app, make_custome
     assert [m.quantity for m in SalesHistory.objects.get().months] == [10, 25, 10]
 
 
+def test_bulk_rows_are_refused_where_the_document_says_so(app, make_customer, make_product,
+                                                         api_as):
+    """Values the Excel import's rules would take from a cell (a number typed as text, TRUE as
+    month 1, a padded item code) are not what the OpenAPI document allows in JSON."""
+    make_customer(code="PATITO-000001")
+    make_product(item_code="110001")
+    api = api_as("admin")
+    rows = [_sales_row("PATITO-000001", "110001", month) for month in range(1, 8)]
+    rows[0]["quantity"] = "5"
+    rows[1]["month"] = True
+    rows[2]["item_code"] = " 110001"
+    rows[3]["colour"] = "red"
+    del rows[4]["sales"]
+    rows[5]["customer_code"] = "PATITO-000001" + " " * 40
+    refused = api.post("/api/v1/sales/bulk", json={"rows": [*rows, "not a row"]})
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.get_json()["errors"]} == {
+        "rows.0.quantity", "rows.1.month", "rows.2.item_code", "rows.3.colour",
+        "rows.4.sales", "rows.5.customer_code", "rows.7"}
+    assert SalesHistory.objects.count() == 0
+    assert api.post("/api/v1/sales/bulk", json={"rows": [rows[6]]}).status_code == 200
+
+
+def test_a_customer_added_between_batches_is_known_to_the_next_one(app, make_customer,
+                                                                   make_product, api_as):
+    make_customer(code="PATITO-000001")
+    make_product(item_code="110001")
+    api = api_as("admin")
+    assert api.post("/api/v1/sales/bulk", json={"rows": [
+        _sales_row("PATITO-000001", "110001", 1)]}).status_code == 200
+    later = {"rows": [_sales_row("PATITO-000002", "110001", 1)]}
+    assert api.post("/api/v1/sales/bulk", json=later).status_code == 422
+    make_customer(code="PATITO-000002")
+    assert api.post("/api/v1/sales/bulk", json=later).get_json()["written"] == 1
+
+
 def test_bulk_customers_items_and_prices(app, make_user, api_as):
     rep = make_user("sales_rep")
     api = api_as("admin")
