@@ -81,3 +81,14 @@ def test_a_history_of_two_months_still_gets_their_mean():
     assert result.method == "moving_average"
     np.testing.assert_allclose(result.forecast, 5.0)
     assert result.error is None
+
+
+def test_complex_exponential_smoothing_competes_from_three_years_of_history():
+    rng = np.random.default_rng(3)
+    years, two_years = [], []
+    for _ in range(12):
+        history = np.tile(PATTERN, 4) * rng.uniform(0.8, 1.2, 48) + np.arange(48)
+        years.append(members(forecast_series(history, horizon=12)))
+        two_years.append(members(forecast_series(history[-24:], horizon=12)))
+    assert any("ces" in chosen for chosen in years)
+    assert not any("ces" in chosen for chosen in two_years)
