@@ -123,15 +123,16 @@ def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Pro
     raise Conflict(None, None, None)
 
 
-def take_back_if_locked_meanwhile(actor: User, cycle: Cycle, line_id: ObjectId, path: str,
-                                   value: Any, loaded: Any) -> None:
+def take_back_if_locked_meanwhile(actor: User, cycle: Cycle, as_saved: Mapping[str, Any],
+                                   before: Mapping[str, Any]) -> None:
     """A submit that landed between the editable check and the write has locked the plan: the
-    write is taken back, compare-and-set to what the cell held, and refused, so a submitted
-    plan never changes under its frozen totals."""
+    write is taken back, compare-and-set (`as_saved`: the filter that finds the line only as
+    this save left it) to what it held (`before`), and refused, so a submitted plan never
+    changes under its frozen totals."""
     if plan_is_editable(cycle, actor):
         return
     raw_collection(ForecastLine).update_one(
-        {"_id": line_id, path: value}, {"$set": {path: loaded}, "$inc": {"version": 1}})
+        dict(as_saved), {"$set": dict(before), "$inc": {"version": 1}})
     raise PlanLocked("The plan was submitted while this was being saved: the change was "
                      "not kept.")
 
@@ -170,7 +171,8 @@ def save_cell(actor: User, cycle: Cycle, customer: Customer, product: Product, w
     else:
         known = ObjectId(line_id) if line_id and ObjectId.is_valid(line_id) else None
         line = _compare_and_set(actor, cycle, customer, product, path, value, loaded, known)
-        take_back_if_locked_meanwhile(actor, cycle, line["_id"], path, value, loaded)
+        take_back_if_locked_meanwhile(actor, cycle, {"_id": line["_id"], path: value},
+                                      {path: loaded})
         label = bucket_label(bucket, what)
         audit_line_changes(actor, [(line["_id"], f"{label} of item {product.item_code} for "
                                          f"{customer.code} changed from {show(loaded) or 'blank'} "
@@ -190,7 +192,8 @@ def save_probability(actor: User, cycle: Cycle, customer: Customer, product: Pro
     if value == loaded:
         return value
     line = _compare_and_set(actor, cycle, customer, product, "probability", value, loaded)
-    take_back_if_locked_meanwhile(actor, cycle, line["_id"], "probability", value, loaded)
+    take_back_if_locked_meanwhile(actor, cycle, {"_id": line["_id"], "probability": value},
+                                  {"probability": loaded})
     audit_line_changes(actor, [(line["_id"], f"Probability of item {product.item_code} for "
                                      f"{customer.code} set to {PROBABILITIES.get(value, 'blank')}.",
                          {"probability": {"before": loaded, "after": value}})])
@@ -213,7 +216,7 @@ def save_line(actor: User, cycle: Cycle, line_id: ObjectId, version: int,
     first, the rest blank) and/or the probability of one of the rep's lines, saved at once
     if the line is still at `version` (else Conflict with the line as it is now), audited
     with every changed bucket like a cell. Returns the line after the save."""
-    require_editable(cycle, actor)
+    require_editable(cycle, actor, fresh=False)
     horizon = cycle.horizon_months
     after: dict[str, Any] = {}
     for what, raws in raw_values.items():
@@ -242,6 +245,9 @@ def save_line(actor: User, cycle: Cycle, line_id: ObjectId, version: int,
         current = collection.find_one(key, LINE_PROJECTION)
         raise Conflict(current, _who(current) if current else None,
                        current.get("updated_at") if current else None)
+    take_back_if_locked_meanwhile(
+        actor, cycle, {"_id": line_id, "version": line.get("version", 1) + 1},
+        {field_name: line.get(field_name) for field_name in after})
     product = Product.objects(id=line["product"]).only("item_code").first()
     customer = Customer.objects(id=line["customer"]).only("code").first()
     audit_line_changes(actor, [(line_id, f"Item {product.item_code if product else '?'} of "

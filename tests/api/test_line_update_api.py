@@ -82,3 +82,30 @@ def test_refused_input_names_what_to_fix(app, make_user, make_customer, make_pro
     assert negative.get_json()["errors"][0]["field"] == "price.0"
     assert api.patch(path, json={"version": 1, "qty": [1], "rep": "x"}).status_code == 422
     assert ForecastLine.objects.get(pk=line.pk).version == 1
+
+
+def test_a_line_saved_while_the_plan_is_submitted_is_taken_back(
+        app, make_user, make_customer, make_product, make_price, make_cycle, make_line,
+        token_for, monkeypatch):
+    """The submit lands between the editable check and the write (forced here by submitting
+    just before the write): the submitted plan must not change under its frozen totals."""
+    from sop.forecasts import cells
+    from sop.submissions.services import submit_plan
+
+    rep, cycle, line = _line(make_user, make_customer, make_product, make_price, make_cycle,
+                             make_line)
+    ForecastLine.objects(pk=line.pk).update_one(set__qty=[10] * 12)  # complete: submittable
+    write = cells.retry_write_conflicts
+
+    def submitted_first(operation):
+        submit_plan(cycle, rep, rep)
+        return write(operation)
+
+    monkeypatch.setattr(cells, "retry_write_conflicts", submitted_first)
+    answer = token_for(rep).patch(f"/api/v1/cycles/2026-11/lines/{line.pk}",
+                                  json={"version": 1, "qty": []})
+    assert answer.status_code == 423
+    assert "submitted while this was being saved" in answer.get_json()["detail"]
+    assert Submission.objects.get(cycle=cycle, rep=rep).status == "submitted"
+    assert ForecastLine.objects.get(pk=line.pk).qty[:12] == [10] * 12
+    assert not AuditEntry.objects(action="forecast_line_updated")

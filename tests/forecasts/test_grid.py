@@ -308,8 +308,8 @@ def test_a_save_that_lands_after_a_submit_is_taken_back(app_context, plan):
     ForecastLine.objects(id=line_id).update_one(set__qty__0=11)  # the late write landed
     Submission(cycle=plan["cycle"], rep=plan["rep"], status="submitted").save()
     with pytest.raises(PlanLocked, match="submitted while this was being saved"):
-        cells.take_back_if_locked_meanwhile(plan["rep"], plan["cycle"], line_id, "qty.0",
-                                                11.0, 10.0)
+        cells.take_back_if_locked_meanwhile(plan["rep"], plan["cycle"],
+                                            {"_id": line_id, "qty.0": 11.0}, {"qty.0": 10.0})
     assert ForecastLine.objects.get(id=line_id).qty[0] == 10
 
 
