@@ -177,7 +177,7 @@ def start_upload(actor: User | None, cycle: Cycle, rep: User, file_name: str, da
                                     file_size=len(data), file_kind=kind, file_id=file_id,
                                     create_items=create_items, status="reading").save()
         if not in_worker:
-            return read_workbook_upload(str(upload.pk))
+            return _read_and_preview(upload, cycle, rep, data)
         return queue_import_job("sop.jobs.workbooks.read_workbook_upload", upload,
                                 f"Read rep workbook {upload.file_name[:60]}", _files(), file_id)
     except UploadRefused as exc:
@@ -190,9 +190,16 @@ def read_workbook_upload(upload_id: str) -> WorkbookUpload:
     upload = WorkbookUpload.objects.get(id=upload_id)
     if upload.status != "reading":
         return upload  # done already: a requeued job changes nothing
-    cycle, rep = upload.cycle, upload.rep
+    return _read_and_preview(upload, upload.cycle, upload.rep,
+                             _files().get(upload.file_id).read())
 
-    shown = [0.0]  # when progress was last written: at most every PROGRESS_SECONDS
+
+def _read_and_preview(upload: WorkbookUpload, cycle: Cycle, rep: User, data: bytes
+                      ) -> WorkbookUpload:
+    """Read the stored upload's file (`data`) and save its preview."""
+    # progress is written once reading has taken PROGRESS_SECONDS, then at most that often
+    # (a quick read writes none)
+    shown = [time.monotonic()]
 
     def progress(done: int, total: int) -> None:
         if time.monotonic() - shown[0] >= PROGRESS_SECONDS:
@@ -200,7 +207,6 @@ def read_workbook_upload(upload_id: str) -> WorkbookUpload:
             WorkbookUpload.objects(id=upload.pk).update_one(set__sheets_read=done,
                                                             set__sheets_total=total)
 
-    data = _files().get(upload.file_id).read()
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:  # the database answers while we parse
             loading = pool.submit(load_state, cycle, rep)
