@@ -324,11 +324,13 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
     figures: dict[tuple[Any, ...], tuple[float, float]] = {}
 
     def value(pair: tuple[ObjectId, ObjectId], qty: list, price: list) -> tuple[float, float]:
-        """Cases and $ M1-M12 (an unchanged line is valued once, before and after alike)."""
-        key = (pair, *qty, *price)
+        """Cases and $ M1-M12 (the same numbers at the same fallback price, as an unchanged
+        line before and after, are valued once)."""
+        fallback = fallbacks.get(pair)
+        key = (fallback, *qty, *price)
         found = figures.get(key)
         if found is None:
-            valued = value_line({"qty": qty, "price": price}, fallbacks.get(pair))
+            valued = value_line({"qty": qty, "price": price}, fallback)
             found = figures[key] = (total(qty, year), total(valued.revenue, year))
         return found
 

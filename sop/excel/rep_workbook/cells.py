@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache, cached_property, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from defusedxml import DefusedXmlException, ElementTree
 from openpyxl.formula.translate import Translator, TranslatorError
@@ -46,8 +46,7 @@ CELL_REACH = 120  # bytes from a cell's start to its formula or type: its attrib
 ATTRIBUTE = re.compile(rb'\b(t|si|ref)="([^"]*)"')
 
 
-@dataclass(frozen=True)
-class CellFormula:
+class CellFormula(NamedTuple):
     """A formula cell: whether the file carries its saved value, and its text (without '=';
     None when unknown). A shared formula is stored by Excel once, at its first cell: the
     others get their text translated from it when asked (`text`), which is rarely."""
@@ -186,8 +185,9 @@ def _index_formulas(xml: bytes, columns: int) -> tuple[dict[tuple[int, int], Cel
     followers: list[tuple[int, int, bytes, str, bool]] = []
     for match in _formula_pattern(columns).finditer(xml):
         letters, digits, formula_attributes, text, saved = match.groups()
-        row, column, reference = int(digits), _column(letters), (letters + digits).decode()
+        row, column = int(digits), _column(letters)
         if b'"shared"' in formula_attributes:
+            reference = (letters + digits).decode()
             shared_id = dict(ATTRIBUTE.findall(formula_attributes)).get(b"si", b"")
             if text:
                 masters[shared_id] = (html.unescape(text.decode("utf-8", "replace")), reference)
