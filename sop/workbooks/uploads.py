@@ -186,6 +186,25 @@ def start_upload(actor: User | None, cycle: Cycle, rep: User, file_name: str, da
         raise WorkbookRefused(str(exc)) from None
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a preview is computed. Reading a workbook and
+    its change allocate a few hundred thousand objects without reference cycles (each freed
+    when dropped); the collector, started by the allocations, walked the worker's whole heap
+    (its catalog and price matrix copies) again and again for nothing: 0.05-0.2 s of a
+    30-sheet preview. Used as a decorator, it runs as usual again once the preview is saved
+    and the function's intermediate objects are freed (the first collection then has only
+    the survivors to look at)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def read_workbook_upload(upload_id: str) -> WorkbookUpload:
     """Read a stored upload and save its preview (the `imports` job); a file that cannot be
     read ends `failed` with the sentence saying why."""
@@ -196,6 +215,7 @@ def read_workbook_upload(upload_id: str) -> WorkbookUpload:
                              _files().get(upload.file_id).read())
 
 
+@_collector_paused()
 def _read_and_preview(upload: WorkbookUpload, cycle: Cycle, rep: User, data: bytes
                       ) -> WorkbookUpload:
     """Read the stored upload's file (`data`) and save its preview."""
@@ -209,42 +229,24 @@ def _read_and_preview(upload: WorkbookUpload, cycle: Cycle, rep: User, data: byt
             WorkbookUpload.objects(id=upload.pk).update_one(set__sheets_read=done,
                                                             set__sheets_total=total)
 
-    with _collector_paused():
-        try:
-            with ThreadPoolExecutor(max_workers=1) as pool:  # the database answers while
-                loading = pool.submit(load_state, cycle, rep)  # we parse
-                sheets, problems = read_upload(data, cycle, progress)  # checked when stored
-                state = loading.result()
-        except WorkbookRefused as exc:
-            WorkbookUpload.objects(id=upload.pk).update_one(set__status="failed",
-                                                            set__error_message=str(exc))
-            _remove_files(upload)
-            return upload.reload()
-        file_problems = list(problems)
-        upload.parsed_id = _store_parsed(sheets)
-        upload.file_problems = _problem_documents(file_problems)
-        upload.sheets = match_sheets(rep, [s.name for s in sheets], state=state)
-        upload.status = "previewed"
-        plan = plan_import(upload.uploaded_by, cycle, rep, sheets, upload.sheets,
-                           file_problems, upload.create_items, state)
-        return _save_preview(upload, plan, state)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a preview is computed. Reading a workbook and
-    its change allocate a few hundred thousand objects without reference cycles (each freed
-    when dropped); the collector, started by the allocations, walked the worker's whole heap
-    (its catalog and price matrix copies) again and again for nothing: 0.05-0.2 s of a
-    30-sheet preview. It runs as usual once the preview is saved."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
     try:
-        yield
-    finally:
-        gc.enable()
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the database answers while we parse
+            loading = pool.submit(load_state, cycle, rep)
+            sheets, problems = read_upload(data, cycle, progress)  # checked when stored
+            state = loading.result()
+    except WorkbookRefused as exc:
+        WorkbookUpload.objects(id=upload.pk).update_one(set__status="failed",
+                                                        set__error_message=str(exc))
+        _remove_files(upload)
+        return upload.reload()
+    file_problems = list(problems)
+    upload.parsed_id = _store_parsed(sheets)
+    upload.file_problems = _problem_documents(file_problems)
+    upload.sheets = match_sheets(rep, [s.name for s in sheets], state=state)
+    upload.status = "previewed"
+    plan = plan_import(upload.uploaded_by, cycle, rep, sheets, upload.sheets,
+                       file_problems, upload.create_items, state)
+    return _save_preview(upload, plan, state)
 
 
 def _file_problems(upload: WorkbookUpload) -> list[RowProblem]:
