@@ -240,12 +240,14 @@ def _read_and_preview(upload: WorkbookUpload, cycle: Cycle, rep: User, data: byt
         _remove_files(upload)
         return upload.reload()
     file_problems = list(problems)
-    upload.parsed_id = _store_parsed(sheets)
-    upload.file_problems = _problem_documents(file_problems)
-    upload.sheets = match_sheets(rep, [s.name for s in sheets], state=state)
-    upload.status = "previewed"
-    plan = plan_import(upload.uploaded_by, cycle, rep, sheets, upload.sheets,
-                       file_problems, upload.create_items, state)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # stored while the change is computed
+        storing = pool.submit(_store_parsed, sheets)
+        upload.file_problems = _problem_documents(file_problems)
+        upload.sheets = match_sheets(rep, [s.name for s in sheets], state=state)
+        upload.status = "previewed"
+        plan = plan_import(upload.uploaded_by, cycle, rep, sheets, upload.sheets,
+                           file_problems, upload.create_items, state)
+        upload.parsed_id = storing.result()
     return _save_preview(upload, plan, state)
 
 
