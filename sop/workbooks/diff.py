@@ -156,7 +156,7 @@ class PlanState:
 def load_state(cycle: Cycle, rep: User) -> PlanState:
     customers = list(Customer.objects(sales_rep=rep.pk, active=True).order_by("code"))
     return PlanState(customers, cached_catalog(), cached_matrix(c.pk for c in customers),
-                     list(raw_lines({"cycle": cycle.pk, "rep": rep.pk})))
+                     list(raw_lines({"cycle": cycle.pk, "rep": rep.pk}, fields=None)))
 
 
 def _customer_lookup(customers: list[Customer]) -> tuple[
