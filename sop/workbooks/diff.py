@@ -327,7 +327,7 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
         """Cases and $ M1-M12 (the same numbers at the same fallback price, as an unchanged
         line before and after, are valued once)."""
         fallback = fallbacks.get(pair)
-        key = (fallback, *qty, *price)
+        key = (fallback, tuple(qty), tuple(price))
         found = figures.get(key)
         if found is None:
             valued = value_line({"qty": qty, "price": price}, fallback)
