@@ -130,29 +130,33 @@ class Sheet:
     def add(self, values: Sequence[Any], columns: Columns, blanks: bool = False) -> int:
         """The next row, as sop.excel.sheets.Sheet.add writes it; `blanks`: a styled empty
         cell is written (its fill shows)."""
-        names, width = columns.names, len(columns.names)
-        pending = self.merged_values.pop(self.rows + 1, {})
+        names: Sequence[str | None] = columns.names
+        pending = self.merged_values.pop(self.rows + 1, None)
+        if pending:  # merged cells' values and looks on this row
+            size = max(len(values), len(names), max(pending) + 1)
+            values = [*values, *[None] * (size - len(values))]
+            names = [*names, *[None] * (size - len(names))]
+            for index, (value, name) in pending.items():
+                values[index], names[index] = value, name
+        width = len(names)
         out: list[Any] = []
-        for index in range(max(len(values), max(pending, default=-1) + 1)):
-            value, name = values[index] if index < len(values) else None, None
-            if index in pending:
-                value, name = pending[index]
-            elif index < width:
-                name = names[index]
-            kind = type(value)
+        for index, value in enumerate(values):
+            name = names[index] if index < width else None
             if value is None:
                 out.append(self._styled(name, index, None) if blanks and name else None)
                 continue
-            if kind is float and not math.isfinite(value):
-                value = None
+            kind = type(value)
+            if kind is Formula:
+                value = str(value)
+            elif kind is float:
+                if not math.isfinite(value):
+                    value = None
             elif kind is str:
                 value = clean_text(value)
                 quoted = value.startswith(FORMULA_TRIGGERS)
                 if quoted or value in ERROR_TEXTS:
                     out.append(self._text_cell(value, name, quoted))
                     continue
-            elif kind is Formula:
-                value = str(value)
             elif isinstance(value, date | time) and getattr(value, "tzinfo", None) is not None:
                 value = value.replace(tzinfo=None)
             out.append(self._styled(name, index, value) if name and value is not None

@@ -120,6 +120,9 @@ def _differs(old: dict[str, Any], qty: list, price: list, probability: int | Non
     0 are the same number, except that a mandatory month going from blank to 0 is a change
     (it becomes filled)."""
     before_qty, before_price = pad(old.get("qty"), horizon), pad(old.get("price"), horizon)
+    if (before_qty == qty and before_price == price and old.get("probability") == probability
+            and bool(old.get("new_item")) == new_item):
+        return {}  # most lines of a workbook sent back: the same numbers
     changes: dict[str, Any] = {}
     for i in range(horizon):
         if (before_qty[i] != qty[i]) if i < mandatory else not _same(before_qty[i], qty[i]):
@@ -153,7 +156,7 @@ class PlanState:
 def load_state(cycle: Cycle, rep: User) -> PlanState:
     customers = list(Customer.objects(sales_rep=rep.pk, active=True).order_by("code"))
     return PlanState(customers, cached_catalog(), cached_matrix(c.pk for c in customers),
-                     list(raw_lines({"cycle": cycle.pk, "rep": rep.pk})))
+                     list(raw_lines({"cycle": cycle.pk, "rep": rep.pk}, fields=None)))
 
 
 def _customer_lookup(customers: list[Customer]) -> tuple[
@@ -318,9 +321,18 @@ def plan_import(actor: User | None, cycle: Cycle, rep: User, sheets: list[Parsed
     fallbacks = {pair: book.fallback(pair) for pair in set(existing) | set(wanted)}
     by_customer = {c.customer_id: c for c in plan.changes if c.customer_id is not None}
 
+    figures: dict[tuple[Any, ...], tuple[float, float]] = {}
+
     def value(pair: tuple[ObjectId, ObjectId], qty: list, price: list) -> tuple[float, float]:
-        valued = value_line({"qty": qty, "price": price}, fallbacks.get(pair))
-        return total(qty, year), total(valued.revenue, year)
+        """Cases and $ M1-M12 (the same numbers at the same fallback price, as an unchanged
+        line before and after, are valued once)."""
+        fallback = fallbacks.get(pair)
+        key = (fallback, tuple(qty), tuple(price))
+        found = figures.get(key)
+        if found is None:
+            valued = value_line({"qty": qty, "price": price}, fallback)
+            found = figures[key] = (total(qty, year), total(valued.revenue, year))
+        return found
 
     customer_codes = {t: labels[name].split(" ")[0] for name, t in targets.items() if t}
     for pair, old in existing.items():

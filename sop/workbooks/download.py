@@ -49,7 +49,7 @@ def _plan_lines(cycle: Cycle, rep: User, customer_ids: list[ObjectId]) -> list[d
     (sop.plans.rolled_forward: the grid's "copy last cycle" starts from the same lines)."""
     wanted = set(customer_ids)
     # scoped by caller: the rep whose workbook the caller may download
-    lines = [doc for doc in raw_lines({"cycle": cycle.pk, "rep": rep.pk})
+    lines = [doc for doc in raw_lines({"cycle": cycle.pk, "rep": rep.pk}, fields=None)
              if doc["customer"] in wanted]
     if lines:
         return lines

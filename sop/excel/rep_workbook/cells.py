@@ -21,10 +21,10 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
-from typing import Any
+from functools import cache, cached_property, partial
+from typing import Any, NamedTuple
 
 from defusedxml import DefusedXmlException, ElementTree
 from openpyxl.formula.translate import Translator, TranslatorError
@@ -46,8 +46,7 @@ CELL_REACH = 120  # bytes from a cell's start to its formula or type: its attrib
 ATTRIBUTE = re.compile(rb'\b(t|si|ref)="([^"]*)"')
 
 
-@dataclass(frozen=True)
-class CellFormula:
+class CellFormula(NamedTuple):
     """A formula cell: whether the file carries its saved value, and its text (without '=';
     None when unknown). A shared formula is stored by Excel once, at its first cell: the
     others get their text translated from it when asked (`text`), which is rarely."""
@@ -71,12 +70,29 @@ class CellFormula:
 @dataclass
 class SheetCells:
     """One sheet: `rows[i]` is row i + 1 (blank cells None), each at most `columns` wide;
-    `formulas` and `errors` (cells showing #REF! and the like) by (row, 0-based column)."""
+    `formulas` and `errors` (cells showing #REF! and the like) by (row, 0-based column),
+    indexed from the sheet's XML (`xml`, read then) the first time they are asked for: a sheet
+    that turns out not to be a customer's (the Summary's thousands of long SUMIFs) is never
+    inflated a second time nor scanned."""
 
     name: str
     rows: list[tuple[Value, ...]]
-    formulas: dict[tuple[int, int], CellFormula] = field(default_factory=dict)
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    columns: int = 0
+    xml: Callable[[], bytes] | None = None
+
+    @cached_property
+    def formulas(self) -> dict[tuple[int, int], CellFormula]:
+        return self._index[0]
+
+    @cached_property
+    def errors(self) -> dict[tuple[int, int], str]:
+        return self._index[1]
+
+    @cached_property
+    def _index(self) -> tuple[dict[tuple[int, int], CellFormula], dict[tuple[int, int], str]]:
+        if self.xml is None:
+            return {}, {}
+        return _index_formulas(self.xml(), self.columns)
 
     def formula(self, row: int, column: int) -> CellFormula | None:
         return self.formulas.get((row, column))
@@ -98,13 +114,12 @@ def read_sheets(data: bytes, columns: int, max_rows: int = MAX_ROWS,
                     f"Sheet '{name}' has {found.height:,} rows; a sheet of a rep workbook has "
                     f"at most {max_rows:,} (one per item; the setting rep_workbook_max_rows). "
                     "Delete the rows below the data, or upload the rep workbook itself.")
-            rows = [tuple(None if value == "" else value for value in row[:columns])
+            rows = [tuple([None if value == "" else value for value in row[:columns]])
                     for row in found.rows()]
-            sheet = SheetCells(name, rows)
             part = parts.get(name)
-            if archive is not None and part is not None and part in names:
-                _index_formulas(archive.read(part), columns, sheet)
-            yield sheet
+            xml = (partial(archive.read, part) if archive is not None and part in names
+                   else None)
+            yield SheetCells(name, rows, columns, xml)
             if progress is not None:
                 progress(done, len(worksheets))
 
@@ -161,31 +176,36 @@ def _formula_pattern(columns: int) -> re.Pattern[bytes]:
     return re.compile(FORMULA % letters.encode())
 
 
-def _index_formulas(xml: bytes, columns: int, sheet: SheetCells) -> None:
+def _index_formulas(xml: bytes, columns: int) -> tuple[dict[tuple[int, int], CellFormula],
+                                                       dict[tuple[int, int], str]]:
+    """The formula cells and the error cells of a sheet's first `columns` columns."""
+    formulas: dict[tuple[int, int], CellFormula] = {}
+    errors: dict[tuple[int, int], str] = {}
     masters: dict[bytes, tuple[str, str]] = {}  # shared formula id → (text, its cell)
     followers: list[tuple[int, int, bytes, str, bool]] = []
     for match in _formula_pattern(columns).finditer(xml):
         letters, digits, formula_attributes, text, saved = match.groups()
-        row, column, reference = int(digits), _column(letters), (letters + digits).decode()
+        row, column = int(digits), _column(letters)
         if b'"shared"' in formula_attributes:
+            reference = (letters + digits).decode()
             shared_id = dict(ATTRIBUTE.findall(formula_attributes)).get(b"si", b"")
             if text:
                 masters[shared_id] = (html.unescape(text.decode("utf-8", "replace")), reference)
             else:
                 followers.append((row, column, shared_id, reference, bool(saved)))
                 continue
-        sheet.formulas[(row, column)] = CellFormula(
+        formulas[(row, column)] = CellFormula(
             html.unescape(text.decode("utf-8", "replace")) if text else None, bool(saved))
     for row, column, shared_id, reference, saved in followers:
-        sheet.formulas[(row, column)] = CellFormula(None, saved, masters.get(shared_id),
-                                                    reference)
+        formulas[(row, column)] = CellFormula(None, saved, masters.get(shared_id), reference)
     for match in ERROR_TYPE.finditer(xml):
         if not xml[match.start() - 1:match.start()].isspace():
             continue  # the end of another attribute's name (`xt="e"`)
         where = _cell_at(xml, match.start())
         value = VALUE.search(xml, match.end(), match.end() + 4 * CELL_REACH)
         if where is not None and where[1] < columns and value is not None:
-            sheet.errors[(where[0], where[1])] = value.group(1).decode("utf-8", "replace")
+            errors[(where[0], where[1])] = value.group(1).decode("utf-8", "replace")
+    return formulas, errors
 
 
 def _cell_at(xml: bytes, inside: int) -> tuple[int, int, str] | None:

@@ -57,7 +57,9 @@ def classify_header(values: tuple[Any, ...]) -> str | None:
 
 
 def our_labels(values: tuple[Any, ...]) -> bool:
-    return normalise(cell(values, 1)) == "#" and normalise(cell(values, 3)).startswith("item")
+    first = cell(values, 1)
+    return (isinstance(first, str) and normalise(first) == "#"
+            and normalise(cell(values, 3)).startswith("item"))
 
 
 def _file_layout(header: tuple[Any, ...], expected: Layout) -> Layout:
@@ -138,6 +140,7 @@ class SheetState:
     header_days: set[float] = field(default_factory=set)  # the header's dates as day numbers
     single_price: int = 0  # variant (a): the column of the one price
     unsaved_rows: set[int] = field(default_factory=set)  # a number cell's formula has no value
+    marked_rows: set[int] = field(default_factory=set)  # a number cell is a formula or an error
     quantities: int = 0  # non-zero quantities on lines, and of those formulas over other sheets
     over_other_sheets: int = 0
     seen: dict[str, SheetLine] = field(default_factory=dict)
@@ -184,7 +187,7 @@ def sheet_state(cells: SheetCells, layout: Layout) -> SheetState | None:
             state.has_prices = kind == "customer" and _has_price_block(cells, number, above,
                                                                        state.layout)
             state.single_price = _single_price_column(values, state.layout)
-            state.unsaved_rows = _unsaved_rows(cells, state)
+            state.unsaved_rows, state.marked_rows = _marked_rows(cells, state)
             sheet.price_source = ("single" if kind == "single" else
                                   "sheet" if state.has_prices else "summary")
             return state
@@ -194,14 +197,21 @@ def sheet_state(cells: SheetCells, layout: Layout) -> SheetState | None:
     return None
 
 
-def _unsaved_rows(cells: SheetCells, state: SheetState) -> set[int]:
+def _marked_rows(cells: SheetCells, state: SheetState) -> tuple[set[int], set[int]]:
     """Rows with a formula the file has no saved value for in a cell read as a number (item
-    code, quantities, prices; not TOTAL or the sales block, which are never read)."""
+    code, quantities, prices; not TOTAL or the sales block, which are never read), and rows
+    with any formula or error value in such a cell (the reader looks at those cell by cell)."""
     layout = state.layout
     read = {3, state.single_price, *range(layout.qty, layout.qty + layout.months),
             *range(layout.price, layout.price + layout.months)}
-    return {row for (row, column), formula in cells.formulas.items()
-            if not formula.saved and column in read}
+    unsaved, marked = set(), set()
+    for (row, column), formula in cells.formulas.items():
+        if column in read:
+            marked.add(row)
+            if not formula.saved:
+                unsaved.add(row)
+    marked.update(row for row, column in cells.errors if column in read)
+    return unsaved, marked
 
 
 def is_item_row(state: SheetState, number: int, values: tuple[Any, ...]) -> bool:

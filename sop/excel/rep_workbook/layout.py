@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -107,42 +108,43 @@ MAX_FORMULA = 8000
 
 @dataclass(frozen=True)
 class Layout:
-    """0-based column indexes of a customer sheet for `months` buckets."""
+    """0-based column indexes of a customer sheet for `months` buckets (each worked out once:
+    the reader asks for them on every row)."""
 
     months: int
 
-    @property
+    @cached_property
     def qty(self) -> int:
         return 6  # G
 
-    @property
+    @cached_property
     def total(self) -> int:
         return self.qty + self.months  # W
 
-    @property
+    @cached_property
     def single_price(self) -> int:
         return self.total + 2  # Y
 
-    @property
+    @cached_property
     def price(self) -> int:
         return self.total + 3  # Z
 
-    @property
+    @cached_property
     def sales(self) -> int:
         return self.price + self.months + 1  # AQ
 
-    @property
+    @cached_property
     def width(self) -> int:
         return self.sales + self.months
 
-    @property
+    @cached_property
     def baseline(self) -> int:
         """The read-only baseline block (cases per bucket, then the method), after a gap
         column right of the sales block (BH for 16 months). A reader reads nothing from
         `width` onwards: the block is never read on upload."""
         return self.width + 1
 
-    @property
+    @cached_property
     def baseline_method(self) -> int:
         return self.baseline + self.months
 

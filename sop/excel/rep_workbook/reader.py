@@ -52,6 +52,7 @@ from sop.excel.rep_workbook.values import (
     typed_number,
 )
 from sop.excel.safety import MAX_ROWS
+from sop.user_input import MAX_AMOUNT
 
 
 def read_rep_workbook(data: bytes, problems: ProblemLog, months: int = 16,
@@ -122,10 +123,9 @@ def _summary_prices(cells: SheetCells, prices: dict[str, float],
             code = item_code(code_value)
         except CellRefused:
             continue
-        formula = cells.formula(number, price_column)
         if isinstance(price, int | float) and not isinstance(price, bool) and price > 0:
             prices.setdefault(code, float(price))
-        elif formula is not None and not formula.saved:
+        elif (formula := cells.formula(number, price_column)) is not None and not formula.saved:
             unsaved.setdefault(code, RowProblem(
                 cells.name, number, letter(price_column), _shown(formula),
                 "This Summary price is a formula the file has no saved result for: open the "
@@ -179,16 +179,28 @@ def _read_item_row(state: SheetState, months: int, number: int, values: tuple[An
             typed = True
         return result
 
-    qty: list[float] = []
-    for m in range(months):  # a blank quantity is 0 (the workbook's rule)
-        qty.append((amount(layout.qty + m, "quantity") or 0.0) if m < present else 0.0)
+    marked = number in state.marked_rows
+    plain = None if marked else _plain_numbers(values, layout.qty, present)
+    if plain is not None:  # most rows: typed numbers only, taken as they are
+        qty = [q or 0.0 for q in plain] + [0.0] * (months - present)
+        state.quantities += sum(1 for q in plain if q)
+        typed = any(plain)
+    else:
+        qty = []
+        for m in range(months):  # a blank quantity is 0 (the workbook's rule)
+            qty.append((amount(layout.qty + m, "quantity") or 0.0) if m < present else 0.0)
     price: list[float | None] = [None] * months
     if state.kind == "single":
         single = amount(state.single_price, "price")
         price = [single] * months
     elif state.has_prices:
-        for m in range(min(months, present)):
-            price[m] = amount(layout.price + m, "price")
+        plain = None if marked else _plain_numbers(values, layout.price, present)
+        if plain is not None:
+            price[:present] = plain
+            typed = typed or any(plain)
+        else:
+            for m in range(present):
+                price[m] = amount(layout.price + m, "price")
 
     volume = any(qty)
     code_value = cell(values, 3)
@@ -248,6 +260,15 @@ def _read_item_row(state: SheetState, months: int, number: int, values: tuple[An
     state.sheet.lines.append(line)
 
 
+def _plain_numbers(values: tuple[Any, ...], start: int, count: int) -> list[float | None] | None:
+    """The `count` cells from `start` of a row without formulas or error values, when each is
+    blank or a number `typed_number` takes as it is; None when one needs a closer look."""
+    span = values[start:start + count]
+    if all(v is None or (type(v) is float and 0.0 <= v <= MAX_AMOUNT) for v in span):
+        return [*span, *[None] * (count - len(span))]
+    return None
+
+
 def _no_volume(state: SheetState, number: int, values: tuple[Any, ...]) -> None:
     """A row without a quantity: noted when it has an item code and a price, or nothing."""
     layout = state.layout
@@ -260,7 +281,8 @@ def _no_volume(state: SheetState, number: int, values: tuple[Any, ...]) -> None:
     code = cell(values, 3)
     if is_blank(code):
         state.skipped.add("empty", number)
-    elif any(isinstance(p, int | float) and not isinstance(p, bool) and p > 0 for p in prices):
+    elif any(prices) and any(isinstance(p, int | float) and not isinstance(p, bool) and p > 0
+                             for p in prices):
         state.skipped.add("no_volume", number)
 
 
