@@ -15,7 +15,7 @@ from webargs.flaskparser import FlaskParser
 
 from sop.api.problems import PROBLEM_MIMETYPE, Problem, render_problem
 from sop.api.schemas import ProblemSchema
-from sop.api.tokens import ROLE_SCOPES, authenticate, secret_hash
+from sop.api.tokens import ROLE_SCOPES, authenticate, secret_hash, token_by_hash
 from sop.audit import record_audit
 from sop.extensions import client_ip, csrf, limiter
 from sop.models import ApiToken, User
@@ -67,10 +67,13 @@ def current_api_token() -> ApiToken:
 
 
 def rate_limit_key() -> str:
-    """Per token (its hash; nothing read from the database yet), else per address."""
+    """Per known token (its hash), else per address: made-up tokens share their sender's
+    allowance (each would otherwise start a fresh one, and write an audit entry)."""
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
-        return "api-token:" + secret_hash(secret.strip())[:32]
+        digest = secret_hash(secret.strip())
+        if token_by_hash(digest) is not None:
+            return "api-token:" + digest[:32]
     return "api-ip:" + client_ip()
 
 

@@ -52,24 +52,36 @@ def _line_filters(user: User, cycle: Cycle, args: dict[str, Any]) -> dict[str, A
     if args.get("rep"):
         query["rep"] = rep_named(user, args["rep"]).pk
     if args.get("status"):
-        reps = [r.pk for r in scoped(Submission, user).filter(
-            cycle=cycle, status=args["status"]).scalar("rep")]
-        named = query.get("rep")
-        query["rep"] = {"$in": reps} if named is None else (named if named in reps
-                                                             else {"$in": []})
+        query["rep"] = _within(query.get("rep"), _reps_with_status(user, cycle, args["status"]))
     if args.get("customer"):
         query["customer"] = customer_coded(user, args["customer"]).pk
     if args.get("item"):
         query["product"] = item_coded(user, args["item"]).pk
     if args.get("group"):
-        query.setdefault("product", {"$in": list(
-            Product.objects(group_code=args["group"]).scalar("id"))})
+        query["product"] = _within(query.get("product"), list(
+            Product.objects(group_code=args["group"]).scalar("id")))
     if args.get("territory"):
-        ids = list(scoped(Customer, user).filter(territory=args["territory"]).scalar("id"))
-        named = query.get("customer")
-        query["customer"] = {"$in": ids} if named is None else (
-            named if named in ids else {"$in": []})
+        query["customer"] = _within(query.get("customer"), list(
+            scoped(Customer, user).filter(territory=args["territory"]).scalar("id")))
     return query
+
+
+def _within(named: ObjectId | None, ids: list[ObjectId]) -> Any:
+    """The condition of a field filtered to `ids` and, if given, to the one `named` id too."""
+    if named is None:
+        return {"$in": ids}
+    return named if named in ids else {"$in": []}
+
+
+def _reps_with_status(user: User, cycle: Cycle, status: str) -> list[ObjectId]:
+    """The reps in scope whose plan has `status`: a rep who never submitted (no submission
+    record yet) is in draft, as the board shows them."""
+    if status != "draft":
+        return [rep.pk for rep in scoped(Submission, user).filter(
+            cycle=cycle, status=status).scalar("rep")]
+    moved_on = {rep.pk for rep in scoped(Submission, user).filter(
+        cycle=cycle, status__ne="draft").scalar("rep")}
+    return [rep for rep in scoped(User, user).scalar("id") if rep not in moved_on]
 
 
 def _reps_in_scope(user: User, named: Any) -> list[ObjectId]:

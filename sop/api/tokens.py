@@ -106,7 +106,7 @@ def tokens_of(viewer: User, owner: User | None = None) -> QuerySet:
     return queryset.order_by("-created_at")
 
 
-def _token_by_hash(digest: str) -> ApiToken | None:
+def token_by_hash(digest: str) -> ApiToken | None:
     """The token with its owner, kept per process until tokens or users are next written (a
     revocation, a deactivation or a role change is seen by the next request)."""
     from sop.listing import cached_until_written
@@ -125,7 +125,7 @@ def authenticate(secret: str) -> tuple[ApiToken | None, str | None]:
     A refused use of a known token is audited on it."""
     if not secret:
         return None, "missing"
-    token = _token_by_hash(secret_hash(secret))
+    token = token_by_hash(secret_hash(secret))
     if token is None:
         return None, "unknown"
     owner = token.owner

@@ -102,6 +102,7 @@ def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Pro
         if current is None:
             if loaded is not None:  # the line was removed meanwhile
                 raise Conflict(None, None, None)
+            _refuse_inactive(customer, product)
             doc = new_line(cycle, actor, customer, product, stamp)
             field_name, _, index = path.partition(".")
             if index:
@@ -121,6 +122,15 @@ def _compare_and_set(actor: User, cycle: Cycle, customer: Customer, product: Pro
                 {"_id": current["_id"], path: loaded}, update)).matched_count:
             return {"_id": current["_id"], "version": current.get("version", 1) + 1}
     raise Conflict(None, None, None)
+
+
+def _refuse_inactive(customer: Customer, product: Product) -> None:
+    """A new line needs an active customer and an active item, as "add item" asks; an
+    existing line on one deactivated since stays editable."""
+    if not product.active:
+        raise GridError(f"Item {product.item_code} is inactive: it cannot get a new line.")
+    if not customer.active:
+        raise GridError(f"Customer {customer.code} is inactive: it cannot get a new line.")
 
 
 def take_back_if_locked_meanwhile(actor: User, cycle: Cycle, as_saved: Mapping[str, Any],

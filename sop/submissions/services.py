@@ -208,8 +208,10 @@ def submit_plan(cycle: Cycle, rep: User, actor: User, method: str = "portal") ->
     and the approvers. `method` is "excel" when the workbook import submits."""
     if method not in SUBMISSION_METHODS:
         raise ValueError(f"Unknown submission method {method!r}.")
-    if actor.role == "sales_rep" and actor.pk != rep.pk:
-        raise ReviewForbidden("A sales rep submits only their own plan.")
+    if actor.pk != rep.pk and actor.role != "admin":
+        # a manager approves plans: submitting one would be reviewing their own act
+        raise ReviewForbidden("A plan is submitted by its rep (or an admin), not by "
+                              f"{'another rep' if actor.role == 'sales_rep' else 'a manager'}.")
     if not cycle.is_open:
         raise StateConflict(f"The {cycle.name} cycle is {cycle.status}: plans can be submitted "
                             "only while it is open.")

@@ -41,7 +41,7 @@ TABLE: dict[str, tuple[str, str, Any, frozenset[str] | None, bool, tuple[int, ..
     "api_plans.list_submissions": ("GET", "/api/v1/cycles/2026-11/submissions", None,
                                    EVERYONE, False, OK),
     "api_plans.submit": ("POST", "/api/v1/cycles/2026-11/submissions", {"rep": "{rep2}"},
-                         EVERYONE, True, OK),
+                         REP | ADMIN, True, OK),
     "api_plans.review": ("POST", "/api/v1/submissions/{sub}/review", {"decision": "approve"},
                          SEES_ALL, False, OK),
     "api_plans.board": ("GET", "/api/v1/cycles/2026-11/board", None, SEES_ALL, False, OK),

@@ -52,6 +52,11 @@ def test_a_report_is_requested_polled_downloaded_and_emailed(app, make_user, mak
     emailed = api.post(f"/api/v1/reports/{report_id}/email",
                        json={"addresses": ["boss@example.com"]})
     assert emailed.status_code == 202 and emailed.get_json()["attached"] is True
+    reader = token_for(rep, scopes=["read"])  # may build and pull reports, not mail them out
+    assert reader.post("/api/v1/reports", json={"kind": "consolidated", "cycle": "2026-11"}
+                       ).status_code == 202
+    assert reader.post(f"/api/v1/reports/{report_id}/email",
+                       json={"addresses": ["outside@example.org"]}).status_code == 403
     other = token_for(make_user("sales_rep"))
     assert other.get(f"/api/v1/reports/{report_id}").status_code == 404
     bad = api.post("/api/v1/reports", json={"kind": "consolidated", "rep": "x@example.com"})

@@ -126,6 +126,47 @@ def test_the_approved_plans_only(app, make_user, make_customer, make_product, ma
     assert none["lines"] == []
 
 
+def test_draft_plans_include_reps_who_never_submitted(app, make_user, make_customer,
+                                                    make_product, make_price, make_cycle,
+                                                    make_line, token_for):
+    rep, other, cycle = _setup(make_user, make_customer, make_product, make_price, make_cycle,
+                               make_line)
+    api = token_for(make_user("manager"))
+    board = api.get("/api/v1/cycles/2026-11/board").get_json()
+    assert {row["status"] for row in board["rows"]} == {"draft"}
+    drafts = api.get("/api/v1/cycles/2026-11/lines?status=draft").get_json()["lines"]
+    assert sorted(line["rep"] for line in drafts) == sorted([rep.email, other.email])
+    Submission(cycle=cycle, rep=other, status="submitted").save()
+    drafts = api.get("/api/v1/cycles/2026-11/lines?status=draft").get_json()["lines"]
+    assert [line["rep"] for line in drafts] == [rep.email]
+
+
+def test_an_item_outside_the_group_asked_for_gives_no_lines(
+        app, make_user, make_customer, make_product, make_price, make_cycle, make_line,
+        token_for):
+    _setup(make_user, make_customer, make_product, make_price, make_cycle, make_line)
+    make_product(item_code="110002", group_code="9-9")
+    api = token_for(make_user("manager"))
+    assert api.get("/api/v1/cycles/2026-11/lines?item=110001&group=1-2").get_json()["lines"]
+    assert api.get("/api/v1/cycles/2026-11/lines?item=110002&group=1-2"
+                   ).get_json()["lines"] == []
+    assert api.get("/api/v1/cycles/2026-11/lines?item=110001&group=9-9"
+                   ).get_json()["lines"] == []
+
+
+def test_a_manager_cannot_submit_a_reps_plan(app, make_user, make_customer, make_product,
+                                             make_price, make_cycle, make_line, token_for):
+    rep, _other, cycle = _setup(make_user, make_customer, make_product, make_price,
+                                make_cycle, make_line)
+    manager = token_for(make_user("manager"))
+    refused = manager.post("/api/v1/cycles/2026-11/submissions", json={"rep": rep.email})
+    assert refused.status_code == 403
+    assert not Submission.objects(cycle=cycle, rep=rep, status="submitted")
+    admin = token_for(make_user("admin"))
+    done = admin.post("/api/v1/cycles/2026-11/submissions", json={"rep": rep.email})
+    assert done.status_code == 200 and done.get_json()["status"] == "submitted"
+
+
 def test_pages_walk_every_line_once_in_rep_customer_item_order(
         app, make_user, make_customer, make_product, make_cycle, make_line, token_for):
     cycle = make_cycle("2026-11")
@@ -172,3 +213,29 @@ def test_lines_without_their_own_price_are_valued_at_the_matrix_price(
     lines = token_for(rep).get("/api/v1/cycles/2026-11/lines").get_json()["lines"]
     prices = {line["item"]: line["effective_price"][:3] for line in lines}
     assert prices == {priced.item_code: [7.0, 7.0, 7.0], blank.item_code: [4.0, 5.0, 5.0]}
+
+
+def test_no_new_line_on_an_inactive_item_or_customer(app, make_user, make_customer,
+                                                     make_product, make_cycle, make_line,
+                                                     token_for):
+    rep = make_user("sales_rep")
+    cycle = make_cycle("2026-11")
+    active = make_customer(rep, code="PATITO-000001")
+    closed = make_customer(rep, code="PATITO-000002", active=False)
+    make_product(item_code="110001", active=False)
+    make_product(item_code="110002")
+    api = token_for(rep)
+
+    def first_save(customer: str, item: str):
+        return api.put("/api/v1/cycles/2026-11/cells", json={
+            "customer": customer, "item": item, "field": "qty", "bucket": 1, "value": 5,
+            "loaded": None})
+
+    inactive_item = first_save("PATITO-000001", "110001")
+    assert inactive_item.status_code == 422
+    assert "110001 is inactive" in str(inactive_item.get_json()["errors"])
+    assert first_save("PATITO-000002", "110002").status_code == 422
+    assert not ForecastLine.objects(cycle=cycle)
+    assert first_save("PATITO-000001", "110002").status_code == 200
+    assert ForecastLine.objects.get(cycle=cycle, customer=active).qty[0] == 5
+    assert not ForecastLine.objects(customer=closed)

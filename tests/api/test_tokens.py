@@ -139,6 +139,23 @@ def test_rate_limit_per_token_answers_429_with_retry_after(app, api_as):
     assert second.get("/api/v1/me").status_code == 200  # another token: its own budget
 
 
+def test_made_up_tokens_share_their_senders_allowance(app, api_as):
+    """Each invented token would otherwise get a fresh allowance and write an audit entry."""
+    import secrets
+
+    store_value("api_rate_limit_per_minute", 10, "test")
+    from sop.settings import invalidate_cache
+
+    invalidate_cache()
+    known = api_as("sales_rep")
+    client = app.test_client(use_cookies=False)
+    codes = [client.get("/api/v1/me", headers={
+        "Authorization": f"Bearer {secrets.token_urlsafe(32)}"}).status_code for _ in range(15)]
+    assert codes[:10] == [401] * 10 and codes[10:] == [429] * 5
+    assert AuditEntry.objects(action="api_token_refused").count() == 10
+    assert known.get("/api/v1/me").status_code == 200  # a real token keeps its own budget
+
+
 def test_a_body_over_the_request_limit_is_refused(app, api_as, make_cycle):
     make_cycle("2026-11")
     store_value("api_max_request_mb", 1, "test")

@@ -142,7 +142,7 @@ def list_submissions(cycle_ref: str):
 
 
 @bp.post("/cycles/<cycle_ref>/submissions")
-@access("write")
+@access("write", "sales_rep", "admin")
 @bp.arguments(s.SubmitSchema)
 @bp.response(200, s.SubmissionSchema)
 @bp.alt_response(403, schema=s.ProblemSchema, description="Not this token's plan")
