@@ -12,6 +12,7 @@ import itertools
 import logging
 import time
 from collections.abc import Collection, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import bson
@@ -199,12 +200,19 @@ def apply_import(record_id: str) -> dict[str, Any]:
     undo_log = UndoLog(get_db(), record.pk, target)
     written = 0
     try:
-        for chunk in _staged_chunks(record):
-            operations = handler.expand(chunk["operations"])
-            undo_log.prepare(operations)
-            write_staged_chunk(target, operations)
-            written += len(operations)
-            ImportLog.objects(id=record.pk).update_one(set__rows_written=written)
+        # One chunk is written (a thread waiting on the database) while the next is built and
+        # its undo record stored: chunks touch different documents (one write per bucket). The
+        # `with` waits for the write in flight, so an undo never runs beside a write.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write") as writer:
+            in_flight: Future[int] | None = None
+            for chunk in _staged_chunks(record):
+                operations = handler.expand(chunk["operations"])
+                undo_log.prepare(operations)
+                if in_flight is not None:
+                    written += _written(record, in_flight, written)
+                in_flight = writer.submit(_write_counted, target, operations)
+            if in_flight is not None:
+                written += _written(record, in_flight, written)
     except PyMongoError as exc:
         return _undo_failed_apply(record, exc)
     undo_log.finish()
@@ -241,6 +249,18 @@ def _remove_plan(record: ImportLog) -> None:
 
 def write_staged_chunk(target: Any, operations: list[dict[str, Any]]) -> None:
     write_chunk(target, operations)
+
+
+def _write_counted(target: Any, operations: list[dict[str, Any]]) -> int:
+    write_staged_chunk(target, operations)
+    return len(operations)
+
+
+def _written(record: ImportLog, write: Future[int], before: int) -> int:
+    """Wait for one chunk's write (its failure is raised here) and show the progress."""
+    count = write.result()
+    ImportLog.objects(id=record.pk).update_one(set__rows_written=before + count)
+    return count
 
 
 def _undo_failed_apply(record: ImportLog, exc: Exception) -> dict[str, Any]:
