@@ -95,7 +95,7 @@ def annotated_copy(data: bytes, fmt: ImportFormat, problems: ProblemLog) -> byte
     """The uploaded workbook with each problem cell highlighted and commented, plus a
     'Problems' sheet listing them all. For small files: it loads the whole workbook.
     (openpyxl is imported here: only this copy needs it, and importing it — numpy with it —
-    made every web and worker process 33 MB larger.)"""
+    made every web and worker process 22 MB larger.)"""
     from openpyxl import load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill

@@ -221,8 +221,8 @@ def _checked_block(first_row: int, block: list[list[Any]], plan: SheetPlan, fmt:
                    problems: ProblemLog, seen_keys: dict[int, int]) -> Iterator[ParsedRow]:
     """The rows of `block` (numbered from `first_row`) as `_checked` reads them one by one.
     When every cell of the block takes its converter's common case (a number in range, plain
-    text), the block is converted column by column instead: the same values, four times
-    quicker; any other block is read row by row, so its problems are exactly `_checked`'s."""
+    text), the block is converted column by column instead: the same values in about half
+    the time; any other block is read row by row, so its problems are exactly `_checked`'s."""
     values = _converted_columns(block, plan, fmt)
     if values is None:
         for row_number, cells in enumerate(block, start=first_row):
