@@ -98,13 +98,21 @@ def _progress(record_id: ObjectId, field: str):
 
 @cycle_collector_paused()
 def validate_import(record_id: str) -> dict[str, Any]:
-    """Read, check and stage one upload (worker job). Ends `validated` or `rejected`."""
+    """Read, check and stage one upload (worker job). Ends `validated` or `rejected`, also
+    when RQ's job timeout (import_max_seconds) strikes, wherever it does."""
     record = ImportLog.objects.get(id=record_id)
+    problems = ProblemLog()
+    try:
+        return _validate(record, problems)
+    except JobTimeoutException:
+        return _finish_validation(record, Plan(), problems, _out_of_time())
+
+
+def _validate(record: ImportLog, problems: ProblemLog) -> dict[str, Any]:
     ImportLog.objects(id=record.pk).update_one(set__status="validating", set__phase="reading")
     started = time.perf_counter()
     data = _uploads().get(record.file_id)  # read in place: GridFS files are seekable
     handler = HANDLERS[record.kind]
-    problems = ProblemLog()
     try:
         progress = _progress(record.pk, "rows_read")
         rows = (read_budget(data, problems, progress) if record.kind == "budget" else
@@ -113,8 +121,8 @@ def validate_import(record_id: str) -> dict[str, Any]:
         plan = handler.prepare(rows, problems)
     except (HeaderError, UnsafeWorkbook) as exc:  # no columns; damaged, password-protected
         return _finish_validation(record, Plan(), problems, str(exc))
-    except JobTimeoutException:  # RQ's job timeout, set from import_max_seconds
-        return _finish_validation(record, Plan(), problems, _out_of_time())
+    except JobTimeoutException:  # not a reading error: validate_import reports it
+        raise
     except Exception as exc:  # a workbook calamine cannot parse
         log.warning("Import %s could not be read: %s", record.pk, exc)
         return _finish_validation(record, Plan(), problems,
@@ -124,10 +132,7 @@ def validate_import(record_id: str) -> dict[str, Any]:
     ImportLog.objects(id=record.pk).update_one(set__phase="staging",
                                                set__rows_validated=plan.rows)
     if not problems.errors:
-        try:
-            _stage(record.pk, plan)
-        except JobTimeoutException:
-            return _finish_validation(record, Plan(), problems, _out_of_time())
+        _stage(record.pk, plan)
     log.info("Import %s: read and checked %d rows in %.1f s, staged %d writes in %.1f s",
              record.pk, plan.rows, read_seconds, plan.write_count,
              time.perf_counter() - started - read_seconds)
