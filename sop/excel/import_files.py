@@ -11,16 +11,15 @@ calamine only reads). Pure functions: no Flask, no database.
 from __future__ import annotations
 
 import io
-
-from openpyxl import load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.workbook import Workbook
+from typing import TYPE_CHECKING
 
 from sop.excel.import_formats import ImportFormat, normalise_header
 from sop.excel.masterdata import ProblemLog
 from sop.excel.sheets import FORMULA_TRIGGERS, Book, Sheet, Styles
 from sop.excel.writer import HEADER_BLUE, column_letter
+
+if TYPE_CHECKING:
+    from openpyxl.workbook import Workbook
 
 TEMPLATE_ROWS = 100_000  # the drop-downs reach this far down
 PROBLEM_COLUMNS = ("Sheet", "Row", "Column", "Value", "What to do", "Severity")
@@ -73,8 +72,8 @@ def problems_workbook(problems: ProblemLog) -> bytes:
     return book.close()
 
 
-PROBLEM_FILL = PatternFill("solid", fgColor="FDE2E1")
-WARNING_FILL = PatternFill("solid", fgColor="FFF1D6")
+PROBLEM_COLOR = "FDE2E1"
+WARNING_COLOR = "FFF1D6"
 
 
 def formulas_as_text(workbook: Workbook) -> None:
@@ -94,7 +93,15 @@ def formulas_as_text(workbook: Workbook) -> None:
 
 def annotated_copy(data: bytes, fmt: ImportFormat, problems: ProblemLog) -> bytes:
     """The uploaded workbook with each problem cell highlighted and commented, plus a
-    'Problems' sheet listing them all. For small files: it loads the whole workbook."""
+    'Problems' sheet listing them all. For small files: it loads the whole workbook.
+    (openpyxl is imported here: only this copy needs it, and importing it — numpy with it —
+    made every web and worker process 22 MB larger.)"""
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    problem_fill = PatternFill("solid", fgColor=PROBLEM_COLOR)
+    warning_fill = PatternFill("solid", fgColor=WARNING_COLOR)
     workbook = load_workbook(io.BytesIO(data))
     formulas_as_text(workbook)  # user text goes back as text, never as a live formula
     by_header = fmt.field_by_header()
@@ -108,7 +115,7 @@ def annotated_copy(data: bytes, fmt: ImportFormat, problems: ProblemLog) -> byte
         target = normalise_header(spec.header) if spec else wanted
         column = headers.index(target) + 1 if target in headers else 1
         cell = sheet.cell(row=problem.row, column=column)
-        cell.fill = PROBLEM_FILL if problem.severity == "error" else WARNING_FILL
+        cell.fill = problem_fill if problem.severity == "error" else warning_fill
         cell.comment = Comment(problem.message, "S&OP Portal")
     listing = workbook.create_sheet("Problems", 0)
     listing.append(list(PROBLEM_COLUMNS))

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sop.user_input import (
@@ -170,7 +171,16 @@ def normalise_header(text: Any) -> str:
 
 
 def _text(limit: int) -> Callable[[Any], str]:
-    return lambda value: to_text(value, limit)
+    return partial(to_text, max_length=limit)
+
+
+def _whole(low: int, high: int) -> Callable[[Any], int]:
+    return partial(to_whole, low=low, high=high)
+
+
+def as_given(value: Any) -> Any:
+    """A cell a row check converts later (the sales month: a number or a whole month)."""
+    return value
 
 
 YES_NO = ("Yes", "No")
@@ -230,8 +240,8 @@ PRICES = ImportFormat("prices", "Price matrix", (
 SALES = ImportFormat("sales", "Sales history", (
     Field("customer_code", "Customer Code", _text(40), True, example="PATITO-000123"),
     Field("item_code", "Item Code", to_item_code, True, example="110001"),
-    Field("year", "Year", lambda v: to_whole(v, 1900, 2200), True, example=2026),
-    Field("month", "Month", lambda v: v, True, example=3),  # number, or a whole month: below
+    Field("year", "Year", _whole(1900, 2200), True, example=2026),
+    Field("month", "Month", as_given, True, example=3),  # number, or a whole month
     Field("quantity", "Quantity", to_amount, True, example=120),
     Field("unit_price", "Unit Price", to_amount, example=41.75),
     Field("sales", "Sales", to_number, True, example=5010),
@@ -243,8 +253,8 @@ BUDGET = ImportFormat("budget", "Budget", (
     Field("rep_email", "Sales Rep Email", to_email, True, example="jordan.reyes@example.com",
           width=26),
     Field("sop_name", "Customer S&OP", _text(120), True, example="BAYOU FOODS", width=24),
-    Field("year", "Year", lambda v: to_whole(v, 1900, 2200), True, example=2026),
-    Field("month", "Month", lambda v: to_whole(v, 1, 12), True, example=3),
+    Field("year", "Year", _whole(1900, 2200), True, example=2026),
+    Field("month", "Month", _whole(1, 12), True, example=3),
     Field("cases", "Cases", to_amount, True, example=400),
     Field("sales", "Sales", to_amount, example=16700),
 ), key=("rep_email", "sop_name", "year", "month"))

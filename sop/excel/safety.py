@@ -21,6 +21,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import BinaryIO
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls
@@ -93,6 +94,19 @@ def inspect_upload(data: bytes, max_bytes: int, max_rows: int = MAX_ROWS,
                              "imported at once. Delete the empty rows below your data (select "
                              "them, Delete rows) or split the file.")
     return WorkbookFacts(kind, declared)
+
+
+def container_kind(file: BinaryIO) -> str:
+    """"xlsx", "xlsb", "ods" or "xls", from the container of a file that passed
+    inspect_upload (a reader opening it by path needs the matching extension)."""
+    file.seek(0)
+    if file.read(len(OLE_MAGIC)) == OLE_MAGIC:
+        return "xls"
+    try:
+        archive = zipfile.ZipFile(file)
+        return _zip_kind(archive, set(archive.namelist()))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise DAMAGED from None
 
 
 def _zip_kind(archive: zipfile.ZipFile, names: set[str]) -> str:

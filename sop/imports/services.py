@@ -12,6 +12,7 @@ import itertools
 import logging
 import time
 from collections.abc import Collection, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import bson
@@ -97,13 +98,21 @@ def _progress(record_id: ObjectId, field: str):
 
 @cycle_collector_paused()
 def validate_import(record_id: str) -> dict[str, Any]:
-    """Read, check and stage one upload (worker job). Ends `validated` or `rejected`."""
+    """Read, check and stage one upload (worker job). Ends `validated` or `rejected`, also
+    when RQ's job timeout (import_max_seconds) strikes, wherever it does."""
     record = ImportLog.objects.get(id=record_id)
+    problems = ProblemLog()
+    try:
+        return _validate(record, problems)
+    except JobTimeoutException:
+        return _finish_validation(record, Plan(), problems, _out_of_time())
+
+
+def _validate(record: ImportLog, problems: ProblemLog) -> dict[str, Any]:
     ImportLog.objects(id=record.pk).update_one(set__status="validating", set__phase="reading")
     started = time.perf_counter()
     data = _uploads().get(record.file_id)  # read in place: GridFS files are seekable
     handler = HANDLERS[record.kind]
-    problems = ProblemLog()
     try:
         progress = _progress(record.pk, "rows_read")
         rows = (read_budget(data, problems, progress) if record.kind == "budget" else
@@ -112,8 +121,8 @@ def validate_import(record_id: str) -> dict[str, Any]:
         plan = handler.prepare(rows, problems)
     except (HeaderError, UnsafeWorkbook) as exc:  # no columns; damaged, password-protected
         return _finish_validation(record, Plan(), problems, str(exc))
-    except JobTimeoutException:  # RQ's job timeout, set from import_max_seconds
-        return _finish_validation(record, Plan(), problems, _out_of_time())
+    except JobTimeoutException:  # not a reading error: validate_import reports it
+        raise
     except Exception as exc:  # a workbook calamine cannot parse
         log.warning("Import %s could not be read: %s", record.pk, exc)
         return _finish_validation(record, Plan(), problems,
@@ -123,10 +132,7 @@ def validate_import(record_id: str) -> dict[str, Any]:
     ImportLog.objects(id=record.pk).update_one(set__phase="staging",
                                                set__rows_validated=plan.rows)
     if not problems.errors:
-        try:
-            _stage(record.pk, plan)
-        except JobTimeoutException:
-            return _finish_validation(record, Plan(), problems, _out_of_time())
+        _stage(record.pk, plan)
     log.info("Import %s: read and checked %d rows in %.1f s, staged %d writes in %.1f s",
              record.pk, plan.rows, read_seconds, plan.write_count,
              time.perf_counter() - started - read_seconds)
@@ -199,12 +205,19 @@ def apply_import(record_id: str) -> dict[str, Any]:
     undo_log = UndoLog(get_db(), record.pk, target)
     written = 0
     try:
-        for chunk in _staged_chunks(record):
-            operations = handler.expand(chunk["operations"])
-            undo_log.prepare(operations)
-            write_staged_chunk(target, operations)
-            written += len(operations)
-            ImportLog.objects(id=record.pk).update_one(set__rows_written=written)
+        # One chunk is written (a thread waiting on the database) while the next is built and
+        # its undo record stored: chunks touch different documents (one write per bucket). The
+        # `with` waits for the write in flight, so an undo never runs beside a write.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write") as writer:
+            in_flight: Future[int] | None = None
+            for chunk in _staged_chunks(record):
+                operations = handler.expand(chunk["operations"])
+                undo_log.prepare(operations)
+                if in_flight is not None:
+                    written += _written(record, in_flight, written)
+                in_flight = writer.submit(_write_counted, target, operations)
+            if in_flight is not None:
+                written += _written(record, in_flight, written)
     except PyMongoError as exc:
         return _undo_failed_apply(record, exc)
     undo_log.finish()
@@ -241,6 +254,18 @@ def _remove_plan(record: ImportLog) -> None:
 
 def write_staged_chunk(target: Any, operations: list[dict[str, Any]]) -> None:
     write_chunk(target, operations)
+
+
+def _write_counted(target: Any, operations: list[dict[str, Any]]) -> int:
+    write_staged_chunk(target, operations)
+    return len(operations)
+
+
+def _written(record: ImportLog, write: Future[int], before: int) -> int:
+    """Wait for one chunk's write (its failure is raised here) and show the progress."""
+    count = write.result()
+    ImportLog.objects(id=record.pk).update_one(set__rows_written=before + count)
+    return count
 
 
 def _undo_failed_apply(record: ImportLog, exc: Exception) -> dict[str, Any]:

@@ -185,3 +185,28 @@ def test_non_finite_foreign_and_absurd_numbers_are_refused(cell, message):
         SALES_HEADER, ["C1", "110001", 2025, 1, cell, 2.0, 10, None, None]]))
     assert rows == []
     assert [(p.column, p.message) for p in problems] == [("Quantity", message)]
+
+
+
+def test_a_long_file_reads_the_same_whether_its_rows_are_clean_or_not():
+    """Blocks of clean rows are checked column by column, others row by row: a file of both
+    reads every good row with the same values and names each problem's row."""
+    good = [["PATITO-000001", 110001 + n // 12, 2024, n % 12 + 1, float(n % 7), 2.5, float(n),
+             1.0, 1.5] for n in range(6000)]
+    rows = [SALES_HEADER, *good[:3000], good[10], *good[3000:5500],
+            [*good[5500][:4], -1.0, *good[5500][5:]], *good[5501:]]
+    parsed, problems = read("sales", ("Sales", rows))
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (3002, "customer_code", "PATITO-000001 / 110001 / 2024 / 2024-11"),
+        (5503, "Quantity", -1.0)]
+    assert "as row 12" in problems[0].message
+
+    def expected(n: int) -> dict:
+        return {"customer_code": "PATITO-000001", "item_code": str(110001 + n // 12),
+                "year": 2024, "month": f"2024-{n % 12 + 1:02d}", "quantity": float(n % 7),
+                "unit_price": 2.5, "sales": float(n), "cogs": 1.0, "gross_profit": 1.5}
+
+    assert len(parsed) == 5999 and parsed[-1].row == 6002
+    assert [(r.row, r.values) for r in parsed[:2]] == [(2, expected(0)), (3, expected(1))]
+    assert (parsed[4999].row, parsed[4999].values) == (5002, expected(4999))  # row by row
+    assert parsed[5499].values == expected(5499) and parsed[5500].values == expected(5501)

@@ -4,7 +4,10 @@ date systems; a formula is read as the value Excel saved for it."""
 
 from __future__ import annotations
 
+import io
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +83,19 @@ def test_a_header_below_row_1_or_right_of_column_a_is_found_where_it_is():
     right = [[None, *row] for row in PRICES]
     rows, _ = read(workbook_bytes(("Prices", right)))
     assert rows == EXPECTED
+
+
+@pytest.mark.parametrize(("kind", "build"), [
+    ("xlsx", lambda rows: workbook_bytes(("Prices", rows))),
+    ("xlsb", _xlsb),
+    ("xls", lambda rows: xls_bytes(rows, "Prices")),
+    ("ods", lambda rows: ods_bytes(rows, "Prices")),
+])
+def test_an_upload_read_from_a_stream_gives_the_same_rows_and_leaves_no_file(kind, build):
+    """A stream (an upload in GridFS) is read through a temporary file, removed at once."""
+    spooled = set(Path(tempfile.gettempdir()).glob("sop-upload-*"))
+    problems = ProblemLog()
+    rows = [(row.row, row.values) for row in read_rows(io.BytesIO(build(PRICES)),
+                                                       FORMATS["prices"], problems)]
+    assert rows == EXPECTED and list(problems) == []
+    assert set(Path(tempfile.gettempdir()).glob("sop-upload-*")) == spooled

@@ -442,7 +442,8 @@ def sales_rows(count: int) -> bytes:
 
 
 def test_a_validation_is_capped_in_rows_and_in_seconds_and_says_which_limit(client, admin,
-                                                                           run_jobs):
+                                                                           run_jobs,
+                                                                           monkeypatch):
     from sop.settings import store_value
 
     saved = client.htmx_post("/admin/settings/import_max_rows", {"value": "100"},
@@ -454,11 +455,18 @@ def test_a_validation_is_capped_in_rows_and_in_seconds_and_says_which_limit(clie
 
     store_value("import_max_rows", 1_000_000, "test")
     store_value("import_max_seconds", 1, "test")  # below the page's minimum: a quick test
-    # long enough for the check to be stopped while it reads (calamine reads 25,000 rows in
-    # well under a second), written by XlsxWriter to keep the test quick
+    # The check reads 25,000 rows in a fraction of a second: each block of 5,000 rows is made
+    # to take 0.3 s more (its progress report), so the limit strikes while it reads.
+    real_progress = services._progress
+
+    def slow_progress(record_id, field):
+        report = real_progress(record_id, field)
+        return lambda count: (time.sleep(0.3), report(count))
+
+    monkeypatch.setattr(services, "_progress", slow_progress)
     upload(client, "sales", xlsxwriter_bytes([SALES_HEADER] + [
         ["PATITO-000001", 110001, 2000 + n % 100, n % 12 + 1, 10, 38, 380, 266, 114]
-        for n in range(100_000)], "Sales"))
+        for n in range(25_000)], "Sales"))
     started = time.monotonic()
     run_jobs("imports")
     assert time.monotonic() - started < 10
@@ -468,6 +476,7 @@ def test_a_validation_is_capped_in_rows_and_in_seconds_and_says_which_limit(clie
     assert "The check stopped after 1 seconds" in page and "import_max_seconds" in page
     assert record.plan_file_id is None
     # The imports worker is free again: the next file is checked as usual.
+    monkeypatch.setattr(services, "_progress", real_progress)
     store_value("import_max_seconds", 900, "test")
     upload(client, "sales", sales_rows(10))
     run_jobs("imports")
