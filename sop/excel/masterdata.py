@@ -146,18 +146,24 @@ def read_rows(data: bytes | BinaryIO, fmt: ImportFormat, problems: ProblemLog,
 def read_records(records: list[dict[str, Any]], fmt: ImportFormat, problems: ProblemLog,
                  sheet: str = "request") -> Iterator[ParsedRow]:
     """`read_rows` for rows that arrive as records keyed by field name (the JSON API's bulk
-    upserts): the same conversions, checks and duplicate-key rule; row 1 is the first."""
+    upserts): the same conversions, checks and duplicate-key rule, in the same blocks; row 1
+    is the first."""
     plan = SheetPlan(sheet, list(enumerate(fmt.fields)))
     names = [f.name for f in fmt.fields]
     seen_keys: dict[int, int] = {}
-    for row_number, record in enumerate(records, start=1):
-        cells = list(map(record.get, names))
-        parsed = _checked(row_number, cells, plan, fmt, problems, seen_keys)
-        if parsed is not None:
-            yield parsed
-        elif all(blank(c) for c in cells):  # (checked after: most rows are not)
-            problems.append(RowProblem(sheet, row_number, fmt.fields[0].header, None,
-                                       "The row is empty."))
+    for start in range(0, len(records), BLOCK_ROWS):
+        block = [list(map(record.get, names)) for record in records[start:start + BLOCK_ROWS]]
+        values = _converted_columns(block, plan, fmt)
+        if values is not None:
+            yield from _block_rows(start + 1, values, fmt, problems, seen_keys, sheet)
+            continue
+        for row_number, cells in enumerate(block, start=start + 1):
+            parsed = _checked(row_number, cells, plan, fmt, problems, seen_keys)
+            if parsed is not None:
+                yield parsed
+            elif all(blank(c) for c in cells):  # (checked after: most rows are not)
+                problems.append(RowProblem(sheet, row_number, fmt.fields[0].header, None,
+                                           "The row is empty."))
 
 
 def _checked(row_number: int, cells: list[Any], plan: SheetPlan, fmt: ImportFormat,
@@ -230,13 +236,20 @@ def _checked_block(first_row: int, block: list[list[Any]], plan: SheetPlan, fmt:
             if parsed is not None:
                 yield parsed
         return
+    yield from _block_rows(first_row, values, fmt, problems, seen_keys, plan.sheet)
+
+
+def _block_rows(first_row: int, values: dict[str, list[Any]], fmt: ImportFormat,
+                problems: ProblemLog, seen_keys: dict[int, int], sheet: str
+                ) -> Iterator[ParsedRow]:
+    """The rows of a block converted column by column, with the duplicate-key rule."""
     names = list(values)
     keys = zip(*[values[name] for name in fmt.key], strict=True)
     rows = zip(keys, zip(*values.values(), strict=True), strict=True)
     for row_number, (key, row_values) in zip(count(first_row), rows, strict=False):
         first = seen_keys.setdefault(hash(key), row_number)
         if first != row_number:
-            _duplicate(problems, plan.sheet, row_number, fmt, key, first)
+            _duplicate(problems, sheet, row_number, fmt, key, first)
             continue
         yield ParsedRow(row_number, dict(zip(names, row_values, strict=True)))
 
@@ -250,7 +263,10 @@ def _converted_columns(block: list[list[Any]], plan: SheetPlan, fmt: ImportForma
     columns = list(zip(*block, strict=False))  # rows as long as the sheet is wide
     values: dict[str, list[Any]] = {}
     for index, spec in plan.columns:
-        converted = _common_case_column(spec.convert, columns[index])
+        column = columns[index]
+        if not spec.required and column.count(None) == len(column):
+            continue  # an optional field no row gives (a record without it): absent, as per row
+        converted = _common_case_column(spec.convert, column)
         if converted is None:
             return None
         values[spec.name] = converted
@@ -268,6 +284,24 @@ def _common_case_column(convert: Callable[[Any], Any], column: tuple[Any, ...]
     types = set(map(type, column))
     function = getattr(convert, "func", convert)
     options = getattr(convert, "keywords", {})
+    if types == {int} or types == {int, float}:  # JSON numbers (the API's records)
+        if function in (to_amount, to_number):
+            low = 0 if function is to_amount else -MAX_AMOUNT
+            floats = list(map(float, column))
+            if low <= min(floats) and max(floats) <= MAX_AMOUNT and not any(map(isnan, floats)):
+                return floats
+            return None
+        if function is to_whole or function is to_item_code or function is as_given:
+            if float in types and not all(map(float.is_integer, column)):
+                return None
+            whole = list(map(int, column))
+            if function is as_given:
+                return whole
+            low, high = ((options["low"], options["high"]) if function is to_whole
+                         else (100_000, 999_999))  # six digits
+            if low <= min(whole) and max(whole) <= high:
+                return whole if function is to_whole else list(map(str, whole))
+        return None
     if types == {float}:
         if function in (to_amount, to_number):
             low = 0 if function is to_amount else -MAX_AMOUNT
@@ -322,8 +356,9 @@ def _sales_months_column(values: dict[str, list[Any]]) -> bool:
     """`_sales_months` of a block: Year + Month (1-12) columns of whole numbers (False for
     anything else: the rows are then checked one by one)."""
     years, months = values.get("year"), values.get("month")
-    if years is None or set(map(type, months)) != {float} or not all(
-            map(float.is_integer, months)) or not 1 <= min(months) <= max(months) <= 12:
+    if years is None or set(map(type, months)) - {int, float} or not all(
+            float(month).is_integer() for month in months) or not 1 <= min(months) <= max(
+                months) <= 12:
         return False
     values["month"] = list(map("{:04d}-{:02d}".format, years, map(int, months)))
     return True

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mongoengine.connection import get_connection
-from pymongo.errors import OperationFailure
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from sop.audit import record_audit
 from sop.db import raw_collection
@@ -21,6 +21,11 @@ from sop.models import User
 
 BATCH_MAX_ROWS = 20_000  # rows of one request; their writes go in one transaction
 BATCH_KINDS = ("customers", "products", "prices", "sales", "budget")
+DUPLICATE_KEY = 11000
+
+
+class BatchConflict(ValueError):
+    """Another writer changed a document this batch builds on while it was written."""
 
 
 class BatchTooLarge(ValueError):
@@ -72,22 +77,36 @@ def upsert_records(actor: User, kind: str, records: list[dict[str, Any]]) -> Bat
                          problems=_problems(kind, problems))
     if problems.errors:
         return result
-    operations = handler.expand([write.as_operation() for write in plan.writes])
-    if operations:
+    staged = [write.as_operation() for write in plan.writes]
+    written = 0
+    if staged:
         target = raw_collection(handler.target)
+
+        def write(session: Any) -> int:
+            # built inside the transaction: a retry after a write conflict builds them again
+            # on what the other writer left
+            operations = handler.expand(staged, session)
+            write_chunk(target, operations, session)
+            return len(operations)
+
         try:
             with get_connection().start_session() as session:
-                session.with_transaction(lambda s: write_chunk(target, operations, s))
+                written = session.with_transaction(write)
+        except BulkWriteError as exc:
+            if not any(e.get("code") == DUPLICATE_KEY for e in exc.details["writeErrors"]):
+                raise
+            raise BatchConflict("Some of these rows were written by another request while "
+                                "this one was: nothing of it was kept. Send it again.") from None
         except OperationFailure as exc:
             if (exc.details or {}).get("codeName") != "TransactionTooLargeForCache":
                 raise
-            raise BatchTooLarge(f"The database cannot write {len(operations):,} documents in "
+            raise BatchTooLarge(f"The database cannot write {len(staged):,} documents in "
                                 "one go; nothing was written. Send fewer rows per request."
                                 ) from None
         record_audit("import_completed", f"{kind.title()} sent through the API: "
                      f"{plan.added} added, {plan.changed} changed, {plan.unchanged} "
                      "unchanged.", actor=actor, entity_type="import", entity_id=None,
                      changes={"kind": {"before": None, "after": kind},
-                              "written": {"before": None, "after": len(operations)}})
-    result.written, result.applied = len(operations), True
+                              "written": {"before": None, "after": written}})
+    result.written, result.applied = written, True
     return result

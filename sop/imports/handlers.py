@@ -121,8 +121,10 @@ class ImportHandler:
     def prepare(self, rows: Iterator[ParsedRow], problems: ProblemLog) -> Plan:
         raise NotImplementedError
 
-    def expand(self, operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The writes of one staged chunk, as `sop.imports.apply` writes them."""
+    def expand(self, operations: list[dict[str, Any]], session: Any = None
+               ) -> list[dict[str, Any]]:
+        """The writes of one staged chunk, as `sop.imports.apply` writes them (reading what
+        they build on inside the transaction `session`, when there is one)."""
         return operations
 
     def problem(self, problems: ProblemLog, row: ParsedRow, column: str, value: Any,
@@ -335,18 +337,26 @@ class SalesImport(ImportHandler):
                        for ids in changed)
         return plan
 
-    def expand(self, operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def expand(self, operations: list[dict[str, Any]], session: Any = None
+               ) -> list[dict[str, Any]]:
         """The staged buckets' documents: the file's months replace the same months of the
-        stored bucket (read now), other months stay; each month carries the customer's rep."""
+        stored bucket (read now), other months stay; each month carries the customer's rep.
+        A stored bucket is written only if it still holds what was read (its fingerprint in
+        the filter): a bucket another import or push wrote in between makes the write fail
+        (its upsert meets the bucket's id) instead of dropping that write's months."""
         buckets = [op["sales_bucket"] for op in operations]
         # not rep-scoped: imports are an admin's, over every rep's data
         reps = {c["_id"]: c.get("sales_rep") for c in raw_collection(Customer).find(
-            {"_id": {"$in": list({b["customer"] for b in buckets})}}, {"sales_rep": 1})}
+            {"_id": {"$in": list({b["customer"] for b in buckets})}}, {"sales_rep": 1},
+            session=session)}
         existing_ids = [b["_id"] for b in buckets if b["_id"] is not None]
-        existing = {}
+        existing, read_fingerprints = {}, {}
         for start in range(0, len(existing_ids), ID_BATCH):  # short `$in`: _stored_fingerprints
-            existing.update((d["_id"], d["months"]) for d in raw_collection(SalesHistory).find(
-                {"_id": {"$in": existing_ids[start:start + ID_BATCH]}}, {"months": 1}))
+            for d in raw_collection(SalesHistory).find(
+                    {"_id": {"$in": existing_ids[start:start + ID_BATCH]}},
+                    {"months": 1, "fingerprint": 1}, session=session):
+                existing[d["_id"]] = d["months"]
+                read_fingerprints[d["_id"]] = d.get("fingerprint")
         writes: list[dict[str, Any]] = []
         for bucket in buckets:
             rep = reps.get(bucket["customer"])
@@ -363,7 +373,8 @@ class SalesImport(ImportHandler):
                     "rep_id": rep}
             ordered = [months[key] for key in sorted(months)]
             if bucket["_id"] is not None:
-                writes.append(Upsert({"_id": bucket["_id"]}, {
+                writes.append(Upsert({"_id": bucket["_id"],
+                                      "fingerprint": read_fingerprints.get(bucket["_id"])}, {
                     "months": ordered, "fingerprint": fingerprint(ordered),
                     "updated_at": now()}).as_operation())
             else:  # every month is from the file: its packed months are the fingerprint

@@ -94,6 +94,43 @@ def test_bulk_sales_upserts_and_a_resent_batch_changes_nothing(app, make_custome
     assert [m.quantity for m in SalesHistory.objects.get().months] == [10, 25, 10]
 
 
+def test_overlapping_pushes_to_one_bucket_lose_no_month(app, make_customer, make_product,
+                                                         api_as, monkeypatch):
+    """Push A (February) has read the bucket when push B (March) commits; A's write must not
+    drop March: it is built again on what B left, or refused (409) with nothing kept."""
+    from sop.imports.handlers import SalesImport
+
+    make_customer(code="PATITO-000001")
+    make_product(item_code="110001")
+    api = api_as("admin")
+    assert api.post("/api/v1/sales/bulk", json={
+        "rows": [_sales_row("PATITO-000001", "110001", 1)]}).status_code == 200
+    expand, other_push = SalesImport.expand, []
+
+    def b_commits_after_a_has_read(self, operations, *session):
+        built = expand(self, operations, *session)
+        if not other_push:
+            other_push.append(None)  # once: B's own build passes through here too
+            other_push[0] = api.post("/api/v1/sales/bulk", json={
+                "rows": [_sales_row("PATITO-000001", "110001", 3)]})
+        return built
+
+    monkeypatch.setattr(SalesImport, "expand", b_commits_after_a_has_read)
+    push_a = api.post("/api/v1/sales/bulk", json={
+        "rows": [_sales_row("PATITO-000001", "110001", 2)]})
+    assert other_push[0].status_code == 200
+    monkeypatch.undo()
+    months = [m.month for m in SalesHistory.objects.get().months]
+    if push_a.status_code == 409:  # refused: nothing of it kept, sent again it lands
+        assert months == ["2026-01", "2026-03"]
+        assert api.post("/api/v1/sales/bulk", json={
+            "rows": [_sales_row("PATITO-000001", "110001", 2)]}).status_code == 200
+    else:
+        assert push_a.status_code == 200
+    assert [m.month for m in SalesHistory.objects.get().months] == [
+        "2026-01", "2026-02", "2026-03"]
+
+
 def test_bulk_rows_are_refused_where_the_document_says_so(app, make_customer, make_product,
                                                          api_as):
     """Values the Excel import's rules would take from a cell (a number typed as text, TRUE as

@@ -17,7 +17,7 @@ from sop.api.lookups import cursor_id, customer_coded, item_coded, rep_named
 from sop.api.problems import Problem
 from sop.customers import services as customers
 from sop.form_submission import FieldError
-from sop.imports.batch import BatchTooLarge, upsert_records
+from sop.imports.batch import BatchConflict, BatchTooLarge, upsert_records
 from sop.models import Customer, Product, User
 from sop.products import services as products
 
@@ -195,6 +195,8 @@ def _bulk(kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         result = upsert_records(current_api_user(), kind, rows)
     except BatchTooLarge as exc:
         raise Problem(413, str(exc)) from None
+    except BatchConflict as exc:
+        raise Problem(409, str(exc)) from None
     problems = [asdict(p) for p in result.problems]
     if not result.applied:
         raise Problem(422, "Nothing was written: fix the rows named in errors and send the "
@@ -205,7 +207,9 @@ def _bulk(kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 BULK_DOC = ("Validates every row first (the Excel import's rules) and writes all or nothing; "
             "idempotent on the natural key: sending the same rows again changes nothing. "
-            "422 lists every refused row as errors[] (row, field, value, message).")
+            "422 lists every refused row as errors[] (row, field, value, message); 409: "
+            "another request wrote some of the same documents meanwhile, nothing of this one "
+            "was kept, send it again.")
 
 
 @bp.post("/customers/bulk")
