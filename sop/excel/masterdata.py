@@ -153,17 +153,8 @@ def read_records(records: list[dict[str, Any]], fmt: ImportFormat, problems: Pro
     seen_keys: dict[int, int] = {}
     for start in range(0, len(records), BLOCK_ROWS):
         block = [list(map(record.get, names)) for record in records[start:start + BLOCK_ROWS]]
-        values = _converted_columns(block, plan, fmt)
-        if values is not None:
-            yield from _block_rows(start + 1, values, fmt, problems, seen_keys, sheet)
-            continue
-        for row_number, cells in enumerate(block, start=start + 1):
-            parsed = _checked(row_number, cells, plan, fmt, problems, seen_keys)
-            if parsed is not None:
-                yield parsed
-            elif all(blank(c) for c in cells):  # (checked after: most rows are not)
-                problems.append(RowProblem(sheet, row_number, fmt.fields[0].header, None,
-                                           "The row is empty."))
+        yield from _checked_block(start + 1, block, plan, fmt, problems, seen_keys,
+                                  empty_is_a_problem=True)
 
 
 def _checked(row_number: int, cells: list[Any], plan: SheetPlan, fmt: ImportFormat,
@@ -224,32 +215,30 @@ def _convert(cells: list[Any], plan: SheetPlan, row_number: int,
 
 
 def _checked_block(first_row: int, block: list[list[Any]], plan: SheetPlan, fmt: ImportFormat,
-                   problems: ProblemLog, seen_keys: dict[int, int]) -> Iterator[ParsedRow]:
+                   problems: ProblemLog, seen_keys: dict[int, int],
+                   empty_is_a_problem: bool = False) -> Iterator[ParsedRow]:
     """The rows of `block` (numbered from `first_row`) as `_checked` reads them one by one.
     When every cell of the block takes its converter's common case (a number in range, plain
     text), the block is converted column by column instead: the same values in about half
-    the time; any other block is read row by row, so its problems are exactly `_checked`'s."""
+    the time; any other block is read row by row, so its problems are exactly `_checked`'s.
+    `empty_is_a_problem`: a blank row is reported (a record), not skipped (a sheet's row)."""
     values = _converted_columns(block, plan, fmt)
     if values is None:
         for row_number, cells in enumerate(block, start=first_row):
             parsed = _checked(row_number, cells, plan, fmt, problems, seen_keys)
             if parsed is not None:
                 yield parsed
+            elif empty_is_a_problem and all(blank(c) for c in cells):
+                problems.append(RowProblem(plan.sheet, row_number, fmt.fields[0].header, None,
+                                           "The row is empty."))
         return
-    yield from _block_rows(first_row, values, fmt, problems, seen_keys, plan.sheet)
-
-
-def _block_rows(first_row: int, values: dict[str, list[Any]], fmt: ImportFormat,
-                problems: ProblemLog, seen_keys: dict[int, int], sheet: str
-                ) -> Iterator[ParsedRow]:
-    """The rows of a block converted column by column, with the duplicate-key rule."""
     names = list(values)
     keys = zip(*[values[name] for name in fmt.key], strict=True)
     rows = zip(keys, zip(*values.values(), strict=True), strict=True)
     for row_number, (key, row_values) in zip(count(first_row), rows, strict=False):
         first = seen_keys.setdefault(hash(key), row_number)
         if first != row_number:
-            _duplicate(problems, sheet, row_number, fmt, key, first)
+            _duplicate(problems, plan.sheet, row_number, fmt, key, first)
             continue
         yield ParsedRow(row_number, dict(zip(names, row_values, strict=True)))
 
@@ -284,39 +273,24 @@ def _common_case_column(convert: Callable[[Any], Any], column: tuple[Any, ...]
     types = set(map(type, column))
     function = getattr(convert, "func", convert)
     options = getattr(convert, "keywords", {})
-    if types == {int} or types == {int, float}:  # JSON numbers (the API's records)
+    if types == {float} or types == {int} or types == {int, float}:  # JSON gives int too
         if function in (to_amount, to_number):
+            numbers = list(column) if types == {float} else list(map(float, column))
             low = 0 if function is to_amount else -MAX_AMOUNT
-            floats = list(map(float, column))
-            if low <= min(floats) and max(floats) <= MAX_AMOUNT and not any(map(isnan, floats)):
-                return floats
+            if low <= min(numbers) and max(numbers) <= MAX_AMOUNT and not any(map(isnan, numbers)):
+                return numbers
             return None
-        if function is to_whole or function is to_item_code or function is as_given:
-            if float in types and not all(map(float.is_integer, column)):
-                return None
-            whole = list(map(int, column))
-            if function is as_given:
-                return whole
-            low, high = ((options["low"], options["high"]) if function is to_whole
-                         else (100_000, 999_999))  # six digits
-            if low <= min(whole) and max(whole) <= high:
-                return whole if function is to_whole else list(map(str, whole))
-        return None
-    if types == {float}:
-        if function in (to_amount, to_number):
-            low = 0 if function is to_amount else -MAX_AMOUNT
-            if low <= min(column) and max(column) <= MAX_AMOUNT and not any(map(isnan, column)):
-                return list(column)
-            return None
+        if function is as_given:
+            return list(column)
         if function is to_whole or function is to_item_code:
+            if float in types and not all(type(v) is int or v.is_integer() for v in column):
+                return None
             low, high = ((options["low"], options["high"]) if function is to_whole
                          else (100_000, 999_999))  # six digits
-            if all(map(float.is_integer, column)) and low <= min(column) \
-                    and max(column) <= high:
+            if low <= min(column) and max(column) <= high:
                 whole = list(map(int, column))
                 return whole if function is to_whole else list(map(str, whole))
-            return None
-        return list(column) if function is as_given else None
+        return None
     if types == {str} and function in (to_text, to_item_code) and all(
             map(str.isprintable, column)) and not any(map(str.startswith, column, repeat("="))):
         stripped = list(map(str.strip, column))

@@ -94,6 +94,18 @@ def test_bulk_sales_upserts_and_a_resent_batch_changes_nothing(app, make_custome
     assert [m.quantity for m in SalesHistory.objects.get().months] == [10, 25, 10]
 
 
+def test_whole_numbers_sent_as_json_floats_are_taken(app, make_customer, make_product,
+                                                      api_as):
+    """JSON Schema's integer takes 2.0: a batch mixing 1 and 2.0 reads like any other."""
+    make_customer(code="PATITO-000001")
+    make_product(item_code="110001")
+    rows = [_sales_row("PATITO-000001", "110001", 1), _sales_row("PATITO-000001", "110001", 2)]
+    rows[1]["month"], rows[1]["year"] = 2.0, 2026.0
+    pushed = api_as("admin").post("/api/v1/sales/bulk", json={"rows": rows})
+    assert pushed.status_code == 200, pushed.get_json()
+    assert [m.month for m in SalesHistory.objects.get().months] == ["2026-01", "2026-02"]
+
+
 def test_overlapping_pushes_to_one_bucket_lose_no_month(app, make_customer, make_product,
                                                          api_as, monkeypatch):
     """Push A (February) has read the bucket when push B (March) commits; A's write must not
