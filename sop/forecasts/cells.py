@@ -242,8 +242,7 @@ def save_line(actor: User, cycle: Cycle, line_id: ObjectId, version: int,
     key = {"_id": line_id, "cycle": cycle.pk, "rep": actor.pk}
     line = collection.find_one(key, LINE_PROJECTION)
     if line is None or line.get("version", 1) != version:
-        raise Conflict(line, _who(line) if line else None, line.get("updated_at") if line
-                       else None)
+        raise _line_conflict(line)
     changes = _line_changes(line, after, horizon)
     if not changes:
         return line
@@ -252,9 +251,7 @@ def save_line(actor: User, cycle: Cycle, line_id: ObjectId, version: int,
                        "source": "portal"}, "$inc": {"version": 1}}
     if not retry_write_conflicts(lambda: collection.update_one(
             {**key, "version": line.get("version", 1)}, update)).matched_count:
-        current = collection.find_one(key, LINE_PROJECTION)
-        raise Conflict(current, _who(current) if current else None,
-                       current.get("updated_at") if current else None)
+        raise _line_conflict(collection.find_one(key, LINE_PROJECTION))
     take_back_if_locked_meanwhile(
         actor, cycle, {"_id": line_id, "version": line.get("version", 1) + 1},
         {field_name: line.get(field_name) for field_name in after})
@@ -265,6 +262,13 @@ def save_line(actor: User, cycle: Cycle, line_id: ObjectId, version: int,
                                          f"({len(changes)} value(s)).", changes)])
     return {**line, **after, "version": line.get("version", 1) + 1, "updated_by": actor.pk,
             "updated_at": stamp}
+
+
+def _line_conflict(line: Mapping[str, Any] | None) -> Conflict:
+    """The line as it is now (None: gone), who saved it last and when."""
+    if line is None:
+        return Conflict(None, None, None)
+    return Conflict(line, _who(line), line.get("updated_at"))
 
 
 def _line_changes(line: Mapping[str, Any], after: Mapping[str, Any], horizon: int
