@@ -57,12 +57,12 @@ def deny_access(reason: str) -> None:
     abort(403)
 
 
-def scoped(source: type[Document] | QuerySet, user: Any) -> QuerySet:
-    """The rows of `source` that `user` may see."""
-    queryset = source.objects if isinstance(source, type) else source
+def scoped(document: type[Document], user: Any, within: QuerySet | None = None) -> QuerySet:
+    """The rows of `document` (of the queryset `within`, when given) that `user` may see."""
+    queryset = document.objects if within is None else within
     if user.role in SEES_ALL_ROLES:
         return queryset
-    scope = getattr(queryset._document, "rep_scope", None)
+    scope = getattr(document, "rep_scope", None)
     if scope is None:
         return queryset.none()
     if scope == "all":
@@ -115,10 +115,12 @@ def visible_reps(user: Any) -> list[Any] | None:
     return None if not scope else [scope[ForecastLine.rep.db_field]]
 
 
-def get_scoped_or_404(source: type[Document] | QuerySet, user: Any, **lookup: Any) -> Any:
-    """One visible row, or 404: a rep cannot tell another rep's rows from missing ones."""
+def get_scoped_or_404(document: type[Document], user: Any, within: QuerySet | None = None,
+                      **lookup: Any) -> Any:
+    """One visible row (of `within`, when given), or 404: a rep cannot tell another rep's
+    rows from missing ones."""
     try:
-        found = scoped(source, user).filter(**lookup).first()
+        found = scoped(document, user, within).filter(**lookup).first()
     except ValidationError:  # a malformed id in the URL
         found = None
     if found is None:

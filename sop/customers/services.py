@@ -71,7 +71,9 @@ def filtered_customers(viewer: User, filters: CustomerFilters) -> QuerySet:
 
 
 def search_customers(viewer: User, filters: CustomerFilters, page: int = 1) -> Page:
-    return paginate(filtered_customers(viewer, filters), page, with_references=True, cached=True)
+    scope = (str(viewer.pk), viewer.role)  # a rep's list is the rep's customers only
+    return paginate(filtered_customers(viewer, filters), page, with_references=True,
+                    cached=(Customer, (scope, repr(filters))))
 
 
 EXPORT_COLUMNS = (

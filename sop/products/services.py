@@ -62,7 +62,7 @@ def filtered_products(filters: ProductFilters):
 
 
 def search_products(filters: ProductFilters, page: int = 1) -> Page:
-    return paginate(filtered_products(filters), page, cached=True)
+    return paginate(filtered_products(filters), page, cached=(Product, repr(filters)))
 
 
 def filter_choices() -> dict[str, list[str]]:

@@ -13,7 +13,7 @@ from sop.auth.forms import ChangePasswordForm
 from sop.downloads import send_xlsx
 from sop.form_submission import saved
 from sop.htmx import page_or_fragment, wants_fragment
-from sop.models import User
+from sop.models import ApiToken, User
 from sop.security import get_scoped_or_404, role_required
 from sop.users import services
 from sop.users.forms import ApiTokenForm, EditUserForm, NewUserForm, SetPasswordForm
@@ -177,6 +177,7 @@ def create_api_token():
 @bp.post("/profile/tokens/<token_id>/revoke")
 @login_required
 def revoke_api_token(token_id: str):
-    token = get_scoped_or_404(tokens_of(current_user), current_user, id=token_id)
+    token = get_scoped_or_404(ApiToken, current_user, within=tokens_of(current_user),
+                              id=token_id)
     revoke_token(current_user._get_current_object(), token)
     return _tokens_fragment(ApiTokenForm(formdata=None))
