@@ -9,6 +9,7 @@ managers see everything; a document without `rep_scope` is refused for reps.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -18,7 +19,6 @@ from flask_login import current_user
 from mongoengine import Document, ValidationError
 from mongoengine.queryset import QuerySet
 
-from sop.db import raw_collection
 from sop.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -146,8 +146,9 @@ def get_scoped_cached_or_404(document: type[Document], user: Any, object_id: Any
     key = ObjectId(object_id)
     stored = cached_until_written(
         ("scoped-row", document.__name__, key), (document.COLLECTION,),
-        lambda: raw_collection(document).find_one({"_id": key}))
-    owner_field = None if sees_all or scope == "all" else document._fields[scope].db_field
-    if stored is None or (owner_field is not None and stored.get(owner_field) != user.pk):
+        lambda: document.objects(id=key).first())
+    owner_field = None if sees_all or scope == "all" else getattr(document, scope).db_field
+    if stored is None or (owner_field is not None
+                          and stored.to_mongo().get(owner_field) != user.pk):
         abort(404)
-    return document._from_son(dict(stored))
+    return copy.deepcopy(stored)  # the process's copy stays as read, whatever a request does

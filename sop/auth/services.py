@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
 from datetime import timedelta
@@ -13,7 +14,6 @@ from flask import current_app
 
 from sop.audit import record_audit
 from sop.clock import now
-from sop.db import raw_collection
 from sop.listing import cached_until_written
 from sop.models import PasswordResetToken, User
 from sop.models.user import new_session_token
@@ -75,11 +75,11 @@ def load_session_user(session_id: str) -> User | None:
         return None
     # not rep-scoped: signing in reads the session's own account
     stored = cached_until_written(("session-user", key), ("users",), lambda: (
-        raw_collection(User).find_one({"_id": key, "active": True})))
+        User.objects(id=key, active=True).first()))
     if stored is None or not token or not secrets.compare_digest(
-            stored.get("session_token") or "", token):
+            stored.session_token or "", token):
         return None
-    return User._from_son(dict(stored))
+    return copy.deepcopy(stored)  # the process's copy stays as read, whatever a request does
 
 
 _TIMING_DUMMY_HASH: dict[int, str] = {}

@@ -103,8 +103,9 @@ def build_submission_status(ctx: ReportContext) -> None:
 
 
 def _user_name(document: Any, field_name: str, names: dict[ObjectId, str]) -> str | None:
-    """The name of the user a reference field names, from `names` (no query per row)."""
-    ref = document._data.get(field_name) if document is not None else None
+    """The name of the user a reference field names, from `names` (no query per row: the
+    stored form holds the id, the field itself would load the user)."""
+    ref = document.to_mongo().get(field_name) if document is not None else None
     return names.get(getattr(ref, "id", ref)) if ref is not None else None
 
 
