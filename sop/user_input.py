@@ -139,3 +139,8 @@ class PortalForm(FlaskForm):
             if not issubclass(unbound_field.field_class, PasswordField):
                 options["filters"] = [clean_text, *unbound_field.kwargs.get("filters", ())]
             return super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+
+    def data_for_service(self) -> dict[str, Any]:
+        """The fields' values by name, without the submit button and the CSRF token."""
+        return {name: value for name, value in self.data.items()
+                if name not in ("submit", "csrf_token")}

@@ -33,11 +33,6 @@ class CustomerForm(PortalForm):
                             validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Save")
 
-    def data_for_service(self) -> dict:
-        data = {name: field.data for name, field in self._fields.items()
-                if name not in ("submit", "csrf_token")}
-        return data
-
 
 class ReassignForm(PortalForm):
     sales_rep = SelectField("Move the selected customers to", choices=[],

@@ -28,8 +28,3 @@ class ProductForm(PortalForm):
     currency = StringField("Currency", default="USD", validators=[DataRequired(),
                                                                   Length(min=3, max=3)])
     submit = SubmitField("Save")
-
-    def data_for_service(self) -> dict:
-        data = {name: field.data for name, field in self._fields.items()
-                if name not in ("submit", "csrf_token")}
-        return data
