@@ -72,7 +72,9 @@ def bench_app(services: dict[str, Any]):
 
 
 def own_peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory (VmHWM starts afresh at exec, unlike ru_maxrss,
+    which a child inherits from the big parent that forked it)."""
+    return peak_rss_mb(os.getpid())
 
 
 def own_cpu_seconds() -> float:

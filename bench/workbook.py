@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import bench_app, bench_services, peak_rss_mb, print_result, print_table
+from common import bench_app, bench_services, own_peak_rss_mb, print_result, print_table
 
 from sop.db import raw_collection
 
@@ -122,12 +122,6 @@ def _cycle_and_rep():
     return cycle_by_label(CYCLE_LABEL), User.objects.get(email=BENCH_REP[0])
 
 
-def own_peak() -> float:
-    """This process's peak resident memory (VmHWM starts afresh at exec, unlike ru_maxrss,
-    which a child inherits from the big parent that forked it)."""
-    return peak_rss_mb(os.getpid())
-
-
 def timed(step):
     started = time.perf_counter()
     result = step()
@@ -184,7 +178,7 @@ def workbook_child(mongo: str, redis: str) -> dict:
             "big_rep": {"sheets": len(big_plan.customers), "rows_per_sheet": len(
                 big_plan.catalog), "lines": sizes[big.pk], "file_kb": len(big_data) // 1024,
                 "generate_s": big_generate_s, "import_s": big_import["seconds"]},
-            "peak_rss_mb": own_peak(), "file_bytes_again": len(again)}
+            "peak_rss_mb": own_peak_rss_mb(), "file_bytes_again": len(again)}
 
 
 def bare_calamine_pass(data: bytes) -> float:
@@ -243,7 +237,7 @@ def consolidated_child(mongo: str, redis: str, out: str) -> dict:
         data, seconds = timed(lambda: export_consolidated(None, cycle))
         with open(out, "wb") as stream:
             stream.write(data)
-        return {"seconds": seconds, "bytes": len(data), "peak_rss_mb": own_peak(),
+        return {"seconds": seconds, "bytes": len(data), "peak_rss_mb": own_peak_rss_mb(),
                 "lines": ForecastLine.objects(cycle=cycle, qty__gt=0).count()}
 
 

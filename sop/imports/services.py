@@ -39,7 +39,7 @@ from sop.jobs.runner import cycle_collector_paused
 from sop.models import IMPORT_KINDS, ImportLog, ImportProblem, User
 from sop.pagination import Page, paginate
 from sop.settings import get_setting
-from sop.uploads import UploadRefused, queue_import_job, stored_whole
+from sop.uploads import UploadRefused, queue_import_job, spooled_upload, stored_whole
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +111,14 @@ def validate_import(record_id: str) -> dict[str, Any]:
 def _validate(record: ImportLog, problems: ProblemLog) -> dict[str, Any]:
     ImportLog.objects(id=record.pk).update_one(set__status="validating", set__phase="reading")
     started = time.perf_counter()
-    data = _uploads().get(record.file_id)  # read in place: GridFS files are seekable
     handler = HANDLERS[record.kind]
     try:
-        progress = _progress(record.pk, "rows_read")
-        rows = (read_budget(data, problems, progress) if record.kind == "budget" else
-                read_rows(data, FORMATS[record.kind], problems, progress=progress,
-                          max_rows=int(get_setting("import_max_rows"))))
-        plan = handler.prepare(rows, problems)
+        with spooled_upload(UPLOAD_BUCKET, record.file_id) as data:
+            progress = _progress(record.pk, "rows_read")
+            rows = (read_budget(data, problems, progress) if record.kind == "budget" else
+                    read_rows(data, FORMATS[record.kind], problems, progress=progress,
+                              max_rows=int(get_setting("import_max_rows"))))
+            plan = handler.prepare(rows, problems)
     except (HeaderError, UnsafeWorkbook) as exc:  # no columns; damaged, password-protected
         return _finish_validation(record, Plan(), problems, str(exc))
     except JobTimeoutException:  # not a reading error: validate_import reports it

@@ -9,6 +9,7 @@ import time
 from datetime import date, datetime
 
 import pytest
+from mongoengine.connection import get_db
 from openpyxl import load_workbook
 
 from sop.db import raw_collection
@@ -259,6 +260,20 @@ def test_a_file_without_the_columns_explains_what_is_expected(client, admin, run
     run_jobs("imports")
     page = client.get(f"/imports/{latest().pk}").get_data(as_text=True)
     assert "Required: Item Code, Description, UoM" in page
+
+
+def test_an_upload_whose_stored_chunk_went_missing_is_rejected_with_a_sentence(
+        client, admin, make_user, run_jobs):
+    rows = [CUSTOMER_HEADER, ["C-1", "Acme", "ACME", "", "South", "Yes"]]
+    upload(client, "customers", workbook_bytes(("Customers", rows)))
+    record = latest()
+    chunks = get_db()[f"{services.UPLOAD_BUCKET}.chunks"]
+    assert chunks.delete_many({"files_id": record.file_id}).deleted_count == 1
+    run_jobs("imports")
+    record.reload()
+    assert record.status == "rejected"
+    assert "could not be read" in record.error_message
+    assert Customer.objects(code="C-1").count() == 0
 
 
 def test_progress_fragment_polls_while_busy(client, admin):
