@@ -20,6 +20,7 @@ import html
 import io
 import re
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ FORMULA = (rb"<c r=\"(%s)(\d+)\"[^>]*>"  # Excel, LibreOffice, openpyxl, XlsxWri
 ERROR_TYPE = re.compile(rb't="e"')  # a literal: found by a fast scan (a leading \b scans slowly)
 VALUE = re.compile(rb"<v>([^<]*)</v>")
 REFERENCE = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
+PARSED_AHEAD = 4  # sheets parsed before they are read: the parsing thread never waits
 CELL_REACH = 120  # bytes from a cell's start to its formula or type: its attributes
 ATTRIBUTE = re.compile(rb'\b(t|si|ref)="([^"]*)"')
 
@@ -105,16 +107,19 @@ def read_sheets(data: bytes, columns: int, max_rows: int = MAX_ROWS,
     """Every worksheet of a workbook (.xlsx, .xlsb, .xls, .ods), in file order, through the
     one row source (sop.excel.rows; UnsafeWorkbook when it cannot be read, or a sheet is
     longer than `max_rows`); `progress(read, total)` after each sheet. One thread parses the
-    sheets one after the other while this one hands them out: calamine parses without the
-    interpreter lock, so the parsing (a third of a 30-sheet preview) runs beside the reading
-    of the sheets already parsed. (One workbook cannot be parsed by two threads at once.)"""
+    next few sheets while this one reads those already parsed: calamine parses without the
+    interpreter lock, and the parsing is a third of a 30-sheet preview. (One workbook cannot
+    be parsed by two threads at once; inflating the sheets' XML there too was slower: each
+    hand-back of the lock waits for this thread's switch interval.)"""
     archive, names = _archive(data)
     parts = _sheet_parts(archive) if "xl/workbook.xml" in names else {}
     with UploadedBook(data) as book, _parser() as parser:
         worksheets = book.worksheets
-        parsed = [parser.submit(book.sheet, name) for name in worksheets]
+        ahead = deque(parser.submit(book.sheet, name) for name in worksheets[:PARSED_AHEAD])
         for done, name in enumerate(worksheets, start=1):
-            found = parsed[done - 1].result()
+            found = ahead.popleft().result()
+            if done + PARSED_AHEAD <= len(worksheets):
+                ahead.append(parser.submit(book.sheet, worksheets[done + PARSED_AHEAD - 1]))
             if found.height > max_rows:
                 raise UnsafeWorkbook(
                     f"Sheet '{name}' has {found.height:,} rows; a sheet of a rep workbook has "
