@@ -151,7 +151,7 @@ def _with_dimension(data: bytes, dimension: bytes | None) -> bytes:
         for item in source.infolist():
             content = source.read(item.filename)
             if item.filename.startswith("xl/worksheets/"):
-                content, count = re.subn(rb'<dimension ref="[^"]*"/>', dimension or b"",
+                content, count = re.subn(rb'<dimension ref="[^"]*"\s*/>', dimension or b"",
                                          content)
                 assert count == 1
             target.writestr(item, content)

@@ -68,7 +68,7 @@ def test_the_download_shows_each_items_baseline_in_a_labelled_read_only_block(wi
     last = letter(LAYOUT.baseline_method)
     grey = [rule for rng in bayou.conditional_formatting for rule in rng.rules
             if f"{first}8:{last}" in str(rng.sqref)]
-    assert grey and grey[0].dxf.fill.fgColor.rgb.endswith("E7E6E6")
+    assert grey and grey[0].dxf.fill.bgColor.rgb.endswith("E7E6E6")  # a look's fill: bgColor
     refusing = [v for v in bayou.data_validations.dataValidation if v.type == "custom"]
     assert len(refusing) == 1 and refusing[0].formula1 == "FALSE"
     assert f"{first}8:{last}" in str(refusing[0].sqref)
