@@ -259,13 +259,6 @@ class Sheet:
             options["error_title"] = title
         self.ws.data_validation(sqref.split()[0], options)
 
-    def refuse_typing(self, sqref: str, error: str) -> None:
-        """Excel refuses a value typed into `sqref` (space-separated ranges): a validation no
-        value passes, saying `error`; for cells the portal fills and never reads back."""
-        self.ws.data_validation(sqref.split()[0], {
-            "validate": "custom", "value": "FALSE", "ignore_blank": False,
-            "error_title": "S&OP", "error_message": error, "multi_range": sqref})
-
     def paint(self, sqref: str, look: Format) -> None:
         """Give every cell of `sqref` (space-separated ranges) a look, whatever it holds."""
         if sqref.strip():

@@ -1,5 +1,5 @@
-"""Writing the pre-filled rep workbook (DOMAIN.md §5.1) through sop.excel.sheets (XlsxWriter,
-cells kept until the book is closed: its block titles are merged over two rows): only titles,
+"""Writing the pre-filled rep workbook (DOMAIN.md §5.1) through sop.excel.formula_sheets
+(openpyxl write-only: a book of formulas; why not XlsxWriter is said there): only titles,
 headers and item codes carry a cell style; the data cells get their look (yellow = type here,
 grey = formula) and money formats from conditional formats over their ranges. Formulas are
 written without a saved value; Excel computes them on opening."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sop.excel.formula_sheets import Book, Columns, Sheet, Styles
 from sop.excel.rep_workbook.layout import (
     CODE_FORMAT,
     FIRST_ROW,
@@ -32,7 +33,7 @@ from sop.excel.rep_workbook.layout import (
     quoted,
     sheet_title,
 )
-from sop.excel.sheets import Book, Columns, Formula, Sheet, Styles
+from sop.excel.sheets import Formula
 
 HEAD_BLUE = "1D4E89"
 MANDATORY_RED = "C0504D"
@@ -100,7 +101,7 @@ def write_rep_workbook(plan: WorkbookPlan) -> bytes:
     reading the file back gives the same lines with the same flags. When any customer has a
     baseline, every customer sheet carries the read-only baseline block (`Layout.baseline`)."""
     layout = Layout(len(plan.months))
-    book = Book(streaming=False)  # merges over several rows (the block titles)
+    book = Book()
     styles = _styles(book)
     looks = _Looks.of(styles)
     taken: set[str] = {"summary", LIST_SHEET.lower(), "budget"}
