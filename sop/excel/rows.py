@@ -36,9 +36,10 @@ PASSWORD = UnsafeWorkbook("This workbook is password-protected: remove the passw
 
 class UploadedBook:
     """An uploaded workbook open for reading; use it as a context manager (or `close()`).
-    `source`: the file's bytes, or a stream (an upload read from GridFS), which is copied to
-    a temporary file first: calamine copies a file-like object whole into memory and keeps
-    it while parsing (22 MB for the 480,000-row sales history), a file it reads in place."""
+    `source`: the file's bytes, or a stream (an import's upload, spooled out of GridFS),
+    which is copied to a temporary file named by its format first: calamine copies a
+    file-like object whole into memory and keeps it while parsing (22 MB for the 480,000-row
+    sales history), a file it reads in place, and it picks its reader by the extension."""
 
     def __init__(self, source: bytes | BinaryIO) -> None:
         try:
