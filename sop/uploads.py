@@ -8,7 +8,7 @@ import contextlib
 import logging
 import tempfile
 from collections.abc import Iterator
-from typing import IO
+from pathlib import Path
 
 import gridfs
 from bson import ObjectId
@@ -20,6 +20,7 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from sop.errors import QUEUE_DOWN
+from sop.excel.safety import container_kind
 from sop.extensions import redis_queues
 from sop.settings import get_setting
 
@@ -65,21 +66,25 @@ def queue_import_job(function: str, record: Document, description: str, files: g
 
 
 @contextlib.contextmanager
-def spooled_upload(bucket: str, file_id: ObjectId) -> Iterator[IO[bytes]]:
-    """The GridFS file `file_id` of `bucket` in a temporary file (seekable, read from disk),
-    copied a few chunks per database reply. GridFS's own reader takes the server's default
-    first batch, 101 chunks (25 MB) in one reply, and the allocator keeps that memory once it
-    is freed: a 22 MB upload left the importing worker 18-32 MB larger for its whole import.
-    CorruptGridFile when a chunk is missing or the file is shorter than recorded."""
+def spooled_upload(bucket: str, file_id: ObjectId) -> Iterator[Path]:
+    """The GridFS file `file_id` of `bucket` as a temporary file named by its format (what
+    sop.excel.rows reads in place), removed afterwards; copied a few chunks per database
+    reply. GridFS's own reader takes the server's default first batch, 101 chunks (25 MB) in
+    one reply, and the allocator keeps that memory once it is freed: a 22 MB upload left the
+    importing worker 18-32 MB larger for its whole import. CorruptGridFile when a chunk is
+    missing or the file is shorter than recorded."""
     stored = gridfs.GridFS(get_db(), collection=bucket).get(file_id)  # NoFile when gone
     chunks = get_db()[f"{bucket}.chunks"].find(  # the GridFS layout: files_id, n, data
         {"files_id": file_id}, sort=[("n", 1)], batch_size=CHUNKS_PER_REPLY)
-    with tempfile.TemporaryFile(prefix="sop-upload-") as spool:
-        for expected, chunk in enumerate(chunks):
-            if chunk["n"] != expected:
-                raise CorruptGridFile(f"Upload {file_id}: chunk {expected} is missing.")
-            spool.write(chunk["data"])
-        if spool.tell() != stored.length:
-            raise CorruptGridFile(f"Upload {file_id}: {spool.tell()} of {stored.length} bytes.")
-        spool.seek(0)
-        yield spool
+    with tempfile.TemporaryDirectory(prefix="sop-upload-") as folder:
+        spooled = Path(folder) / "upload"
+        with spooled.open("w+b") as spool:
+            for expected, chunk in enumerate(chunks):
+                if chunk["n"] != expected:
+                    raise CorruptGridFile(f"Upload {file_id}: chunk {expected} is missing.")
+                spool.write(chunk["data"])
+            if spool.tell() != stored.length:
+                raise CorruptGridFile(
+                    f"Upload {file_id}: {spool.tell()} of {stored.length} bytes.")
+            kind = container_kind(spool)
+        yield spooled.rename(spooled.with_suffix(f".{kind}"))

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any, BinaryIO
+from pathlib import Path
+from typing import Any
 
 from sop.excel.import_formats import BUDGET, CellError, normalise_header, to_amount
 from sop.excel.masterdata import HeaderError, ParsedRow, ProblemLog, RowProblem, read_rows
@@ -32,15 +33,13 @@ def budget_year(month: int, today: date) -> int:
     return today.year if month >= today.month else today.year + 1
 
 
-def read_budget(data: bytes | BinaryIO, problems: ProblemLog,
+def read_budget(data: bytes | Path, problems: ProblemLog,
                 progress: Callable[[int], None] | None = None,
                 today: date | None = None) -> Iterator[ParsedRow]:
     """Rows of a budget file, flat template or pivot. Pivot rows carry `rep_name`."""
     try:
         yield from read_rows(data, BUDGET, problems, progress)
     except HeaderError as flat_error:
-        if not isinstance(data, bytes):
-            data.seek(0)
         with UploadedBook(data) as workbook:
             for name in workbook.worksheets:
                 rows = [tuple(row) for row in workbook.sheet(name).rows()]

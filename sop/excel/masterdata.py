@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import count, islice, repeat
 from math import isnan
-from typing import Any, BinaryIO
+from pathlib import Path
+from typing import Any
 
 from sop.excel.import_formats import (
     FORMATS,
@@ -119,7 +120,7 @@ def _choose_sheet(workbook: UploadedBook, fmt: ImportFormat) -> tuple[SheetRows,
                       "the expected layout.")
 
 
-def read_rows(data: bytes | BinaryIO, fmt: ImportFormat, problems: ProblemLog,
+def read_rows(data: bytes | Path, fmt: ImportFormat, problems: ProblemLog,
               progress: Callable[[int], None] | None = None,
               max_rows: int = 1_000_000) -> Iterator[ParsedRow]:
     """Stream the rows of `data` (any workbook sop.excel.rows reads) that have no error;

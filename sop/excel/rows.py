@@ -13,20 +13,17 @@ used range. The file must have passed sop.excel.safety.inspect_upload first.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any, BinaryIO
+from pathlib import Path
+from typing import Any
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, PasswordError
 
-from sop.excel.safety import UnsafeWorkbook, container_kind
+from sop.excel.safety import UnsafeWorkbook
 
 Value = float | int | str | bool | date | datetime | time | timedelta
 BLANK = ""
-SPOOL_CHUNK = 1024 * 1024
 
 DAMAGED = UnsafeWorkbook("The file is damaged (not a readable workbook). Open it in Excel, "
                          "save it again and upload the new copy.")
@@ -36,15 +33,16 @@ PASSWORD = UnsafeWorkbook("This workbook is password-protected: remove the passw
 
 class UploadedBook:
     """An uploaded workbook open for reading; use it as a context manager (or `close()`).
-    `source`: the file's bytes, or a stream (an import's upload, spooled out of GridFS),
-    which is copied to a temporary file named by its format first: calamine copies a
-    file-like object whole into memory and keeps it while parsing (22 MB for the 480,000-row
-    sales history), a file it reads in place, and it picks its reader by the extension."""
+    `source`: the file's bytes, or the path of a file named by its format (an import's
+    upload, spooled out of GridFS: sop.uploads.spooled_upload), which calamine reads in
+    place; a file-like object it would copy whole into memory and keep while parsing (22 MB
+    for the 480,000-row sales history), and it picks its reader by the extension."""
 
-    def __init__(self, source: bytes | BinaryIO) -> None:
+    def __init__(self, source: bytes | Path) -> None:
         try:
             self.book = (CalamineWorkbook.from_filelike(io.BytesIO(source))
-                         if isinstance(source, bytes | bytearray) else _open_spooled(source))
+                         if isinstance(source, bytes | bytearray)
+                         else CalamineWorkbook.from_path(str(source)))
         except PasswordError:
             raise PASSWORD from None
         except (CalamineError, ValueError, OSError):
@@ -72,21 +70,6 @@ class UploadedBook:
             raise PASSWORD from None
         except (CalamineError, ValueError):
             raise DAMAGED from None
-
-
-def _open_spooled(stream: BinaryIO) -> CalamineWorkbook:
-    """The workbook of `stream`, through a temporary file named by its format (calamine picks
-    its reader by the extension), removed once open (calamine keeps its own handle)."""
-    descriptor, path = tempfile.mkstemp(prefix="sop-upload-")
-    try:
-        with os.fdopen(descriptor, "w+b") as spool:
-            shutil.copyfileobj(stream, spool, SPOOL_CHUNK)
-            kind = container_kind(spool)
-        os.rename(path, f"{path}.{kind}")
-        path = f"{path}.{kind}"
-        return CalamineWorkbook.from_path(path)
-    finally:
-        os.unlink(path)
 
 
 class SheetRows:

@@ -4,15 +4,17 @@ date systems; a formula is read as the value Excel saved for it."""
 
 from __future__ import annotations
 
-import io
 import tempfile
 from datetime import date
 from pathlib import Path
 
+import gridfs
 import pytest
+from mongoengine.connection import get_db
 
 from sop.excel.masterdata import FORMATS, HeaderError, ProblemLog, read_rows
 from sop.excel.safety import inspect_upload
+from sop.uploads import spooled_upload
 from tests.excel.builders import (
     ods_bytes,
     workbook_bytes,
@@ -91,11 +93,14 @@ def test_a_header_below_row_1_or_right_of_column_a_is_found_where_it_is():
     ("xls", lambda rows: xls_bytes(rows, "Prices")),
     ("ods", lambda rows: ods_bytes(rows, "Prices")),
 ])
-def test_an_upload_read_from_a_stream_gives_the_same_rows_and_leaves_no_file(kind, build):
-    """A stream (an upload in GridFS) is read through a temporary file, removed at once."""
+def test_an_upload_read_from_gridfs_gives_the_same_rows_and_leaves_no_file(kind, build,
+                                                                          app_context):
+    """An import's upload is read from GridFS through a temporary file, removed after."""
     spooled = set(Path(tempfile.gettempdir()).glob("sop-upload-*"))
+    file_id = gridfs.GridFS(get_db(), collection="uploads").put(build(PRICES))
     problems = ProblemLog()
-    rows = [(row.row, row.values) for row in read_rows(io.BytesIO(build(PRICES)),
-                                                       FORMATS["prices"], problems)]
+    with spooled_upload("uploads", file_id) as path:
+        assert path.suffix == f".{kind}"
+        rows = [(row.row, row.values) for row in read_rows(path, FORMATS["prices"], problems)]
     assert rows == EXPECTED and list(problems) == []
     assert set(Path(tempfile.gettempdir()).glob("sop-upload-*")) == spooled
